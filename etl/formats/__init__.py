@@ -1,0 +1,34 @@
+"""Input formats: one module each. `detect` picks one from a file's header."""
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+from etl.errors import FileRejected
+from etl.formats import jm, jsa, nibrs, reference
+from etl.formats.tabular import alias_map, match_header, read_head
+
+TABULAR: dict[str, ModuleType] = {m.NAME: m for m in (jsa, jm, nibrs)}
+FORMAT_NAMES = (*TABULAR, reference.NAME)
+# columns that only one format has: they weigh more than shared ones (date, state)
+_SIGNATURE = {"jsa": {"crime_type"}, "jm": {"source_record_id", "loss_cause"}, "nibrs": {"offense_category"}}
+
+
+def detect(path: Path) -> str:
+    """The format whose columns the file's header matches best."""
+    path = Path(path)
+    if path.parent.name == "reference" and path.name in reference.FILES:
+        return reference.NAME
+    _, _, head = read_head(path)
+    best, best_score = None, 0
+    for name, module in TABULAR.items():
+        aliases = alias_map(module.COLUMNS)
+        for row in head:
+            matched = {match_header(str(c), aliases) for c in row if c is not None and str(c).strip()} - {None}
+            score = len(matched) + 3 * len(matched & _SIGNATURE[name])
+            if score > best_score:
+                best, best_score = name, score
+    if best is None or best_score < 4:
+        raise FileRejected(path, "cannot tell the format from the header (expected a JSA incident list, a JM claims list "
+                                 "or an FBI NIBRS offense-category table); use --format jsa|jm|nibrs")
+    return best

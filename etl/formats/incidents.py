@@ -1,0 +1,135 @@
+"""What the JSA and JM formats share: the canonical incident frame they both produce.
+
+A format module parses its own columns, then calls `finish` with the parsed
+pieces; `finish` adds the derived columns (year, half, region checks, city
+flags, row hash) and splits the rows into clean and quarantined.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from etl import geo
+from etl.formats.parse import Problems, clean_text, parse_bool
+from etl.formats.tabular import RawTable
+from etl.regions import RegionBook, city_keys
+
+INCIDENT_COLUMNS = [
+    "source", "source_record_id", "row_number", "row_hash", "occurred_on", "year", "half", "month",
+    "hour", "time_of_day", "region_code", "country", "city", "city_key", "is_major_city",
+    "category", "subtype", "crimes_against", "loss_usd", "paid_usd", "reserve_usd", "reported_on",
+    "claim_status", "injured", "killed", "weapon_shown", "location_type", "latitude", "longitude",
+    "description", "is_sample",
+]
+
+
+@dataclass
+class Parsed:
+    """The result of one file: clean rows, quarantined rows and what was dropped."""
+
+    clean: pd.DataFrame
+    quarantine: pd.DataFrame  # row_number, raw (JSON), reasons (list of str)
+    duplicates: int = 0
+    warnings: list[str] = field(default_factory=list)
+    rows_in: int = 0
+    meta: dict = field(default_factory=dict)  # format-specific facts, e.g. the NIBRS year
+
+
+def raw_json(raw: RawTable, rows: pd.Index) -> pd.Series:
+    """The row as it was in the file: header as written -> cell text."""
+    sub = raw.data.loc[rows]
+    headers = {canon: raw.columns.get(canon, canon) for canon in sub.columns}
+    sub = sub.rename(columns=headers)
+    records = sub.astype("object").where(sub.notna(), None).to_dict(orient="records")
+    return pd.Series([json.dumps(r, ensure_ascii=False) for r in records], index=rows, dtype="object")
+
+
+def row_hashes(data: pd.DataFrame) -> pd.Series:
+    """A 64-bit hash of the row's text, the same whatever the column order."""
+    ordered = data[sorted(data.columns)].fillna("\x00")
+    return pd.util.hash_pandas_object(ordered, index=False).astype("int64")
+
+
+def drop_exact_duplicates(raw: RawTable) -> tuple[pd.DataFrame, pd.Series, int]:
+    hashes = row_hashes(raw.data)
+    dup = hashes.duplicated(keep="first").to_numpy()
+    return raw.data[~dup], hashes[~dup], int(dup.sum())
+
+
+def optional(data: pd.DataFrame, column: str) -> pd.Series:
+    if column in data.columns:
+        return data[column]
+    return pd.Series(np.nan, index=data.index, dtype="str")
+
+
+def finish(raw: RawTable, data: pd.DataFrame, hashes: pd.Series, duplicates: int, parsed: dict[str, pd.Series],
+           problems: Problems, book: RegionBook, source: str) -> Parsed:
+    """Derive the shared columns, check coordinates, split clean from quarantined."""
+    region = parsed["region_code"]
+    if "latitude" in parsed:
+        region = geo.check_points(parsed["latitude"], parsed["longitude"], region, book.names, problems)
+    country = book.resolve_country(optional(data, "country"), region, "country", problems)
+    city = clean_text(optional(data, "city"))
+    keys = city_keys(city)
+    when = parsed["occurred_on"]
+    rid = clean_text(optional(data, "source_record_id"))
+    repeated = rid.notna() & rid.duplicated(keep="first")
+    problems.add(repeated, "source_record_id: '" + rid.fillna("") + "' appears more than once with different values")
+    sample = parse_bool(optional(data, "sample"), "sample", problems).fillna(False).astype(bool)
+
+    frame = pd.DataFrame({
+        "source": source,
+        "source_record_id": rid,
+        "row_number": data.index.to_numpy(dtype="int64"),
+        "row_hash": hashes.to_numpy(),
+        "occurred_on": when,
+        "year": when.dt.year.astype("Int64"),
+        "month": when.dt.month.astype("Int64"),
+        "region_code": region,
+        "country": country,
+        "city": city,
+        "city_key": keys,
+        "description": clean_text(optional(data, "description")),
+        "is_sample": sample,
+    }, index=data.index)
+    frame["half"] = pd.Series(np.where(frame["month"].fillna(1) <= 6, 1, 2), index=frame.index)
+    frame["is_major_city"] = book.is_major(region, keys)
+    for name, values in parsed.items():
+        if name not in ("region_code",):
+            frame[name] = values
+    for name in INCIDENT_COLUMNS:
+        if name not in frame.columns:
+            frame[name] = np.nan
+    frame = frame[INCIDENT_COLUMNS]
+
+    reasons = problems.reasons()
+    bad = frame.index.isin(reasons.index)
+    quarantine = pd.DataFrame({
+        "row_number": reasons.index.to_numpy(dtype="int64"),
+        "raw": raw_json(raw, reasons.index).to_numpy(),
+        "reasons": reasons.to_numpy(),
+    })
+    if raw.malformed:
+        extra = pd.DataFrame({
+            "row_number": [m[0] for m in raw.malformed],
+            "raw": [json.dumps({"_line": m[1]}, ensure_ascii=False) for m in raw.malformed],
+            "reasons": [[m[2]] for m in raw.malformed],
+        })
+        quarantine = pd.concat([quarantine, extra], ignore_index=True).sort_values("row_number", ignore_index=True)
+    clean = frame[~bad].reset_index(drop=True)
+    clean["year"] = clean["year"].astype("int64")
+    clean["month"] = clean["month"].astype("int64")
+    warnings = []
+    if raw.ignored_columns:
+        warnings.append("ignored columns: " + ", ".join(f"'{c}'" for c in raw.ignored_columns))
+    if raw.blank_rows:
+        warnings.append(f"{raw.blank_rows} blank row(s) skipped")
+    return Parsed(clean, quarantine, duplicates, warnings, raw.rows_in)
+
+
+def today() -> dt.date:
+    return dt.date.today()

@@ -1,0 +1,84 @@
+"""Jewelers-Mutual-style claims list (CSV or XLSX): one row per insurance claim.
+
+A claim's loss (loss_usd) is what it is expected to cost: paid plus reserve
+(the insurer's "incurred"); blank when both are blank.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from etl import taxonomy
+from etl.formats.incidents import Parsed, drop_exact_duplicates, finish, optional, today
+from etl.formats.parse import Problems, choose, clean_text, parse_date, parse_money, quote
+from etl.formats.tabular import Column, RawTable, read_table
+from etl.regions import RegionBook, region_book
+
+NAME = "jm"
+SOURCE = "JM"
+TITLE = "JM-style claims list"
+
+COLUMNS: tuple[Column, ...] = (
+    Column("source_record_id", ("claim_number", "claim_no", "claim_id", "claim_num", "claim", "claim #"), True, "text",
+           "Claim number; unique within the file", "JM-22-004512"),
+    Column("date", ("loss_date", "date_of_loss", "loss_dt", "incident_date", "date_of_incident"), True, "date",
+           "Day of the loss: ISO 2022-03-05, US 3/5/2022, or an Excel date", "3/5/2022"),
+    Column("reported_date", ("report_date", "date_reported", "reported", "notice_date", "fnol_date",
+                             "reported_on"), False, "date",
+           "Day the claim was reported; not before the loss date", "2022-03-07"),
+    Column("city", ("store_city", "location_city", "insured_city"), False, "text", "Store city", "Toronto"),
+    Column("region", ("store_state", "store_province", "state", "province", "state_province", "store_region",
+                      "store_state_province", "state_or_province"), True, "text",
+           "Store state or province: postal code or full name, any case", "ON"),
+    Column("country", ("country_code", "store_country"), False, "text", "United States or Canada; inferred when blank", "CA"),
+    Column("loss_cause", ("cause", "cause_of_loss", "peril", "loss_type", "claim_type", "type_of_loss"), True, "text",
+           "robbery, smash and grab, burglary, theft, distraction, grab and run, mysterious disappearance, damage, ...",
+           "smash and grab"),
+    Column("paid_usd", ("paid", "paid_amount", "paid_loss", "amount_paid", "indemnity_paid", "total_paid"), False, "money",
+           "Amount paid so far, U.S. dollars; blank = unknown", "$18,250.00"),
+    Column("reserve_usd", ("reserve", "outstanding_reserve", "case_reserve", "reserve_amount", "open_reserve"), False,
+           "money", "Amount still reserved, U.S. dollars; blank = unknown", "0"),
+    Column("status", ("claim_status", "state_of_claim"), False, "text",
+           "open, closed, reopened, denied, pending, withdrawn", "closed"),
+    Column("description", ("notes", "narrative", "details", "summary", "loss_description"), False, "text", "Free text", ""),
+    Column("sample", ("is_sample", "synthetic"), False, "yes/no", "true marks a synthetic row (bundled sample data)", "true"),
+)
+
+STATUSES = {"open": "open", "closed": "closed", "reopened": "reopened", "re opened": "reopened", "denied": "denied",
+            "declined": "denied", "pending": "pending", "withdrawn": "withdrawn", "closed without payment": "denied",
+            "cwp": "denied", "subrogation": "closed", "settled": "closed", "paid": "closed"}
+
+
+def read(path: Path) -> RawTable:
+    return read_table(path, COLUMNS)
+
+
+def transform(raw: RawTable, book: RegionBook | None = None, on: dt.date | None = None) -> Parsed:
+    book = book or region_book()
+    data, hashes, duplicates = drop_exact_duplicates(raw)
+    problems = Problems(data.index)
+    parsed: dict[str, pd.Series] = {}
+    when = parse_date(data["date"], "loss_date", problems, on or today(), required=True)
+    reported = parse_date(optional(data, "reported_date"), "reported_date", problems, on or today(), required=False)
+    problems.add(reported.notna() & when.notna() & (reported < when), "reported_date: is before the loss date")
+    parsed["occurred_on"] = when
+    parsed["reported_on"] = reported
+
+    cause = clean_text(data["loss_cause"])
+    kinds = taxonomy.resolve_series(cause)
+    problems.add(cause.isna(), "loss_cause: is blank (required)")
+    problems.add(cause.notna() & kinds["category"].isna(), "loss_cause: " + quote(cause) + " is not a known loss cause")
+    parsed.update({k: kinds[k] for k in ("category", "subtype", "crimes_against")})
+
+    rid = clean_text(data["source_record_id"])
+    problems.add(rid.isna(), "claim_number: is blank (required)")
+    parsed["region_code"] = book.resolve(data["region"], "store_region", problems)
+    paid = parse_money(optional(data, "paid_usd"), "paid_usd", problems)
+    reserve = parse_money(optional(data, "reserve_usd"), "reserve_usd", problems)
+    parsed["paid_usd"], parsed["reserve_usd"] = paid, reserve
+    parsed["loss_usd"] = paid.fillna(0) + reserve.fillna(0)
+    parsed["loss_usd"] = parsed["loss_usd"].where(paid.notna() | reserve.notna())
+    parsed["claim_status"] = choose(optional(data, "status"), "status", STATUSES, problems, "claim status")
+    return finish(raw, data, hashes, duplicates, parsed, problems, book, SOURCE)

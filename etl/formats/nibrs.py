@@ -1,0 +1,150 @@
+"""FBI NIBRS national table "Incidents, Offenses, Victims, and Known Offenders by
+Offense Category" for one year (CSV or XLSX, as the FBI publishes it).
+
+Quirks handled: title lines above the table and footnote lines below it;
+header cells with footnote digits and line breaks ("Number of\\nIncidents1");
+numbers with thousands separators; category names with footnote digits.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from etl.errors import FileRejected
+from etl.formats.incidents import Parsed, raw_json
+from etl.formats.parse import Problems, clean_text, quote
+from etl.formats.tabular import Column, RawTable, read_table
+
+NAME = "nibrs"
+SOURCE = "FBI"
+TITLE = "FBI NIBRS national summary by offense category"
+
+COLUMNS: tuple[Column, ...] = (
+    Column("offense_category", ("offense category", "offense_category", "offense"), True, "text",
+           "Total, Crimes Against Persons/Property/Society, or an offense category under the last class row",
+           "Crimes Against Property"),
+    Column("incidents", ("number of incidents", "incidents", "incident count"), False, "count",
+           "Number of incidents; thousands separators allowed", "7,560,867"),
+    Column("offenses", ("number of offenses", "offenses", "offences", "offense count"), True, "count",
+           "Number of offenses", "8,879,728"),
+    Column("victims", ("number of victims", "victims"), False, "count", "Number of victims", "9,362,709"),
+    Column("known_offenders", ("number of known offenders", "known offenders", "offenders"), False, "count",
+           "Number of known offenders", "7,173,072"),
+)
+NUMBER_COLUMNS = ("incidents", "offenses", "victims", "known_offenders")
+CLASSES = {"crimes against persons": "persons", "crimes against property": "property",
+           "crimes against society": "society", "total": "total", "total offenses": "total"}
+YEAR = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
+
+
+def read(path: Path) -> RawTable:
+    return read_table(path, COLUMNS)
+
+
+def find_year(raw: RawTable, given: int | None) -> tuple[int, list[str]]:
+    """--year, else the title lines, else the file name."""
+    notes: list[str] = []
+    title_years = {int(y) for line in raw.title_lines for y in YEAR.findall(line)}
+    name_years = {int(y) for y in YEAR.findall(raw.path.stem)}
+    if given is not None:
+        others = (title_years | name_years) - {given}
+        if others:
+            notes.append(f"--year {given} used; the file also mentions {', '.join(map(str, sorted(others)))}")
+        return given, notes
+    for found, where in ((title_years, "title"), (name_years, "file name")):
+        if len(found) == 1:
+            year = found.pop()
+            return year, notes
+        if len(found) > 1:
+            raise FileRejected(raw.path, f"the {where} mentions several years ({', '.join(map(str, sorted(found)))}); "
+                                         "give the one this table is for with --year")
+    raise FileRejected(raw.path, "cannot tell which year this table is for (no year in the title lines or file name); "
+                                 "use --year")
+
+
+def parse_number(raw: pd.Series, column: str, problems: Problems) -> pd.Series:
+    s = clean_text(raw)
+    dash = s.isin(["-", "–", "—"]).fillna(False).astype(bool)
+    body = s.str.replace(r"[,\s]", "", regex=True)
+    value = pd.to_numeric(body.where(~dash), errors="coerce")
+    ok = value.isna() | ((value >= 0) & (value == np.floor(value)))
+    problems.add((s.notna() & ~dash & value.isna()) | ~ok, column + ": " + quote(s) + " is not a whole number")
+    return value.where(ok).astype("Int64")
+
+
+def transform(raw: RawTable, year: int | None = None) -> Parsed:
+    data_year, notes = find_year(raw, year)
+    data = raw.data
+    label = clean_text(data["offense_category"]).str.replace(r"\s*\d+$", "", regex=True).str.replace(r"\s+", " ", regex=True)
+    problems = Problems(data.index)
+    numbers = {c: parse_number(data[c], c, problems) if c in data.columns else pd.Series(pd.NA, index=data.index, dtype="Int64")
+               for c in NUMBER_COLUMNS}
+    no_numbers = pd.concat([clean_text(data[c]) for c in NUMBER_COLUMNS if c in data.columns], axis=1).isna().all(axis=1)
+    # rows without any number are footnotes or sub-headings, not data
+    is_note = no_numbers & ~label.str.lower().isin(list(CLASSES)).fillna(False).astype(bool)
+    footnotes = [str(v) for v in label[is_note].dropna()]
+    keep = ~is_note.to_numpy()
+    data, label = data[keep], label[keep]
+    numbers = {k: v[keep] for k, v in numbers.items()}
+    problems = _restrict(problems, data.index)
+
+    cls = label.str.lower().map(CLASSES)
+    current = cls.where(cls.isin(["persons", "property", "society"])).ffill()
+    crimes_against = cls.fillna(current)
+    problems.add(label.isna(), "offense_category: is blank")
+    problems.add(label.notna() & crimes_against.isna(),
+                 "offense_category: " + quote(label) + " comes before any 'Crimes Against ...' row")
+    problems.add(numbers["offenses"].isna() & label.notna(), "offenses: is blank (required)")
+    frame = pd.DataFrame({
+        "year": data_year,
+        "crimes_against": crimes_against,
+        "offense_category": label.where(cls.isna(), ""),
+        **numbers,
+        "published_percent": np.nan,
+        "is_derived": False,
+        "is_sample": False,
+        "source": f"FBI NIBRS table ({raw.path.name})",
+        "url": None,
+        "notes": None,
+        "row_number": data.index.to_numpy(dtype="int64"),
+    }, index=data.index)
+    reasons = problems.reasons()
+    dup = frame.duplicated(["crimes_against", "offense_category"], keep="first") & ~frame.index.isin(reasons.index)
+    if dup.any():
+        problems.add(dup, "offense_category: " + quote(label) + " appears twice")
+        reasons = problems.reasons()
+    quarantine = pd.DataFrame({"row_number": reasons.index.to_numpy(dtype="int64"),
+                               "raw": raw_json(raw, reasons.index).to_numpy(), "reasons": reasons.to_numpy()})
+    clean = frame[~frame.index.isin(reasons.index)].reset_index(drop=True)
+    warnings = notes + _consistency(clean)
+    if footnotes:
+        warnings.append(f"{len(footnotes)} footnote/heading line(s) kept as notes, not data")
+    return Parsed(clean, quarantine, 0, warnings, len(clean) + len(quarantine),
+                  meta={"year": data_year, "footnotes": footnotes})
+
+
+def _restrict(problems: Problems, index: pd.Index) -> Problems:
+    kept = Problems(index)
+    for part in problems._parts:  # noqa: SLF001 - same module family
+        part = part[part.index.isin(index)]
+        if len(part):
+            kept._parts.append(part)
+    return kept
+
+
+def _consistency(clean: pd.DataFrame) -> list[str]:
+    """The FBI's own arithmetic: classes add up to the total offenses."""
+    out = []
+    total = clean.loc[clean["crimes_against"] == "total", "offenses"]
+    classes = clean[(clean["offense_category"] == "") & clean["crimes_against"].isin(["persons", "property", "society"])]
+    if len(total) == 1 and len(classes):
+        diff = int(total.iloc[0]) - int(classes["offenses"].sum())
+        if diff:
+            out.append(f"class offenses add up to {int(classes['offenses'].sum()):,}, the Total row says "
+                       f"{int(total.iloc[0]):,} (difference {diff:,})")
+    if total.empty:
+        out.append("no 'Total' row: shares will use the sum of the three classes")
+    return out

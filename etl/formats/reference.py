@@ -1,0 +1,97 @@
+"""The project's own tidy reference CSVs under data/raw/reference/.
+
+Each file has a pandera schema; a file that breaks it is rejected whole
+(these are curated files, a bad row means a bad edit). Every new database
+gets all of them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from etl.errors import FileRejected
+
+NAME = "reference"
+
+_str = pa.Column(str, nullable=False)
+_opt = pa.Column(str, nullable=True, required=False)
+
+SCHEMAS: dict[str, tuple[str, pa.DataFrameSchema]] = {
+    "regions.csv": ("region", pa.DataFrameSchema({
+        "code": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{2}$"), unique=True),
+        "name": _str, "country": pa.Column(str, pa.Check.isin(["US", "CA"])),
+        "iso_3166_2": pa.Column(str, pa.Check.str_matches(r"^(US|CA)-[A-Z]{2}$")), "aliases": _opt,
+    }, strict=True)),
+    "region_population.csv": ("region_population", pa.DataFrameSchema({
+        "region_code": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{2}$")),
+        "year": pa.Column(int, pa.Check.in_range(1900, 2100)), "as_of": _opt,
+        "population": pa.Column(int, pa.Check.gt(0)), "source": _str, "url": _opt,
+    }, strict=True, unique=["region_code", "year"])),
+    "jewelry_businesses.csv": ("jewelry_business", pa.DataFrameSchema({
+        "level": pa.Column(str, pa.Check.isin(["country", "region"])), "code": _str,
+        "year": pa.Column(int, pa.Check.in_range(1900, 2100)), "businesses": pa.Column(int, pa.Check.gt(0)),
+        "measure": _str, "source": _str, "url": _opt, "confidence": _opt, "notes": _opt,
+    }, strict=True, unique=["level", "code", "year", "measure"])),
+    "major_cities.csv": ("major_city", pa.DataFrameSchema({
+        "city": _str, "region_code": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{2}$")),
+        "country": pa.Column(str, pa.Check.isin(["US", "CA"])), "population": pa.Column(int, pa.Check.gt(0)),
+        "population_year": pa.Column(int), "source": _str,
+    }, strict=True, unique=["city", "region_code"])),
+    "published_figures.csv": ("published_figure", pa.DataFrameSchema({
+        "id": pa.Column(str, unique=True), "figure_id": _opt, "compares": _opt,
+        "kind": pa.Column(str, pa.Check.isin(["campaign_claim", "official"])), "claim": _str,
+        "value": pa.Column(float), "unit": pa.Column(str, pa.Check.isin(["percent_change", "percent_share", "count", "usd"])),
+        "period": _opt, "source": _str, "url": _opt, "published_date": _opt, "confidence": _opt,
+    }, strict=True)),
+    "jsa_annual.csv": ("jsa_annual", pa.DataFrameSchema({
+        "year": pa.Column(int, pa.Check.in_range(1980, 2100)), "metric": _str, "value": pa.Column(float),
+        "unit": _str, "source": _opt, "url": _opt, "confidence": _opt, "notes": _opt,
+    }, strict=True, unique=["year", "metric"])),
+    "nibrs_national.csv": ("nibrs_offense", pa.DataFrameSchema({
+        "year": pa.Column(int, pa.Check.in_range(1990, 2100)),
+        "crimes_against": pa.Column(str, pa.Check.isin(["total", "persons", "property", "society"])),
+        "offenses": pa.Column(int, pa.Check.ge(0)), "incidents": pa.Column(float, nullable=True),
+        "published_percent": pa.Column(float, nullable=True), "derived": pa.Column(bool),
+        "source": _str, "url": _opt, "notes": _opt,
+    }, strict=True, unique=["year", "crimes_against"])),
+}
+
+FILES = tuple(SCHEMAS)
+
+
+def table_for(path: Path) -> str:
+    if path.name not in SCHEMAS:
+        raise FileRejected(path, f"is not a known reference file (expected one of: {', '.join(FILES)})")
+    return SCHEMAS[path.name][0]
+
+
+def read(path: Path) -> pd.DataFrame:
+    """Read and validate one reference CSV; the frame's columns match its table."""
+    table = table_for(path)
+    schema = SCHEMAS[path.name][1]
+    try:
+        df = pd.read_csv(path, dtype="str", keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise FileRejected(path, f"cannot be read as CSV ({exc})") from None
+    df = df.replace({"": None})
+    for name, col in schema.columns.items():
+        if name in df.columns and col.dtype is not None and str(col.dtype) in ("int64", "float64", "bool"):
+            if str(col.dtype) == "bool":
+                df[name] = df[name].str.lower().map({"true": True, "false": False})
+            else:
+                df[name] = pd.to_numeric(df[name], errors="coerce")
+                if str(col.dtype) == "int64" and not df[name].isna().any():
+                    df[name] = df[name].astype("int64")
+    try:
+        df = schema.validate(df, lazy=True)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases.head(5)
+        detail = "; ".join(f"column '{r.column}' row {int(r.index) + 2 if pd.notna(r.index) else '?'}: "
+                           f"{r.check} (value {r.failure_case!r})" for r in cases.itertuples())
+        raise FileRejected(path, f"does not match its reference schema: {detail}") from None
+    if table == "nibrs_offense":
+        df = df.rename(columns={"derived": "is_derived"}).assign(offense_category="", is_sample=False)
+    return df

@@ -1,0 +1,108 @@
+"""States, provinces and major cities: resolve spellings to codes.
+
+Built from the reference CSVs (the same files every database gets), so the
+ETL cleans region and city names once and the dashboard never has to.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from etl.config import REFERENCE_DIR
+from etl.formats.parse import Problems, clean_text, quote
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and punctuation removed: 'Québec' -> 'quebec', 'D.C.' -> 'dc'."""
+    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    t = re.sub(r"[.'’]", "", t)
+    t = re.sub(r"[^a-z0-9]+", " ", t)
+    return t.strip()
+
+
+COUNTRY_SPELLINGS = {
+    "us": "US", "usa": "US", "united states": "US", "united states of america": "US", "america": "US", "u s": "US",
+    "ca": "CA", "can": "CA", "canada": "CA",
+}
+
+
+@dataclass(frozen=True)
+class RegionBook:
+    codes: dict[str, str]  # folded spelling -> code
+    names: dict[str, str]  # code -> name
+    country: dict[str, str]  # code -> US / CA
+    major: frozenset[tuple[str, str]]  # (region code, folded city)
+
+    @classmethod
+    def from_files(cls, reference_dir: Path = REFERENCE_DIR) -> "RegionBook":
+        regions = pd.read_csv(reference_dir / "regions.csv", dtype="str", keep_default_na=False)
+        codes: dict[str, str] = {}
+        for row in regions.itertuples(index=False):
+            spellings = [row.code, row.name, row.iso_3166_2, *[a for a in row.aliases.split("|") if a]]
+            for sp in spellings:
+                codes[fold(sp)] = row.code
+        cities = pd.read_csv(reference_dir / "major_cities.csv", dtype="str", keep_default_na=False)
+        major = frozenset((r.region_code, city_key(r.city)) for r in cities.itertuples(index=False))
+        return cls(codes, dict(zip(regions.code, regions.name)), dict(zip(regions.code, regions.country)), major)
+
+    def suggest(self, text: str) -> str | None:
+        names = list(self.names.values())
+        hit = difflib.get_close_matches(text.strip().title(), names, n=1, cutoff=0.75)
+        return hit[0] if hit else None
+
+    def resolve(self, raw: pd.Series, column: str, problems: Problems, allow_blank: pd.Series | None = None) -> pd.Series:
+        """Spelling -> region code; unknown spellings are problems (with a suggestion)."""
+        s = clean_text(raw)
+        uniques = pd.unique(s.dropna())
+        table = {u: self.codes.get(fold(u)) for u in uniques}
+        code = s.map(table)
+        unknown = s.notna() & code.isna()
+        if unknown.any():
+            hints = {u: self.suggest(u) for u in pd.unique(s[unknown])}
+            msg = s[unknown].map(lambda u: f"{column}: '{u[:60]}' is not a U.S. state or Canadian province"
+                                 + (f"; did you mean '{hints[u]}'?" if hints.get(u) else ""))
+            problems.add(unknown, msg.reindex(s.index))
+        blank = s.isna()
+        if allow_blank is not None:
+            blank = blank & ~allow_blank
+        problems.add(blank, f"{column}: is blank (required)")
+        return code
+
+    def resolve_country(self, raw: pd.Series, region: pd.Series, column: str, problems: Problems) -> pd.Series:
+        s = clean_text(raw)
+        given = s.map(lambda v: COUNTRY_SPELLINGS.get(fold(v)) if isinstance(v, str) else None)
+        problems.add(s.notna() & given.isna(), column + ": " + quote(s) + " is not United States or Canada")
+        inferred = region.map(self.country)
+        clash = given.notna() & inferred.notna() & (given != inferred)
+        problems.add(clash, column + ": " + quote(s) + " does not match the state or province "
+                     + region.map(self.names).fillna("").astype("str"))
+        return inferred.where(inferred.notna(), given)
+
+    def is_major(self, region: pd.Series, city_keys: pd.Series) -> pd.Series:
+        wanted = {f"{r}|{c}" for r, c in self.major}
+        key = region.fillna("").astype("str") + "|" + city_keys.fillna("").astype("str")
+        # "New York City" / "Quebec City": also try without the trailing word
+        short = region.fillna("").astype("str") + "|" + city_keys.fillna("").astype("str").str.replace(r" city$", "", regex=True)
+        return (key.isin(wanted) | short.isin(wanted)).to_numpy(dtype=bool)
+
+
+def city_key(name: str) -> str:
+    key = fold(name)
+    return re.sub(r"^(st|ste)\b", "saint", key)
+
+
+def city_keys(raw: pd.Series) -> pd.Series:
+    s = clean_text(raw)
+    uniques = pd.unique(s.dropna())
+    return s.map({u: city_key(u) for u in uniques})
+
+
+@lru_cache(maxsize=4)
+def region_book(reference_dir: Path = REFERENCE_DIR) -> RegionBook:
+    return RegionBook.from_files(reference_dir)

@@ -1,0 +1,285 @@
+"""Database tables (SQLAlchemy Core), the schema version, and opening a database.
+
+The same definitions serve SQLite and PostgreSQL.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from etl.errors import SchemaVersionError
+
+SCHEMA_VERSION = 3
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "meta", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+load_batch = sa.Table(
+    "load_batch", metadata,
+    sa.Column("batch_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("file_path", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("format", sa.String(32), nullable=False),
+    sa.Column("source", sa.String(16)),
+    sa.Column("encoding", sa.String(16)),
+    sa.Column("data_year", sa.Integer),
+    sa.Column("rows_in", sa.Integer, nullable=False, default=0),
+    sa.Column("loaded", sa.Integer, nullable=False, default=0),
+    sa.Column("duplicates", sa.Integer, nullable=False, default=0),
+    sa.Column("quarantined", sa.Integer, nullable=False, default=0),
+    sa.Column("is_sample", sa.Boolean, nullable=False, default=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("status", sa.String(16), nullable=False),  # loaded | replaced
+    sa.Column("message", sa.Text),
+    sa.Column("is_current", sa.Boolean, nullable=False, default=True),
+)
+sa.Index("ix_batch_file", load_batch.c.file_name, load_batch.c.format, load_batch.c.is_current)
+
+quarantine = sa.Table(
+    "quarantine", metadata,
+    sa.Column("quarantine_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("load_batch.batch_id"), nullable=False, index=True),
+    sa.Column("row_number", sa.Integer, nullable=False),
+    sa.Column("raw", sa.Text, nullable=False),
+    sa.Column("reasons", sa.Text, nullable=False),  # JSON list of strings
+)
+
+incident = sa.Table(
+    "incident", metadata,
+    sa.Column("incident_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("load_batch.batch_id"), nullable=False),
+    sa.Column("source", sa.String(8), nullable=False),
+    sa.Column("source_record_id", sa.Text),
+    sa.Column("row_number", sa.Integer, nullable=False),
+    sa.Column("row_hash", sa.BigInteger, nullable=False),
+    sa.Column("occurred_on", sa.Date, nullable=False),
+    sa.Column("day_number", sa.Integer, nullable=False),  # days since 1970-01-01: date arithmetic in any database
+    sa.Column("year", sa.SmallInteger, nullable=False),
+    sa.Column("half", sa.SmallInteger, nullable=False),
+    sa.Column("month", sa.SmallInteger, nullable=False),
+    sa.Column("hour", sa.SmallInteger),
+    sa.Column("time_of_day", sa.String(12)),
+    sa.Column("region_code", sa.String(2), nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("city", sa.Text),
+    sa.Column("city_key", sa.Text),
+    sa.Column("is_major_city", sa.Boolean, nullable=False),
+    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("subtype", sa.String(32)),
+    sa.Column("crimes_against", sa.String(10)),
+    sa.Column("loss_usd", sa.Float),
+    sa.Column("paid_usd", sa.Float),
+    sa.Column("reserve_usd", sa.Float),
+    sa.Column("reported_on", sa.Date),
+    sa.Column("claim_status", sa.String(12)),
+    sa.Column("injured", sa.Integer),
+    sa.Column("killed", sa.Integer),
+    sa.Column("weapon_shown", sa.Boolean),
+    sa.Column("location_type", sa.String(16)),
+    sa.Column("latitude", sa.Float),
+    sa.Column("longitude", sa.Float),
+    sa.Column("description", sa.Text),
+    sa.Column("is_sample", sa.Boolean, nullable=False),
+    sa.Column("linked_incident_id", sa.Integer),  # a JM claim's JSA twin
+    sa.Column("counts_in_combined", sa.Boolean, nullable=False, default=True),
+)
+# The dashboard reads rollups; these serve drill-down, linking and duplicate checks.
+INCIDENT_INDEXES = (
+    sa.Index("ix_incident_batch", incident.c.batch_id),
+    sa.Index("ix_incident_filter", incident.c.source, incident.c.year, incident.c.region_code, incident.c.category),
+    sa.Index("ix_incident_hash", incident.c.source, incident.c.row_hash),
+    sa.Index("ix_incident_link", incident.c.region_code, incident.c.category, incident.c.day_number),
+)
+
+# ---- rollups: one row per batch and group, summed by the dashboard
+_MEASURES = (
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("n_combined", sa.Integer, nullable=False),
+    sa.Column("loss_usd", sa.Float, nullable=False),
+    sa.Column("loss_known", sa.Integer, nullable=False),
+    sa.Column("injured", sa.Integer, nullable=False),
+    sa.Column("killed", sa.Integer, nullable=False),
+    sa.Column("weapon_shown", sa.Integer, nullable=False),
+)
+
+
+def _rollup(name: str, *dims: sa.Column, measures: bool = True) -> sa.Table:
+    cols = [sa.Column("batch_id", sa.Integer, nullable=False), sa.Column("source", sa.String(8), nullable=False),
+            sa.Column("is_sample", sa.Boolean, nullable=False), *dims]
+    cols += [c.copy() for c in _MEASURES] if measures else [sa.Column("n", sa.Integer, nullable=False),
+                                                          sa.Column("n_combined", sa.Integer, nullable=False)]
+    return sa.Table(name, metadata, *cols)
+
+
+rollup_region = _rollup(
+    "rollup_region",
+    sa.Column("year", sa.SmallInteger, nullable=False), sa.Column("half", sa.SmallInteger, nullable=False),
+    sa.Column("country", sa.String(2), nullable=False), sa.Column("region_code", sa.String(2), nullable=False),
+    sa.Column("category", sa.String(16), nullable=False), sa.Column("subtype", sa.String(32), nullable=False),
+    sa.Column("crimes_against", sa.String(10), nullable=False), sa.Column("is_major_city", sa.Boolean, nullable=False),
+)
+sa.Index("ix_rollup_region", rollup_region.c.year, rollup_region.c.source, rollup_region.c.category)
+sa.Index("ix_rollup_region_batch", rollup_region.c.batch_id)
+
+rollup_month = _rollup(
+    "rollup_month",
+    sa.Column("year", sa.SmallInteger, nullable=False), sa.Column("month", sa.SmallInteger, nullable=False),
+    sa.Column("country", sa.String(2), nullable=False), sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("subtype", sa.String(32), nullable=False), sa.Column("crimes_against", sa.String(10), nullable=False),
+    sa.Column("is_major_city", sa.Boolean, nullable=False),
+)
+sa.Index("ix_rollup_month_batch", rollup_month.c.batch_id)
+
+rollup_pattern = _rollup(
+    "rollup_pattern",
+    sa.Column("year", sa.SmallInteger, nullable=False), sa.Column("region_code", sa.String(2), nullable=False),
+    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("dimension", sa.String(16), nullable=False),  # hour | time_of_day | location_type | weekday
+    sa.Column("value", sa.String(16), nullable=False),
+    measures=False,
+)
+sa.Index("ix_rollup_pattern", rollup_pattern.c.region_code, rollup_pattern.c.dimension)
+sa.Index("ix_rollup_pattern_batch", rollup_pattern.c.batch_id)
+
+# ---- NIBRS national tables (FBI summary files and the reference totals)
+nibrs_offense = sa.Table(
+    "nibrs_offense", metadata,
+    sa.Column("nibrs_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("load_batch.batch_id"), nullable=False, index=True),
+    sa.Column("year", sa.SmallInteger, nullable=False),
+    sa.Column("crimes_against", sa.String(10), nullable=False),  # total | persons | property | society
+    sa.Column("offense_category", sa.Text, nullable=False),  # '' for the class total row
+    sa.Column("incidents", sa.BigInteger),
+    sa.Column("offenses", sa.BigInteger),
+    sa.Column("victims", sa.BigInteger),
+    sa.Column("known_offenders", sa.BigInteger),
+    sa.Column("published_percent", sa.Float),
+    sa.Column("is_derived", sa.Boolean, nullable=False),
+    sa.Column("is_sample", sa.Boolean, nullable=False, default=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("url", sa.Text),
+    sa.Column("notes", sa.Text),
+)
+
+# ---- reference tables (data/raw/reference/*.csv)
+region = sa.Table(
+    "region", metadata,
+    sa.Column("code", sa.String(2), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("iso_3166_2", sa.String(6), nullable=False),
+    sa.Column("aliases", sa.Text),
+)
+region_population = sa.Table(
+    "region_population", metadata,
+    sa.Column("region_code", sa.String(2), primary_key=True),
+    sa.Column("year", sa.SmallInteger, primary_key=True),
+    sa.Column("as_of", sa.Text),
+    sa.Column("population", sa.BigInteger, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("url", sa.Text),
+)
+jewelry_business = sa.Table(
+    "jewelry_business", metadata,
+    sa.Column("level", sa.String(8), primary_key=True),
+    sa.Column("code", sa.String(2), primary_key=True),
+    sa.Column("year", sa.SmallInteger, primary_key=True),
+    sa.Column("measure", sa.Text, primary_key=True),
+    sa.Column("businesses", sa.Integer, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("url", sa.Text),
+    sa.Column("confidence", sa.Text),
+    sa.Column("notes", sa.Text),
+)
+major_city = sa.Table(
+    "major_city", metadata,
+    sa.Column("city", sa.Text, primary_key=True),
+    sa.Column("region_code", sa.String(2), primary_key=True),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("population", sa.Integer),
+    sa.Column("population_year", sa.SmallInteger),
+    sa.Column("source", sa.Text),
+)
+published_figure = sa.Table(
+    "published_figure", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("figure_id", sa.String(64)),
+    sa.Column("compares", sa.String(16)),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("claim", sa.Text, nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("unit", sa.String(16), nullable=False),
+    sa.Column("period", sa.Text),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("url", sa.Text),
+    sa.Column("published_date", sa.Text),
+    sa.Column("confidence", sa.Text),
+)
+jsa_annual = sa.Table(
+    "jsa_annual", metadata,
+    sa.Column("year", sa.SmallInteger, primary_key=True),
+    sa.Column("metric", sa.String(40), primary_key=True),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("unit", sa.String(12), nullable=False),
+    sa.Column("source", sa.Text),
+    sa.Column("url", sa.Text),
+    sa.Column("confidence", sa.Text),
+    sa.Column("notes", sa.Text),
+)
+crime_type = sa.Table(
+    "crime_type", metadata,
+    sa.Column("category", sa.String(16), primary_key=True),
+    sa.Column("subtype", sa.String(32), primary_key=True),  # '' = the category itself
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("category_label", sa.Text, nullable=False),
+    sa.Column("crimes_against", sa.String(10)),
+    sa.Column("guidance", sa.String(32)),
+    sa.Column("is_jsa_category", sa.Boolean, nullable=False),
+)
+
+ROLLUPS = (rollup_region, rollup_month, rollup_pattern)
+
+
+def stored_version(conn: sa.Connection) -> int | None:
+    if not sa.inspect(conn).has_table("meta"):
+        return None
+    value = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+    return int(value) if value is not None else None
+
+
+def check_version(conn: sa.Connection) -> bool:
+    """True when the schema exists and is current; raise when it is another version."""
+    found = stored_version(conn)
+    if found is None:
+        tables = sa.inspect(conn).get_table_names()
+        if tables:
+            raise SchemaVersionError(
+                f"the database has tables ({', '.join(sorted(tables)[:5])}...) but no schema version: it was not made by "
+                "jewelcrime or is from an early version; run `jewelcrime etl --rebuild` to rebuild it from data/raw/")
+        return False
+    if found != SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"the database has schema version {found}, this jewelcrime needs version {SCHEMA_VERSION}; "
+            "run `jewelcrime etl --rebuild` to rebuild it from data/raw/")
+    return True
+
+
+def create(conn: sa.Connection) -> None:
+    metadata.create_all(conn)
+    for ix in INCIDENT_INDEXES:
+        ix.create(conn, checkfirst=True)
+    conn.execute(meta.insert(), [{"key": "schema_version", "value": str(SCHEMA_VERSION)}])
+
+
+def drop_all(conn: sa.Connection) -> None:
+    """Drop every table, ours or not-quite-ours (an older schema)."""
+    insp = sa.inspect(conn)
+    names = insp.get_table_names()
+    old = sa.MetaData()
+    old.reflect(conn, only=names)
+    old.drop_all(conn)
