@@ -39,46 +39,56 @@ def check_points(lat: pd.Series, lon: pd.Series, region: pd.Series, names: dict[
     if not have.any():
         return region
     idx = region.index[have]
-    pts = gpd.GeoDataFrame({"stated": region[have].to_numpy()}, index=idx,
-                           geometry=gpd.points_from_xy(lon[have].to_numpy(), lat[have].to_numpy()), crs=4326)
+    x, y = lon[have].to_numpy(dtype="float64"), lat[have].to_numpy(dtype="float64")
+    stated = pd.Series(region[have].to_numpy(), index=idx, dtype="object")
     shapes = boundaries()
-    hit = gpd.sjoin(pts, shapes[["code", "geometry"]], how="left", predicate="within")
-    hit = hit[~hit.index.duplicated(keep="first")]
-    found = hit["code"].reindex(idx)
-    stated = pts["stated"]
     poly_by_code = dict(zip(shapes["code"], shapes.geometry))
-
+    found = pd.Series(None, index=idx, dtype="object")
+    # the common case: the point is inside the region the row names (one prepared polygon per region)
+    for code, positions in stated.groupby(stated.fillna(""), sort=False).indices.items():
+        if code in poly_by_code:
+            poly = poly_by_code[code]
+            shapely.prepare(poly)
+            inside = shapely.contains_xy(poly, x[positions], y[positions])
+            found.iloc[positions[inside]] = code
+    # everything else: which region, if any, holds the point
+    rest = found.isna().to_numpy()
+    if rest.any():
+        pts = gpd.GeoDataFrame(index=idx[rest], geometry=gpd.points_from_xy(x[rest], y[rest]), crs=4326)
+        hit = gpd.sjoin(pts, shapes[["code", "geometry"]], how="left", predicate="within")
+        hit = hit[~hit.index.duplicated(keep="first")]
+        found.loc[idx[rest]] = hit["code"].reindex(idx[rest]).to_numpy()
     # near-miss tolerance: distance from the point to the stated region's polygon
-    check = stated.notna() & (found != stated)
+    check = (stated.notna() & (found != stated)).to_numpy()
     if check.any():
         polys = np.array([poly_by_code[c] for c in stated[check]], dtype=object)
-        dist = shapely.distance(pts.geometry[check].to_numpy(), polys)
-        near = pd.Series(dist <= BORDER_TOLERANCE_DEG, index=stated[check].index)
-        found = found.where(~near.reindex(idx, fill_value=False), stated)
+        dist = shapely.distance(shapely.points(x[check], y[check]), polys)
+        near = np.zeros(len(idx), dtype=bool)
+        near[np.flatnonzero(check)[dist <= BORDER_TOLERANCE_DEG]] = True
+        found[near] = stated[near]
 
     # blank region and a point just offshore: take the nearest region within tolerance
-    orphan = stated.isna() & found.isna()
+    orphan = (stated.isna() & found.isna()).to_numpy()
     if orphan.any():
-        tree_idx = shapely.STRtree(shapes.geometry.to_numpy())
-        pairs = tree_idx.query_nearest(pts.geometry[orphan].to_numpy(), max_distance=BORDER_TOLERANCE_DEG)
-        near_codes = pd.Series(shapes["code"].to_numpy()[pairs[1]], index=pts.index[orphan][pairs[0]])
+        tree = shapely.STRtree(shapes.geometry.to_numpy())
+        pairs = tree.query_nearest(shapely.points(x[orphan], y[orphan]), max_distance=BORDER_TOLERANCE_DEG)
+        near_codes = pd.Series(shapes["code"].to_numpy()[pairs[1]], index=idx[orphan][pairs[0]])
         near_codes = near_codes[~near_codes.index.duplicated()]
         found = found.fillna(near_codes)
 
-    where = lambda s: "(" + lat[have].round(4).astype("str") + ", " + lon[have].round(4).astype("str") + ")"  # noqa: E731
-    coords = where(None)
+    def coords(rows: pd.Index) -> pd.Series:
+        return "(" + lat[rows].round(4).astype("str") + ", " + lon[rows].round(4).astype("str") + ")"
+
+    def full(mask: pd.Series) -> np.ndarray:
+        return mask.reindex(region.index, fill_value=False).to_numpy(dtype=bool)
+
     wrong = stated.notna() & (found != stated)
-    in_other = wrong & found.notna()
-    problems.add(in_other.reindex(region.index, fill_value=False),
-                 ("latitude/longitude: " + coords + " lies in " + found.map(names).fillna("") + ", not in "
-                  + stated.map(names).fillna("")).reindex(region.index))
-    outside = wrong & found.isna()
-    problems.add(outside.reindex(region.index, fill_value=False),
-                 ("latitude/longitude: " + coords + " lies outside " + stated.map(names).fillna("")
-                  + " and every other U.S. state and Canadian province").reindex(region.index))
-    lost = stated.isna() & found.isna()
-    problems.add(lost.reindex(region.index, fill_value=False),
-                 ("latitude/longitude: " + coords + " is not in any U.S. state or Canadian province").reindex(region.index))
+    problems.add(full(wrong & found.notna()), lambda rows: "latitude/longitude: " + coords(rows) + " lies in "
+                 + found[rows].map(names).fillna("") + ", not in " + stated[rows].map(names).fillna(""))
+    problems.add(full(wrong & found.isna()), lambda rows: "latitude/longitude: " + coords(rows) + " lies outside "
+                 + stated[rows].map(names).fillna("") + " and every other U.S. state and Canadian province")
+    problems.add(full(stated.isna() & found.isna()),
+                 lambda rows: "latitude/longitude: " + coords(rows) + " is not in any U.S. state or Canadian province")
     filled = region.copy()
     fill = stated.isna() & found.notna()
     filled.loc[fill[fill].index] = found[fill]

@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from etl import linking, rollups, schema, taxonomy
-from etl.bulk import insert_frame, read_column_ints
+from etl.bulk import indexes_deferred, insert_frame, read_column_ints, staged
 from etl.formats.incidents import Parsed
 
 EPOCH = np.datetime64("1970-01-01", "D")
@@ -103,33 +103,36 @@ def _already_present(conn: sa.Connection, source: str, hashes: pd.Series) -> np.
     return hashes.isin(existing).to_numpy()
 
 
+def _row_count(conn: sa.Connection, table: sa.Table) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
 def load_incidents(engine: sa.Engine, info: BatchInfo, parsed: Parsed) -> LoadCounts:
     """Write one file's incidents, quarantine, rollups and links in one transaction."""
-    with engine.begin() as conn:
+    clean = parsed.clean.assign(
+        counts_in_combined=True,
+        day_number=(parsed.clean["occurred_on"].to_numpy().astype("datetime64[D]") - EPOCH).astype("int64"),
+    ).reset_index(drop=True)
+    inc = schema.incident
+    with engine.connect() as conn, staged(conn, inc, clean) as stage, conn.begin():
         batch_id = _start_batch(conn, info)
         replaced = _retire_previous(conn, info, batch_id)
-        clean = parsed.clean
         seen = _already_present(conn, info.source or "", clean["row_hash"])
+        with indexes_deferred(conn, schema.DRILL_INDEXES, defer=len(clean) > max(_row_count(conn, inc), 50_000)):
+            loaded = stage.insert({"batch_id": batch_id}, skip=seen)
+        kept = clean[~seen].assign(batch_id=batch_id)
         duplicates = parsed.duplicates + int(seen.sum())
-        clean = clean[~seen]
-        clean = clean.assign(
-            batch_id=batch_id,
-            counts_in_combined=True,
-            day_number=((clean["occurred_on"].to_numpy().astype("datetime64[D]") - EPOCH).astype("int64")),
-        )
-        insert_frame(conn, schema.incident, clean)
         _write_quarantine(conn, batch_id, parsed.quarantine)
         linked = None
-        jm_present = conn.execute(sa.select(schema.incident.c.incident_id)
-                                  .where(schema.incident.c.source == "JM").limit(1)).first() is not None
+        jm_present = conn.execute(sa.select(inc.c.incident_id).where(inc.c.source == "JM").limit(1)).first() is not None
         if info.source == "JSA":
-            rollups.write(conn, rollups.compute(clean))
+            rollups.write(conn, rollups.compute(kept))
         if jm_present or replaced:
             linked = linking.relink(conn)
             rollups.rebuild_for_source(conn, "JM")
-        _finish_batch(conn, batch_id, parsed.rows_in, len(clean), duplicates, len(parsed.quarantine),
-                      bool(clean["is_sample"].any()) if len(clean) else False, "; ".join(parsed.warnings) or None)
-    return LoadCounts(batch_id, len(clean), duplicates, len(parsed.quarantine), replaced, linked)
+        _finish_batch(conn, batch_id, parsed.rows_in, loaded, duplicates, len(parsed.quarantine),
+                      bool(kept["is_sample"].any()) if len(kept) else False, "; ".join(parsed.warnings) or None)
+    return LoadCounts(batch_id, loaded, duplicates, len(parsed.quarantine), replaced, linked)
 
 
 def load_nibrs(engine: sa.Engine, info: BatchInfo, parsed: Parsed) -> LoadCounts:

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from etl.config import REFERENCE_DIR
-from etl.formats.parse import Problems, clean_text, quote
+from etl.formats.parse import Problems, by_value, clean_text, map_distinct, quote, said
 
 
 def fold(text: str) -> str:
@@ -59,9 +60,7 @@ class RegionBook:
     def resolve(self, raw: pd.Series, column: str, problems: Problems, allow_blank: pd.Series | None = None) -> pd.Series:
         """Spelling -> region code; unknown spellings are problems (with a suggestion)."""
         s = clean_text(raw)
-        uniques = pd.unique(s.dropna())
-        table = {u: self.codes.get(fold(u)) for u in uniques}
-        code = s.map(table)
+        code = map_distinct(s, lambda u: self.codes.get(fold(u)))
         unknown = s.notna() & code.isna()
         if unknown.any():
             hints = {u: self.suggest(u) for u in pd.unique(s[unknown])}
@@ -75,21 +74,32 @@ class RegionBook:
         return code
 
     def resolve_country(self, raw: pd.Series, region: pd.Series, column: str, problems: Problems) -> pd.Series:
-        s = clean_text(raw)
-        given = s.map(lambda v: COUNTRY_SPELLINGS.get(fold(v)) if isinstance(v, str) else None)
-        problems.add(s.notna() & given.isna(), column + ": " + quote(s) + " is not United States or Canada")
-        inferred = region.map(self.country)
-        clash = given.notna() & inferred.notna() & (given != inferred)
-        problems.add(clash, column + ": " + quote(s) + " does not match the state or province "
-                     + region.map(self.names).fillna("").astype("str"))
+        def parse(u: pd.Series, sub: Problems) -> pd.Series:
+            value = u.map(lambda v: COUNTRY_SPELLINGS.get(fold(v)))
+            sub.add((value.isna() & (u.str.strip() != "")).to_numpy(), said(u, column, "is not United States or Canada"))
+            return value.astype("str")
+
+        given = by_value(raw, parse, problems)
+        inferred = map_distinct(region, self.country)
+        clash = (given.notna() & inferred.notna() & (given != inferred)).to_numpy()
+        problems.add(clash, lambda rows: column + ": " + quote(raw[rows]) + " does not match the state or province "
+                     + region[rows].map(self.names).fillna("").astype("str"))
         return inferred.where(inferred.notna(), given)
 
-    def is_major(self, region: pd.Series, city_keys: pd.Series) -> pd.Series:
-        wanted = {f"{r}|{c}" for r, c in self.major}
-        key = region.fillna("").astype("str") + "|" + city_keys.fillna("").astype("str")
-        # "New York City" / "Quebec City": also try without the trailing word
-        short = region.fillna("").astype("str") + "|" + city_keys.fillna("").astype("str").str.replace(r" city$", "", regex=True)
-        return (key.isin(wanted) | short.isin(wanted)).to_numpy(dtype=bool)
+    def is_major(self, region: pd.Series, city_keys: pd.Series) -> np.ndarray:
+        """True where (region, city) is on the major-city list; evaluated once per distinct pair."""
+        r_codes, r_uniques = pd.factorize(region)
+        c_codes, c_uniques = pd.factorize(city_keys)
+        pair = r_codes.astype("int64") * (len(c_uniques) + 1) + c_codes
+        pair_codes, pair_uniques = pd.factorize(pair)
+        hits = np.zeros(len(pair_uniques), dtype=bool)
+        for i, p in enumerate(pair_uniques):
+            r, c = divmod(int(p), len(c_uniques) + 1)
+            if r < 0 or c < 0 or c >= len(c_uniques):
+                continue
+            key = str(c_uniques[c])
+            hits[i] = (r_uniques[r], key) in self.major or (r_uniques[r], re.sub(r" city$", "", key)) in self.major
+        return hits[pair_codes]
 
 
 def city_key(name: str) -> str:
@@ -98,9 +108,7 @@ def city_key(name: str) -> str:
 
 
 def city_keys(raw: pd.Series) -> pd.Series:
-    s = clean_text(raw)
-    uniques = pd.unique(s.dropna())
-    return s.map({u: city_key(u) for u in uniques})
+    return map_distinct(clean_text(raw), city_key)
 
 
 @lru_cache(maxsize=4)

@@ -88,13 +88,10 @@ incident = sa.Table(
     sa.Column("linked_incident_id", sa.Integer),  # a JM claim's JSA twin
     sa.Column("counts_in_combined", sa.Boolean, nullable=False, default=True),
 )
-# The dashboard reads rollups; these serve drill-down, linking and duplicate checks.
-INCIDENT_INDEXES = (
-    sa.Index("ix_incident_batch", incident.c.batch_id),
-    sa.Index("ix_incident_filter", incident.c.source, incident.c.year, incident.c.region_code, incident.c.category),
-    sa.Index("ix_incident_hash", incident.c.source, incident.c.row_hash),
-    sa.Index("ix_incident_link", incident.c.region_code, incident.c.category, incident.c.day_number),
-)
+# The dashboard reads rollups; these serve replacing a file's rows (batch) and drill-down lists.
+BATCH_INDEX = sa.Index("ix_incident_batch", incident.c.batch_id)
+DRILL_INDEXES = (sa.Index("ix_incident_drill", incident.c.region_code, incident.c.year, incident.c.category),)
+INCIDENT_INDEXES = (BATCH_INDEX, *DRILL_INDEXES)
 
 # ---- rollups: one row per batch and group, summed by the dashboard
 _MEASURES = (

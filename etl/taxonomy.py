@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 CATEGORIES: dict[str, str] = {
@@ -111,16 +112,14 @@ def resolve_series(values: pd.Series) -> pd.DataFrame:
     Unknown or blank values give NaN category. Work is done once per
     distinct value, so a million rows cost what a few dozen do.
     """
-    uniques = pd.unique(values.dropna())
-    lookup = {u: ALIASES.get(normalise(str(u))) for u in uniques}
-    cat = {u: (ct.category if ct else None) for u, ct in lookup.items()}
-    sub = {u: (ct.subtype if ct else None) for u, ct in lookup.items()}
-    cls = {u: (ct.crimes_against if ct else None) for u, ct in lookup.items()}
-    return pd.DataFrame({
-        "category": values.map(cat),
-        "subtype": values.map(sub),
-        "crimes_against": values.map(cls),
-    }, index=values.index)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    found = [ALIASES.get(normalise(str(u))) for u in uniques] + [None]
+    take = np.where(codes < 0, len(uniques), codes)
+    out = {}
+    for field in ("category", "subtype", "crimes_against"):
+        column = pd.Series([getattr(ct, field) if ct else None for ct in found], dtype="str")
+        out[field] = column.take(take).to_numpy()
+    return pd.DataFrame(out, index=values.index).astype("str")
 
 
 def known_spellings() -> list[str]:

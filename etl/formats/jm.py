@@ -12,7 +12,7 @@ import pandas as pd
 
 from etl import taxonomy
 from etl.formats.incidents import Parsed, drop_exact_duplicates, finish, optional, today
-from etl.formats.parse import Problems, choose, clean_text, parse_date, parse_money, quote
+from etl.formats.parse import Problems, choose, clean_text, parse_date, parse_money, said
 from etl.formats.tabular import Column, RawTable, read_table
 from etl.regions import RegionBook, region_book
 
@@ -69,7 +69,7 @@ def transform(raw: RawTable, book: RegionBook | None = None, on: dt.date | None 
     cause = clean_text(data["loss_cause"])
     kinds = taxonomy.resolve_series(cause)
     problems.add(cause.isna(), "loss_cause: is blank (required)")
-    problems.add(cause.notna() & kinds["category"].isna(), "loss_cause: " + quote(cause) + " is not a known loss cause")
+    problems.add(cause.notna() & kinds["category"].isna(), said(cause, "loss_cause", "is not a known loss cause"))
     parsed.update({k: kinds[k] for k in ("category", "subtype", "crimes_against")})
 
     rid = clean_text(data["source_record_id"])

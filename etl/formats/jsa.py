@@ -9,7 +9,7 @@ import pandas as pd
 from etl import taxonomy
 from etl.formats.incidents import Parsed, drop_exact_duplicates, finish, optional, today
 from etl.formats.parse import (Problems, choose, clean_text, parse_bool, parse_coordinate, parse_count, parse_date,
-                               parse_hour, parse_money, quote)
+                               parse_hour, parse_money, quote, said)
 from etl.formats.tabular import Column, RawTable, read_table
 from etl.regions import RegionBook, region_book
 
@@ -82,18 +82,18 @@ def transform(raw: RawTable, book: RegionBook | None = None, on: dt.date | None 
     parsed: dict[str, pd.Series] = {}
     parsed["occurred_on"] = parse_date(data["date"], "date", problems, on or today(), required=True)
 
-    kinds = taxonomy.resolve_series(clean_text(data["crime_type"]))
     ctype = clean_text(data["crime_type"])
+    kinds = taxonomy.resolve_series(ctype)
     problems.add(ctype.isna(), "crime_type: is blank (required)")
     problems.add(ctype.notna() & kinds["category"].isna(),
-                 "crime_type: " + quote(ctype) + " is not a known crime type (robbery, burglary, theft, off-premises or a sub-type)")
+                 said(ctype, "crime_type", "is not a known crime type (robbery, burglary, theft, off-premises or a sub-type)"))
     sub_raw = clean_text(optional(data, "subtype"))
     if sub_raw.notna().any():
         sub = taxonomy.resolve_series(sub_raw)
         unknown = sub_raw.notna() & sub["subtype"].isna()
-        problems.add(unknown, "subtype: " + quote(sub_raw) + " is not a known sub-type")
+        problems.add(unknown, said(sub_raw, "subtype", "is not a known sub-type"))
         clash = sub_raw.notna() & sub["category"].notna() & kinds["category"].notna() & (sub["category"] != kinds["category"])
-        problems.add(clash, "subtype: " + quote(sub_raw) + " does not belong to crime type " + quote(ctype))
+        problems.add(clash, lambda rows: "subtype: " + quote(sub_raw[rows]) + " does not belong to crime type " + quote(ctype[rows]))
         use = sub_raw.notna() & ~unknown & ~clash
         kinds.loc[use, "subtype"] = sub.loc[use, "subtype"]
     parsed.update({k: kinds[k] for k in ("category", "subtype", "crimes_against")})

@@ -89,7 +89,7 @@ def transform(raw: RawTable, year: int | None = None) -> Parsed:
     keep = ~is_note.to_numpy()
     data, label = data[keep], label[keep]
     numbers = {k: v[keep] for k, v in numbers.items()}
-    problems = _restrict(problems, data.index)
+    problems = problems.restrict(data.index)
 
     cls = label.str.lower().map(CLASSES)
     current = cls.where(cls.isin(["persons", "property", "society"])).ffill()
@@ -124,15 +124,6 @@ def transform(raw: RawTable, year: int | None = None) -> Parsed:
         warnings.append(f"{len(footnotes)} footnote/heading line(s) kept as notes, not data")
     return Parsed(clean, quarantine, 0, warnings, len(clean) + len(quarantine),
                   meta={"year": data_year, "footnotes": footnotes})
-
-
-def _restrict(problems: Problems, index: pd.Index) -> Problems:
-    kept = Problems(index)
-    for part in problems._parts:  # noqa: SLF001 - same module family
-        part = part[part.index.isin(index)]
-        if len(part):
-            kept._parts.append(part)
-    return kept
 
 
 def _consistency(clean: pd.DataFrame) -> list[str]:

@@ -1,0 +1,158 @@
+"""ETL benchmark: the whole `jewelcrime etl` against pandas.DataFrame.to_sql.
+
+    python benchmarks/etl_bench.py                 # 100k and 1M rows, SQLite
+    python benchmarks/etl_bench.py --rows 100000   # one size
+    python benchmarks/etl_bench.py --db-url postgresql+psycopg://...  # PostgreSQL (dropped and refilled)
+
+For each size it writes N synthetic JSA-style rows to a CSV (mixed date
+formats, "$12,500.00" amounts, 10% with coordinates), then on the same rows:
+  1. `jewelcrime etl FILE --db NEW_DB` in a subprocess: read, validate,
+     transform, write and rollups, timed end to end; peak memory is the
+     child's maximum resident set size. The in-process load time (without
+     interpreter start-up and imports) is timed as well.
+  2. the baseline: pandas.read_csv of the same file, then
+     DataFrame.to_sql(..., con=SQLAlchemy engine) into a new database.
+It prints rows per second for both, their ratio and peak memory.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+CITIES = [("Los Angeles", "CA", 34.05, -118.24), ("Houston", "TX", 29.76, -95.37), ("New York", "NY", 40.71, -74.0),
+          ("Miami", "FL", 25.77, -80.19), ("Chicago", "IL", 41.88, -87.63), ("Fresno", "CA", 36.74, -119.79),
+          ("Dallas", "TX", 32.78, -96.8), ("Atlanta", "GA", 33.75, -84.39), ("Toronto", "ON", 43.65, -79.38),
+          ("Phoenix", "AZ", 33.45, -112.07), ("Newark", "NJ", 40.74, -74.17), ("Philadelphia", "PA", 39.95, -75.17)]
+TYPES = ["theft", "Grab & Run", "smash-and-grab", "robbery", "burglary", "after-hours burglary", "distraction",
+         "off-premises", "armed robbery", "sneak theft", "switch", "safe attack"]
+LOCATIONS = ["mall", "strip center", "downtown", "standalone", "kiosk", ""]
+
+
+def make_rows(n: int, seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    city = rng.integers(0, len(CITIES), n)
+    days = rng.integers(0, 15 * 365, n)
+    dates = pd.Timestamp("2010-01-01") + pd.to_timedelta(days, unit="D")
+    fmt = rng.integers(0, 10, n)
+    iso = dates.strftime("%Y-%m-%d")
+    us = dates.strftime("%-m/%-d/%Y")
+    date_text = np.where(fmt < 8, iso, us)
+    loss = np.round(rng.lognormal(8.5, 1.4, n), 2)
+    loss_text = np.where(rng.random(n) < 0.5, [f"${v:,.2f}" for v in loss], loss.astype(str))
+    loss_text = np.where(rng.random(n) < 0.05, "", loss_text)
+    names, states, lats, lons = zip(*CITIES)
+    with_coords = rng.random(n) < 0.10
+    lat = np.where(with_coords, np.array(lats)[city] + rng.normal(0, 0.02, n), np.nan)
+    lon = np.where(with_coords, np.array(lons)[city] + rng.normal(0, 0.02, n), np.nan)
+    return pd.DataFrame({
+        "Date": date_text,
+        "City": np.array(names)[city],
+        "State": np.array(states)[city],
+        "Crime Type": np.array(TYPES)[rng.integers(0, len(TYPES), n)],
+        "Loss (USD)": loss_text,
+        "Injured": rng.poisson(0.05, n),
+        "Killed": np.zeros(n, dtype=int),
+        "Weapon Shown": np.where(rng.random(n) < 0.2, "yes", "no"),
+        "Location Type": np.array(LOCATIONS)[rng.integers(0, len(LOCATIONS), n)],
+        "Time": rng.integers(0, 24, n).astype(str),
+        "Latitude": np.round(lat, 4),
+        "Longitude": np.round(lon, 4),
+        "Record ID": [f"B-{i:08d}" for i in range(n)],
+        "Description": "benchmark row",
+    })
+
+
+def fresh_url(base: str | None, folder: Path, name: str) -> str:
+    if base is None:
+        return f"sqlite:///{folder / name}"
+    engine = sa.create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    return base
+
+
+def run_etl(csv: Path, url: str) -> tuple[float, float, int]:
+    """Whole command in a child process: (wall seconds, in-process load seconds, peak RSS bytes)."""
+    code = ("import sys, time; t0=time.perf_counter(); from etl.cli import app; "
+            "t1=time.perf_counter(); import typer\n"
+            "try:\n    app([ 'etl', sys.argv[1], '--db', sys.argv[2]])\n"
+            "except SystemExit as e:\n    rc = e.code\n"
+            "print('LOAD_SECONDS', time.perf_counter()-t1, file=sys.stderr); sys.exit(rc)")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, str(csv), url], capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"etl failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    load = float(next(line.split()[1] for line in proc.stderr.splitlines() if line.startswith("LOAD_SECONDS")))
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, load, max(peak_kb, before) * 1024
+
+
+def run_baseline(csv: Path, url: str) -> tuple[float, float]:
+    t = time.perf_counter()
+    df = pd.read_csv(csv)
+    read = time.perf_counter() - t
+    engine = sa.create_engine(url)
+    t = time.perf_counter()
+    df.to_sql("incidents_baseline", engine, index=False, if_exists="replace")
+    write = time.perf_counter() - t
+    engine.dispose()
+    return read, write
+
+
+def bench(n: int, db_url: str | None) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        csv = folder / f"jsa_bench_{n}.csv"
+        make_rows(n).to_csv(csv, index=False)
+        size_mb = csv.stat().st_size / 1e6
+        wall, load_s, peak = run_etl(csv, fresh_url(db_url, folder, "etl.sqlite"))
+        check = sa.create_engine(fresh_url(None, folder, "etl.sqlite") if db_url is None else db_url)
+        with check.connect() as conn:
+            loaded = conn.execute(sa.text("SELECT COUNT(*) FROM incident")).scalar_one()
+            quarantined = conn.execute(sa.text("SELECT COUNT(*) FROM quarantine")).scalar_one()
+        check.dispose()
+        read_s, write_s = run_baseline(csv, fresh_url(db_url, folder, "baseline.sqlite"))
+    return dict(rows=n, csv_mb=size_mb, loaded=loaded, quarantined=quarantined, etl_wall=wall, etl_load=load_s,
+                peak_mb=peak / 1e6, base_read=read_s, base_write=write_s)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, action="append", help="row count (repeatable); default 100k and 1M")
+    ap.add_argument("--db-url", default=None, help="benchmark against this PostgreSQL URL instead of SQLite")
+    args = ap.parse_args()
+    sizes = args.rows or [100_000, 1_000_000]
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; pandas {pd.__version__}; "
+          f"sqlalchemy {sa.__version__}; database {'PostgreSQL' if args.db_url else 'SQLite'}")
+    header = (f"{'rows':>9} {'loaded':>9} {'quar.':>6} {'etl wall s':>10} {'etl rows/s':>11} {'load-only s':>11} "
+              f"{'load rows/s':>11} {'to_sql s':>9} {'to_sql rows/s':>13} {'read+to_sql rows/s':>18} "
+              f"{'ratio':>6} {'peak MB':>8}")
+    print(header)
+    for n in sizes:
+        r = bench(n, args.db_url)
+        etl_rps = n / r["etl_wall"]
+        base_rps = n / r["base_write"]
+        base_total_rps = n / (r["base_read"] + r["base_write"])
+        print(f"{n:>9,} {r['loaded']:>9,} {r['quarantined']:>6,} {r['etl_wall']:>10.2f} {etl_rps:>11,.0f} "
+              f"{r['etl_load']:>11.2f} {n / r['etl_load']:>11,.0f} {r['base_write']:>9.2f} {base_rps:>13,.0f} "
+              f"{base_total_rps:>18,.0f} {etl_rps / base_rps:>6.2f} {r['peak_mb']:>8.0f}")
+    print("etl rows/s = whole `jewelcrime etl` command (process start to exit); load-only = the same run without "
+          "interpreter start-up and imports; ratio = etl rows/s over to_sql rows/s (write only, the DataFrame "
+          "already in memory).")
+
+
+if __name__ == "__main__":
+    main()

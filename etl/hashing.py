@@ -1,0 +1,78 @@
+"""Vectorised 64-bit hashes of text columns, for exact-duplicate detection.
+
+Hashing a million Python strings one by one costs about half a second per
+column; this works on the Arrow buffers with numpy in one pass over the
+bytes. It is a polynomial hash mod 2**64 finished with splitmix64; not for
+security, and exact duplicates found with it are confirmed by comparing the
+rows themselves.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+_P = np.uint64(0x100000001B3)
+_NULL = np.uint64(0x9E3779B97F4A7C15)
+_MAX_POW = 1 << 16
+
+
+def _powers(n: int) -> np.ndarray:
+    out = np.empty(n, dtype=np.uint64)
+    out[0] = 1
+    with np.errstate(over="ignore"):
+        for i in range(1, n):
+            out[i] = out[i - 1] * _P
+    return out
+
+
+_POW = _powers(4096)
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return h ^ (h >> np.uint64(31))
+
+
+def _as_arrow(s: pd.Series) -> pa.Array:
+    arr = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.large_string()) \
+        if not hasattr(s.array, "_pa_array") else s.array._pa_array  # noqa: SLF001 - zero-copy view
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.large_string())
+
+
+def hash_strings(s: pd.Series) -> np.ndarray:
+    """One uint64 per cell; blank (NaN) cells get a fixed value."""
+    global _POW
+    arr = _as_arrow(s)
+    n = len(arr)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint64)
+    validity, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64, count=n + 1, offset=arr.offset * 8)
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    start, end = offsets[:-1], offsets[1:]
+    lengths = (end - start).astype(np.int64)
+    total = int(lengths.sum())
+    h = np.zeros(n, dtype=np.uint64)
+    if total:
+        longest = int(lengths.max())
+        if longest > len(_POW):
+            _POW = _powers(max(longest, 2 * len(_POW)))
+        firsts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        pos = np.arange(total, dtype=np.int64) - np.repeat(firsts, lengths)
+        chunk = data[int(start[0]):int(start[0]) + total].astype(np.uint64)
+        with np.errstate(over="ignore"):
+            contrib = (chunk + np.uint64(1)) * _POW[pos]
+        sums = np.zeros(n, dtype=np.uint64)
+        nonempty = lengths > 0
+        sums[nonempty] = np.add.reduceat(contrib, firsts[nonempty])
+        h = sums
+    with np.errstate(over="ignore"):
+        h = _mix(h ^ (lengths.astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93)))
+    if arr.null_count:
+        h[arr.is_null().to_numpy(zero_copy_only=False)] = _NULL
+    return h
