@@ -98,7 +98,7 @@ ROLLUP_SOURCE_COLUMNS = ["batch_id", "source", "is_sample", "year", "half", "mon
 def rebuild_for_source(conn: sa.Connection, source: str) -> None:
     """Recompute the rollups of every batch of one source from its stored rows (used after relinking)."""
     inc = schema.incident
-    batch_ids = [r[0] for r in conn.execute(sa.select(sa.distinct(inc.c.batch_id)).where(inc.c.source == source))]
+    batch_ids = [r[0] for r in conn.execute(sa.select(inc.c.batch_id).where(inc.c.source == source).distinct())]
     delete_batches(conn, batch_ids)
     if not batch_ids:
         return

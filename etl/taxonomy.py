@@ -48,7 +48,7 @@ CRIME_TYPES: tuple[CrimeType, ...] = (
               ("smash and grab", "smash grab", "smash n grab", "smash and grab robbery", "s g", "sng")),
     CrimeType("robbery", "armed_robbery", "Armed robbery", "property", "armed-robbery",
               ("armed robbery", "gunpoint robbery", "robbery armed", "armed")),
-    CrimeType("burglary", None, "Burglary", "property", "after-hours-burglary", ("burglary", "burglaries", "break in", "breaking and entering", "b e")),
+    CrimeType("burglary", None, "Burglary", "property", "after-hours-burglary", ("burglary", "burglaries", "break in", "breaking and entering", "b e", "b and e")),
     CrimeType("burglary", "after_hours_burglary", "After-hours burglary", "property", "after-hours-burglary",
               ("after hours burglary", "after hours", "night burglary", "three minute burglary", "3 minute burglary", "overnight burglary")),
     CrimeType("burglary", "safe_attack", "Safe attack", "property", "after-hours-burglary",

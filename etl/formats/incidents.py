@@ -17,7 +17,7 @@ from etl import geo
 from etl.hashing import hash_strings
 from etl.formats.parse import Problems, clean_text, parse_bool
 from etl.formats.tabular import RawTable
-from etl.regions import RegionBook, city_keys
+from etl import regions  # module import: etl.regions imports etl.formats.parse in turn
 
 INCIDENT_COLUMNS = [
     "source", "source_record_id", "row_number", "row_hash", "occurred_on", "year", "half", "month",
@@ -77,14 +77,14 @@ def optional(data: pd.DataFrame, column: str) -> pd.Series:
 
 
 def finish(raw: RawTable, data: pd.DataFrame, hashes: pd.Series, duplicates: int, parsed: dict[str, pd.Series],
-           problems: Problems, book: RegionBook, source: str) -> Parsed:
+           problems: Problems, book: regions.RegionBook, source: str) -> Parsed:
     """Derive the shared columns, check coordinates, split clean from quarantined."""
     region = parsed["region_code"]
     if "latitude" in parsed:
         region = geo.check_points(parsed["latitude"], parsed["longitude"], region, book.names, problems)
     country = book.resolve_country(optional(data, "country"), region, "country", problems)
     city = clean_text(optional(data, "city"))
-    keys = city_keys(city)
+    keys = regions.city_keys(city)
     when = parsed["occurred_on"]
     rid = clean_text(optional(data, "source_record_id"))
     repeated = rid.notna() & rid.duplicated(keep="first")

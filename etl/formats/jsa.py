@@ -11,7 +11,7 @@ from etl.formats.incidents import Parsed, drop_exact_duplicates, finish, optiona
 from etl.formats.parse import (Problems, choose, clean_text, parse_bool, parse_coordinate, parse_count, parse_date,
                                parse_hour, parse_money, quote, said)
 from etl.formats.tabular import Column, RawTable, read_table
-from etl.regions import RegionBook, region_book
+from etl import regions  # module import: etl.regions imports etl.formats.parse in turn
 
 NAME = "jsa"
 SOURCE = "JSA"
@@ -75,8 +75,8 @@ def read(path: Path) -> RawTable:
     return read_table(path, COLUMNS)
 
 
-def transform(raw: RawTable, book: RegionBook | None = None, on: dt.date | None = None) -> Parsed:
-    book = book or region_book()
+def transform(raw: RawTable, book: regions.RegionBook | None = None, on: dt.date | None = None) -> Parsed:
+    book = book or regions.region_book()
     data, hashes, duplicates = drop_exact_duplicates(raw)
     problems = Problems(data.index)
     parsed: dict[str, pd.Series] = {}
