@@ -12,6 +12,7 @@ from etl import load, schema
 from etl.config import RAW_DIR, REFERENCE_DIR
 from etl.errors import FileRejected
 from etl.formats import TABULAR, detect, reference
+from etl.formats.tabular import sniff
 
 Progress = Callable[[str], None]
 
@@ -83,11 +84,13 @@ def load_file(engine: sa.Engine, path: Path, fmt: str | None = None, year: int |
     note = progress or (lambda _msg: None)
     try:
         note("detecting format")
+        sniff(path)  # missing, a folder, empty, not CSV/XLSX: one message, with --format too
         fmt = fmt or detect(path)
         digest = sha256(path)
         with engine.connect() as conn:
             previous = load.current_batch(conn, path.name, fmt)
-        if previous is not None and previous.sha256 == digest:
+        # the same bytes are unchanged, unless --year now says the table is for another year
+        if previous is not None and previous.sha256 == digest and (year is None or previous.data_year in (None, year)):
             return FileResult(path, fmt, "unchanged", previous.rows_in, 0, previous.rows_in - previous.quarantined,
                               previous.quarantined, f"unchanged since batch {previous.batch_id}; nothing to do",
                               batch_id=previous.batch_id)

@@ -6,7 +6,7 @@ from types import ModuleType
 
 from etl.errors import FileRejected
 from etl.formats import jm, jsa, nibrs, reference
-from etl.formats.tabular import alias_map, match_header, read_head
+from etl.formats.tabular import _check_delimiter, alias_map, closest_column, match_header, read_head
 
 TABULAR: dict[str, ModuleType] = {m.NAME: m for m in (jsa, jm, nibrs)}
 FORMAT_NAMES = (*TABULAR, reference.NAME)
@@ -29,6 +29,26 @@ def detect(path: Path) -> str:
             if score > best_score:
                 best, best_score = name, score
     if best is None or best_score < 4:
+        if not any(c is not None and str(c).strip() for row in head for c in row):
+            raise FileRejected(path, "has no header row and no data (only blank lines)")
+        _check_delimiter(path, head)
+        near = _near_format(head)
+        if near is not None:  # misspelt headers: let the format's reader say which column and what it looks like
+            return near
         raise FileRejected(path, "cannot tell the format from the header (expected a JSA incident list, a JM claims list "
                                  "or an FBI NIBRS offense-category table); use --format jsa|jm|nibrs")
     return best
+
+
+def _near_format(head: list) -> str | None:
+    """The format the header would match if its near-miss spellings ('Crime Typ', 'Loss Amt') were right."""
+    best, best_score = None, 0
+    for name, module in TABULAR.items():
+        aliases = alias_map(module.COLUMNS)
+        for row in head:
+            cells = [str(c) for c in row if c is not None and str(c).strip()]
+            matched = {match_header(c, aliases) or closest_column(c, module.COLUMNS) for c in cells} - {None}
+            score = len(matched) + 3 * len(matched & _SIGNATURE[name])
+            if score > best_score:
+                best, best_score = name, score
+    return best if best_score >= 4 else None

@@ -134,7 +134,11 @@ def parse_date(raw: pd.Series, column: str, problems: Problems, today: dt.date, 
                                          ).dt.floor("D").to_numpy()
         iso = ~numeric & s.str.match(r"\d{4}-\d{1,2}-\d{1,2}(?:$|[ T])").fillna(False).astype(bool)
         if iso.any():
-            parsed = pd.to_datetime(s[iso], format="ISO8601", errors="coerce", utc=True).dt.tz_localize(None)
+            # the day as written: a UTC offset after the time is dropped (converting to UTC would move late-evening
+            # times to the next day)
+            local = s[iso].str.replace(r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$", r"\1",
+                                       regex=True)
+            parsed = pd.to_datetime(local, format="ISO8601", errors="coerce", utc=True).dt.tz_localize(None)
             out.loc[parsed.index] = parsed.dt.floor("D").to_numpy()
         us = ~numeric & ~iso
         if us.any():
@@ -160,9 +164,14 @@ def parse_money(raw: pd.Series, column: str, problems: Problems) -> pd.Series:
     """'12500', '$12,500.00', '(1,234)' (accounting negative); blank is unknown (NaN), never zero."""
     arr = pc.utf8_trim_whitespace(_arrow(raw))
     paren = pc.fill_null(pc.match_substring_regex(arr, r"^\(.*\)$"), False)
-    body = pc.replace_substring_regex(arr, r"[\s$,()]|(?i:usd|us\$|cad)", "")
+    body = pc.replace_substring_regex(arr, r"[\s$()]|(?i:usd|us\$|cad)", "")
+    # a comma must group thousands: '12.500,00' or '1,2,3' is not an amount (it would silently become 12.5 or 123)
+    misplaced = pc.fill_null(pc.and_(pc.match_substring(body, ","), pc.invert(
+        pc.match_substring_regex(body, r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"))), False)
+    body = pc.replace_substring(body, ",", "")
     body = pc.if_else(pc.equal(body, ""), pa.scalar(None, pa.string()), body)
-    good = pc.fill_null(pc.match_substring_regex(body, r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"), False)
+    good = pc.and_(pc.fill_null(pc.match_substring_regex(body, r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"), False),
+                   pc.invert(misplaced))
     values = pc.cast(pc.if_else(good, body, pa.scalar(None, pa.string())), pa.float64())
     value = pd.Series(values.to_numpy(zero_copy_only=False), index=raw.index, dtype="float64")
     value = value.where(~paren.to_numpy(zero_copy_only=False), -value)

@@ -28,6 +28,8 @@ from etl.errors import FileRejected
 CSV_EXTENSIONS = {".csv", ".txt", ".tsv"}
 XLSX_EXTENSIONS = {".xlsx", ".xlsm"}
 HEAD_ROWS = 40  # title rows above the header we are willing to skip
+# a long description must not stop the exact (slow) reader; pyarrow's fast reader has no such limit
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ def sniff(path: Path) -> str:
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileRejected(path, "is an old Excel 97-2003 (.xls) workbook; save it as .xlsx or .csv")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRejected(path, "is UTF-16 text (e.g. Excel's 'Unicode Text'); save it as CSV (UTF-8 or Windows)")
     if head.startswith(b"%PDF"):
         raise FileRejected(path, "is a PDF, not a CSV or XLSX file")
     if ext in XLSX_EXTENSIONS:
@@ -169,10 +173,18 @@ def _xlsx_grid(path: Path) -> list[list[str | None]]:
     return [[_cell_text(v) for v in row] for row in rows]
 
 
+def _csv_rows(path: Path, text: str) -> list[list[str]]:
+    """csv.reader over text, any line ending (old Mac files end lines with CR alone)."""
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise FileRejected(path, f"is not valid CSV ({exc})") from None
+
+
 def _csv_head(path: Path, encoding: str, n: int = HEAD_ROWS) -> list[list[str]]:
     with path.open("r", encoding=encoding, newline="") as fh:
         text = "".join(line for _, line in zip(range(n), fh))
-    return list(csv.reader(io.StringIO(text)))
+    return _csv_rows(path, text)
 
 
 def read_head(path: Path) -> tuple[str, str | None, list[list[str | None]]]:
@@ -237,13 +249,9 @@ def map_columns(path: Path, header: list[str | None], columns: Sequence[Column])
         owner[canon] = i
         mapping[i] = canon
 
-    suspicious = []
-    for _, label in unknown:
-        guess = closest_column(label, columns, exclude=set(owner))
-        if guess:
-            suspicious.append(f"column '{label}' not recognised; did you mean '{guess}'?")
     missing = [c for c in columns if c.required and c.name not in owner]
     problems = []
+    named: set[str] = set()  # labels already given as a missing column's closest match
     for col in missing:
         spellings = ", ".join(sorted({col.name, *col.aliases})[:6])
         found = ", ".join(f"'{str(h).strip()}'" for h in header if _present(h))
@@ -251,9 +259,14 @@ def map_columns(path: Path, header: list[str | None], columns: Sequence[Column])
         for _, label in unknown:
             if closest_column(label, [col]):
                 guess = label
+        if guess:
+            named.add(guess)
         hint = f"; closest match in the file: '{guess}'" if guess else ""
         problems.append(f"missing required column '{col.name}' (accepted: {spellings}); found: {found}{hint}")
-    problems += suspicious
+    for _, label in unknown:
+        guess = closest_column(label, columns, exclude=set(owner))
+        if guess and label not in named:
+            problems.append(f"column '{label}' not recognised; did you mean '{guess}'?")
     if problems:
         raise FileRejected(path, "; ".join(problems))
     ignored = [label for _, label in unknown]
@@ -285,7 +298,7 @@ def read_table(path: Path, columns: Sequence[Column]) -> RawTable:
     if container == "xlsx":
         grid = _xlsx_grid(path)
         h = find_header(path, grid[:HEAD_ROWS], lambda r: header_score(r, aliases), hint)
-        return _from_grid(path, "xlsx", None, grid, h, columns)
+        return _has_rows(_from_grid(path, "xlsx", None, grid, h, columns))
     enc = detect_encoding(path)
     head = _csv_head(path, enc)
     h = find_header(path, head, lambda r: header_score(r, aliases), hint)
@@ -297,11 +310,18 @@ def read_table(path: Path, columns: Sequence[Column]) -> RawTable:
     fast = _csv_fast(path, enc, h, len(header), mapping)
     if fast is not None:
         data, blank = fast
-        return RawTable(path, "csv", enc, h + 1, {v: str(header[k]).strip() for k, v in mapping.items()},
-                        data, [], blank, ignored, titles)
-    text = path.read_bytes().decode(enc if enc != "utf-8-sig" else "utf-8-sig")
-    grid = list(csv.reader(io.StringIO(text)))
-    return _from_grid(path, "csv", enc, grid, h, columns, titles=titles)
+        return _has_rows(RawTable(path, "csv", enc, h + 1, {v: str(header[k]).strip() for k, v in mapping.items()},
+                                  data, [], blank, ignored, titles))
+    grid = _csv_rows(path, path.read_bytes().decode(enc))
+    return _has_rows(_from_grid(path, "csv", enc, grid, h, columns, titles=titles))
+
+
+def _has_rows(raw: RawTable) -> RawTable:
+    """A header and nothing under it is an empty file (a failed export), not a file with no incidents."""
+    if raw.rows_in == 0:
+        blank = f" (only {raw.blank_rows} blank line(s))" if raw.blank_rows else ""
+        raise FileRejected(raw.path, f"has a header row (row {raw.header_row}) but no data rows{blank}")
+    return raw
 
 
 def _csv_fast(path: Path, enc: str, h: int, ncols: int, mapping: dict[int, str]) -> tuple[pd.DataFrame, int] | None:
@@ -332,8 +352,14 @@ def _csv_fast(path: Path, enc: str, h: int, ncols: int, mapping: dict[int, str])
     df.columns = [mapping[int(c[1:])] for c in df.columns]
     if df.empty:
         return df, 0
-    # a row whose every cell is blank is a blank line, not a data row
-    blank_mask = df.isna().all(axis=1).to_numpy()
+    # a row whose every cell is blank (or only spaces, as the exact reader sees it) is a blank line, not a data row
+    blank_mask = np.ones(len(df), dtype=bool)
+    for name in df.columns:  # narrowed column by column: only rows blank so far are looked at again
+        rows = np.flatnonzero(blank_mask)
+        if not len(rows):
+            break
+        cells = df[name].iloc[rows]
+        blank_mask[rows] = (cells.isna() | (cells.str.strip() == "")).fillna(False).to_numpy(dtype=bool)
     # row numbers as a spreadsheet shows them: header is row h+1
     df.index = pd.RangeIndex(h + 2, h + 2 + len(df), name="row")
     blank = int(blank_mask.sum())
@@ -359,7 +385,7 @@ def _from_grid(path: Path, container: str, enc: str | None, grid: list[list[str 
         if not any(cells):
             blank += 1
             continue
-        if len(cells) > ncols:  # e.g. an unquoted "1,234": every later value would shift
+        if len(cells) > ncols and any(cells[ncols:]):  # e.g. an unquoted "1,234": every later value would shift
             malformed.append((number, ",".join(c or "" for c in row),
                               f"row has {len(cells)} fields but the header has {ncols}"))
             continue
