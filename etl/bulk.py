@@ -43,6 +43,8 @@ def _prepare(table: sa.Table, df: pd.DataFrame) -> pd.DataFrame:
             s = as_date_text(s)
         elif isinstance(t, sa.Boolean):
             s = s.astype("boolean") if s.isna().any() else s.astype(bool)
+        elif isinstance(t, sa.Integer) and pd.api.types.is_float_dtype(s):
+            s = s.astype("Int64")  # 6572870.0 -> 6572870: PostgreSQL's COPY rejects a fraction for bigint
         cols[name] = s
     return pd.DataFrame(cols, index=df.index)
 

@@ -1,7 +1,10 @@
 """Shared test fixtures: temporary databases built through the real ETL and CLI."""
 from __future__ import annotations
 
+import re
 import shutil
+import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,26 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def db_url(tmp_path: Path) -> str:
     """A fresh SQLite file per test."""
     return f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):  # noqa: ANN201
+    """One throwaway PostgreSQL server for the whole run (started on first use)."""
+    from tests.pgserver import PgServer, pg_bin
+
+    if pg_bin() is None:
+        pytest.skip("PostgreSQL server binaries are not installed")
+    server = PgServer(Path(tempfile.mkdtemp(prefix="jewelcrime-pg-")))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server, request) -> str:
+    """A new, empty PostgreSQL database per test."""
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50] + f"_{uuid.uuid4().hex[:6]}"
+    return pg_server.create_database(name)
 
 
 @pytest.fixture
