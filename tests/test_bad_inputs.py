@@ -19,7 +19,6 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import snapshot, table_counts
-from etl.config import make_engine
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 
@@ -145,6 +144,17 @@ def _zip_named_csv(p: Path) -> None:
         z.writestr("incidents.csv", "date,state,crime_type\n2022-01-01,TX,robbery\n")
 
 
+def _xlsx(*rows: list) -> callable:
+    def make(p: Path) -> None:
+        import openpyxl
+
+        wb = openpyxl.Workbook()
+        for row in rows:
+            wb.active.append(row)
+        wb.save(p)
+    return make
+
+
 MAKERS = {
     "empty.csv": lambda p: p.write_bytes(b""),
     "garbage.csv": lambda p: p.write_bytes(bytes(range(256)) * 40),
@@ -156,6 +166,9 @@ MAKERS = {
     "text.xlsx": lambda p: p.write_text("date,state,crime_type\n2022-01-01,TX,robbery\n"),
     "notbook.xlsx": _zip_named_csv,
     "unicode.csv": lambda p: p.write_bytes("date,state,crime_type\n2022-01-01,TX,robbery\n".encode("utf-16")),
+    "emptybook.xlsx": _xlsx(),
+    "hdronly.xlsx": _xlsx(["Date", "State", "Crime Type"]),
+    "dupbook.xlsx": _xlsx(["Date", "State", "Crime Type", "state"], ["2022-01-01", "TX", "robbery", "TX"]),
 }
 
 # file name -> fragments the one message must contain
@@ -170,6 +183,9 @@ FILE_PROBLEMS = {
     "text.xlsx": ("has a .xlsx name but is not an XLSX workbook",),
     "notbook.xlsx": ("is not a readable XLSX workbook",),
     "unicode.csv": ("UTF-16",),
+    "emptybook.xlsx": ("no header row and no data",),
+    "hdronly.xlsx": ("has a header row (row 1) but no data rows",),
+    "dupbook.xlsx": ("duplicate column name 'state' (columns 2 and 4)",),
     "missing.csv": ("file not found",),
     "header_only.csv": ("has a header row", "no data rows"),
     "blank_lines.csv": ("only blank lines",),

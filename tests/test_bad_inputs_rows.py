@@ -215,3 +215,23 @@ def test_jm_claim_reported_before_the_loss(cli, db_url, engine, tmp_path):
     got = incidents(engine, "jm_claims.csv").set_index("source_record_id")
     assert got.loc["JM-1", "loss_usd"] == 18250.0 and got.loc["JM-1", "reported_on"] == "2022-03-07"
     assert pd.isna(got.loc["JM-3", "loss_usd"])  # paid and reserve both blank: unknown, not 0
+
+
+def test_jm_claim_number_repeated_with_different_values(cli, db_url, engine, tmp_path):
+    path = tmp_path / "claims.csv"
+    path.write_text("Claim Number,Loss Date,Store State,Cause of Loss\n"
+                    "C1,2022-01-01,TX,robbery\nC1,2022-01-02,TX,theft\nC1,2022-01-01,TX,robbery\n")
+    result = etl(cli, db_url, path)
+    assert counts(result.output, "claims.csv") == (3, 1, 1, 1)  # the third row is an exact copy of the first
+    assert reasons_by_id(engine, "claims.csv", "Loss Date") == {
+        "2022-01-02": ["source_record_id: 'C1' appears more than once with different values"]}
+
+
+def test_header_repeated_inside_the_file_is_a_quarantined_row(cli, db_url, engine, tmp_path):
+    path = tmp_path / "joined.csv"  # two exports pasted one under the other
+    path.write_text("date,state,crime_type\n2022-01-01,TX,robbery\ndate,state,crime_type\n2022-01-02,TX,theft\n")
+    result = etl(cli, db_url, path)
+    assert result.exit_code == 0, result.output
+    assert counts(result.output, "joined.csv") == (3, 2, 0, 1)
+    assert sorted(reasons_by_id(engine, "joined.csv", "date")["date"]) == sorted([
+        f"date: 'date' {NOT_A_DATE}", f"crime_type: 'crime_type' {NOT_A_CRIME}", f"region: 'state' {NOT_A_REGION}"])

@@ -97,7 +97,9 @@ def transform(raw: RawTable, year: int | None = None) -> Parsed:
     problems.add(label.isna(), "offense_category: is blank")
     problems.add(label.notna() & crimes_against.isna(),
                  "offense_category: " + quote(label) + " comes before any 'Crimes Against ...' row")
-    problems.add(numbers["offenses"].isna() & label.notna(), "offenses: is blank (required)")
+    given = clean_text(data["offenses"])
+    unreadable = given.notna() & ~given.isin(["-", "–", "—"])  # already "is not a whole number", not blank
+    problems.add(numbers["offenses"].isna() & label.notna() & ~unreadable, "offenses: is blank (required)")
     frame = pd.DataFrame({
         "year": data_year,
         "crimes_against": crimes_against,
