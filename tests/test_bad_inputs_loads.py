@@ -223,7 +223,9 @@ def test_killed_process_leaves_the_database_as_before(db_url, engine, tmp_path, 
     engine.dispose()  # checkpoint: the WAL now only grows when the child writes
     wal = Path(f"{sqlite_path(db_url)}-wal")
     start = wal.stat().st_size if wal.exists() else 0
-    child = subprocess.Popen([sys.executable, "-m", "etl.cli", "etl", str(big), "--db", db_url],
+    script = Path(sys.executable).with_name("jewelcrime")  # the installed command, as a user runs it
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "etl.cli"]
+    child = subprocess.Popen([*command, "etl", str(big), "--db", db_url],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 600
