@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from etl.cli import app
+from dashboard.cli import app
 from etl.config import make_engine
 
 FIXTURES = Path(__file__).parent / "fixtures"

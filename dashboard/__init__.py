@@ -1,0 +1,1 @@
+"""The jewelcrime dashboard (Dash). Reads only the database the ETL builds."""

@@ -1,0 +1,89 @@
+"""The Dash app: pages, shared layout, offline assets, the boundary file route."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+import dash_bootstrap_components as dbc
+import sqlalchemy as sa
+from dash import Input, Output, callback, dcc, html
+from flask import Response, send_file
+
+from dashboard import context
+from etl.config import GEO_FILE, make_engine, resolve_db_url
+
+ASSETS = Path(__file__).parent / "assets"
+NAV = [("/", "Overview"), ("/map", "Map"), ("/trends", "Trends"), ("/share", "Share"), ("/risk", "Regional risk"),
+       ("/guidance", "Guidance")]
+
+
+def navbar() -> dbc.Navbar:
+    return dbc.Navbar(dbc.Container([
+        dbc.NavbarBrand([html.I(className="bi bi-gem me-2"), "Jewelry Crime Analytics"], href="/"),
+        dbc.Nav([dbc.NavItem(dbc.NavLink(label, href=href, active="exact", className="nav-" + (href.strip("/") or "home")))
+                 for href, label in NAV], navbar=True, className="ms-auto"),
+    ], fluid=True), color="dark", dark=True, className="mb-3")
+
+
+def shell() -> html.Div:
+    return html.Div([
+        html.A("Skip to content", href="#main", className="visually-hidden-focusable"),
+        navbar(),
+        dbc.Container([
+            html.Div(id="sample-banner"),
+            html.Main(dash.page_container, id="main"),
+            html.Footer(id="data-footer", className="text-muted small border-top pt-2 mt-4 mb-4"),
+        ], fluid=True),
+    ])
+
+
+def create_app(db_url: str | None = None) -> dash.Dash:
+    """Build the app for one database (--db, $DATABASE_URL or the bundled SQLite file)."""
+    context.set_engine(make_engine(resolve_db_url(db_url)))
+    app = dash.Dash(
+        __name__, use_pages=True, pages_folder=str(Path(__file__).parent / "pages"), assets_folder=str(ASSETS),
+        title="Jewelry Crime Analytics", suppress_callback_exceptions=True, serve_locally=True,
+        external_stylesheets=[], update_title=None,
+    )
+    app.layout = shell
+    server = app.server
+
+    @server.route("/geo/us_ca_admin1.geojson")
+    def boundaries() -> Response:  # the ETL's own boundary file, cached by the browser
+        response = send_file(GEO_FILE, mimetype="application/geo+json", max_age=86400)
+        return response
+
+    @server.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    return app
+
+
+@callback(Output("sample-banner", "children"), Output("data-footer", "children"), Input("_pages_location", "pathname"))
+def data_notices(_pathname: str | None) -> tuple:
+    """The 'sample data' notice on every page, and where the data came from."""
+    from dashboard import queries
+
+    engine = context.engine()
+    status = queries.data_status(engine)
+    banner = None
+    if status["is_sample"]:
+        banner = dbc.Alert([html.I(className="bi bi-exclamation-triangle-fill me-2"), html.Strong("Sample data. "),
+                            "Every figure on this site is computed from the bundled synthetic data set, calibrated to "
+                            "published JSA totals; it is not real incident data."],
+                           color="warning", className="py-2 sample-notice", id="sample-notice")
+    files = ", ".join(f"{f['file']} ({f['loaded']:,} rows)" for f in status["files"]) or "no files loaded"
+    footer = [html.Span(f"Data {status['range']}. Loaded from: {files}. "),
+              html.Span("Sources: Jewelers' Security Alliance and Jewelers Mutual Group style data; "
+                        "FBI National Incident-Based Reporting System.")]
+    return banner, footer
+
+
+def database_ready(engine: sa.Engine) -> bool:
+    from etl import schema
+
+    with engine.connect() as conn:
+        return schema.check_version(conn)

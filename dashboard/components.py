@@ -1,0 +1,131 @@
+"""Building blocks shared by the pages: the chart card and its generic callbacks.
+
+Every chart sits in a card with its title, a one-sentence summary for screen
+readers, the source line, the data's date range, a 'sample data' badge while
+the data is the bundled sample, links to guidance for the crime types drawn,
+a 'view data' grid and a CSV download of exactly the rows drawn.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import pandas as pd
+import plotly.graph_objects as go
+from dash import MATCH, Input, Output, State, callback, dcc, html, no_update
+
+from etl.figures import FBI_SOURCE_LINE, JSA_JM_SOURCE_LINE
+
+PAGE_LOCATION = "_pages_location"  # Dash Pages' own Location: writing its search updates the URL
+
+
+def part(chart: str, name: str) -> dict[str, str]:
+    """Component id of one part of a chart card."""
+    return {"chart": chart, "part": name}
+
+
+@dataclass
+class ChartResult:
+    figure: go.Figure
+    rows: pd.DataFrame  # exactly what the chart draws
+    summary: str
+    source: str = JSA_JM_SOURCE_LINE
+    date_range: str = ""
+    sample: bool = False
+    guidance: list[tuple[str, str]] = field(default_factory=list)  # (label, scenario slug)
+
+
+def chart_card(chart: str, title: str, height: int = 420, note: str | None = None,
+               controls: Any = None) -> dbc.Card:
+    return dbc.Card(dbc.CardBody([
+        html.Div([
+            html.H2(title, className="h5 mb-1 chart-title"),
+            dbc.Badge("sample data", color="warning", text_color="dark", className="ms-2 sample-badge",
+                      id=part(chart, "sample"), style={"display": "none"}),
+        ], className="d-flex align-items-center"),
+        html.P(note, className="text-muted small mb-2") if note else None,
+        controls,
+        dcc.Loading(dcc.Graph(id=part(chart, "graph"), config={"displaylogo": False, "responsive": True,
+                                                                 "topojsonURL": "/assets/topojson/",
+                                                                 "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
+                              style={"height": f"{height}px"}, className="chart-graph"), type="circle"),
+        html.P(id=part(chart, "summary"), className="chart-summary small mb-1", role="status", **{"aria-live": "polite"}),
+        html.Div(id=part(chart, "guidance"), className="chart-guidance small mb-1"),
+        html.P([html.Span(id=part(chart, "source"), className="chart-source"), " · ",
+                html.Span(id=part(chart, "range"), className="chart-range")], className="text-muted small mb-2"),
+        html.Div([
+            dbc.Button([html.I(className="bi bi-table me-1"), "View data"], id=part(chart, "toggle"), size="sm",
+                       color="secondary", outline=True, className="me-2 chart-view-data"),
+            dbc.Button([html.I(className="bi bi-download me-1"), "Download CSV"], id=part(chart, "csv"), size="sm",
+                       color="secondary", outline=True, className="chart-csv"),
+            dcc.Download(id=part(chart, "download")),
+        ]),
+        dbc.Collapse(dag.AgGrid(id=part(chart, "grid"), rowData=[], columnDefs=[], className="ag-theme-alpine mt-2",
+                                dashGridOptions={"domLayout": "autoHeight", "pagination": True, "paginationPageSize": 20},
+                                style={"height": None}, csvExportParams={"fileName": f"{chart}.csv"}),
+                     id=part(chart, "collapse"), is_open=False),
+    ]), className="mb-4 chart-card", id=f"card-{chart}")
+
+
+def chart_outputs(chart: str) -> list[Output]:
+    return [Output(part(chart, "graph"), "figure"), Output(part(chart, "grid"), "rowData"),
+            Output(part(chart, "grid"), "columnDefs"), Output(part(chart, "summary"), "children"),
+            Output(part(chart, "source"), "children"), Output(part(chart, "range"), "children"),
+            Output(part(chart, "sample"), "style"), Output(part(chart, "guidance"), "children")]
+
+
+def _column_defs(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    defs = []
+    for name in rows.columns:
+        d: dict[str, Any] = {"field": name, "headerName": name.replace("_", " "), "sortable": True, "filter": True}
+        if pd.api.types.is_numeric_dtype(rows[name]):
+            d["type"] = "numericColumn"
+        defs.append(d)
+    return defs
+
+
+def guidance_links(items: list[tuple[str, str]]) -> Any:
+    if not items:
+        return None
+    links = [dcc.Link(label, href=f"/guidance/{slug}", className="guidance-link me-2") for label, slug in items]
+    return [html.Span("What to do: ", className="text-muted"), *links]
+
+
+def render(result: ChartResult) -> tuple:
+    rows = result.rows.copy()
+    for name in rows.columns:
+        if pd.api.types.is_float_dtype(rows[name]):
+            rows[name] = rows[name].round(4)
+    records = rows.astype(object).where(rows.notna(), None).to_dict("records")
+    return (result.figure, records, _column_defs(rows), result.summary, result.source, result.date_range,
+            {"display": "inline-block"} if result.sample else {"display": "none"}, guidance_links(result.guidance))
+
+
+def safe_filename(text: str) -> str:
+    """Letters, digits, dashes and underscores only."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")[:80] or "data"
+
+
+@callback(Output(part(MATCH, "collapse"), "is_open"), Input(part(MATCH, "toggle"), "n_clicks"),
+          State(part(MATCH, "collapse"), "is_open"), prevent_initial_call=True)
+def toggle_grid(n_clicks: int | None, is_open: bool) -> bool:
+    return not is_open if n_clicks else is_open
+
+
+@callback(Output(part(MATCH, "download"), "data"), Input(part(MATCH, "csv"), "n_clicks"),
+          State(part(MATCH, "grid"), "rowData"), State(part(MATCH, "grid"), "id"), prevent_initial_call=True)
+def download_csv(n_clicks: int | None, rows: list[dict] | None, grid_id: dict) -> Any:
+    """The CSV holds exactly the rows the chart drew (the grid's data)."""
+    if not n_clicks:
+        return no_update
+    frame = pd.DataFrame(rows or [])
+    name = f"jewelcrime_{safe_filename(str(grid_id.get('chart', 'chart')))}_{dt.date.today():%Y%m%d}.csv"
+    return dcc.send_data_frame(frame.to_csv, name, index=False)
+
+
+__all__ = ["ChartResult", "chart_card", "chart_outputs", "render", "part", "FBI_SOURCE_LINE", "JSA_JM_SOURCE_LINE",
+           "PAGE_LOCATION", "safe_filename", "guidance_links"]

@@ -1,0 +1,106 @@
+"""Filter controls, and the one-way street from controls to the URL.
+
+A change to any control rewrites the URL query (a clientside callback, no
+server round trip); Dash Pages then renders the page again from the URL, and
+the page's charts are computed from the filters stored in its layout. So the
+URL is the only state: a copied link restores the view, back/forward work.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, clientside_callback, dcc, html
+
+from dashboard.components import PAGE_LOCATION
+from dashboard.state import ALL, METRICS, SOURCES, SUBTYPE_CATEGORY, SUBTYPES, Filters
+from etl.taxonomy import CATEGORIES
+
+
+def cid(page: str, name: str) -> str:
+    return f"{page}-{name}"
+
+
+def _labelled(label: str, control: Any, width: int = 2) -> dbc.Col:
+    return dbc.Col([dbc.Label(label, html_for=control.id, className="small fw-semibold mb-1"), control], md=width,
+                   className="mb-2")
+
+
+def year_range(page: str, years: list[int], f: Filters) -> list[dbc.Col]:
+    opts = [{"label": str(y), "value": y} for y in years]
+    return [
+        _labelled("From year", dcc.Dropdown(id=cid(page, "year_from"), options=opts, value=f.year_from, clearable=False)),
+        _labelled("To year", dcc.Dropdown(id=cid(page, "year_to"), options=opts, value=f.year_to, clearable=False)),
+    ]
+
+
+def crime_type(page: str, f: Filters) -> list[dbc.Col]:
+    cats = [{"label": "All crime types", "value": ALL}] + [{"label": v, "value": k} for k, v in CATEGORIES.items()]
+    subs = [{"label": "All sub-types", "value": ALL}] + [
+        {"label": label, "value": key} for key, label in SUBTYPES.items()
+        if f.category == ALL or SUBTYPE_CATEGORY[key] == f.category]
+    return [
+        _labelled("Crime category", dcc.Dropdown(id=cid(page, "category"), options=cats, value=f.category, clearable=False)),
+        _labelled("Sub-type", dcc.Dropdown(id=cid(page, "subtype"), options=subs, value=f.subtype, clearable=False)),
+    ]
+
+
+def source(page: str, f: Filters) -> list[dbc.Col]:
+    opts = [{"label": label, "value": key} for key, label in SOURCES.items()]
+    return [_labelled("Source", dcc.Dropdown(id=cid(page, "source"), options=opts, value=f.source, clearable=False))]
+
+
+def metric(page: str, f: Filters) -> list[dbc.Col]:
+    opts = [{"label": label, "value": key} for key, label in METRICS.items()]
+    return [_labelled("Measure", dcc.Dropdown(id=cid(page, "metric"), options=opts, value=f.metric, clearable=False),
+                      width=3)]
+
+
+def store(page: str, f: Filters) -> dcc.Store:
+    """The filters this render of the page was made for; charts read them from here."""
+    return dcc.Store(id=cid(page, "filters"), data=f.as_dict())
+
+
+def sync_url(page: str, params: list[str], props: dict[str, str] | None = None) -> None:
+    """Register: controls `{page}-{param}` -> the URL query of this page.
+
+    Query keys are the Filters field names; a control whose value is its
+    default is left out so links stay short. The sub-type is dropped when the
+    category changes, since it may not belong to the new category.
+    """
+    props = props or {}
+    defaults = Filters().as_dict()
+    inputs = [Input(cid(page, p), props.get(p, "value")) for p in params]
+    clientside_callback(
+        f"""
+        function(...values) {{
+            const names = {params!r};
+            const defaults = {{{", ".join(f"{k!r}: {v!r}" if not isinstance(v, bool) else f"{k!r}: {str(v).lower()}"
+                                          for k, v in defaults.items() if v is not None)}}};
+            const ctx = window.dash_clientside.callback_context;
+            const changed = (ctx.triggered[0] || {{}}).prop_id || "";
+            const q = new URLSearchParams(window.location.search);
+            names.forEach((name, i) => {{
+                let v = values[i];
+                if (Array.isArray(v)) v = v.length > 0;
+                if (v === true) v = 1;
+                if (v === false || v === null || v === undefined || v === "" || String(v) === String(defaults[name])) {{
+                    q.delete(name);
+                }} else {{
+                    q.set(name, v);
+                }}
+            }});
+            if (changed.startsWith("{cid(page, 'category')}.")) q.delete("subtype");
+            const s = q.toString();
+            return s ? "?" + s : "";
+        }}
+        """,
+        Output(PAGE_LOCATION, "search", allow_duplicate=True),
+        *inputs,
+        prevent_initial_call=True,
+    )
+
+
+def filter_row(*cols: Any) -> dbc.Row:
+    flat = [c for group in cols for c in (group if isinstance(group, list) else [group])]
+    return dbc.Row(flat, className="g-2 align-items-end mb-2 filter-row")

@@ -1,0 +1,126 @@
+"""Figures as pure functions: DataFrame in, plotly Figure out, one theme.
+
+No queries here and no Dash: the same functions serve the dashboard and the
+image exports.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import theme
+from etl.config import GEO_FILE
+
+GEOJSON_URL = "/geo/us_ca_admin1.geojson"
+
+
+def fmt_value(value: float | None, metric: str) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "no data"
+    if metric == "losses":
+        if value >= 1e6:
+            return f"${value / 1e6:,.1f}M"
+        return f"${value:,.0f}"
+    if metric == "incidents":
+        return f"{value:,.1f}" if value and value < 10 and value != int(value) else f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def fmt_change(pct: float | None) -> str:
+    if pct is None or (isinstance(pct, float) and np.isnan(pct)):
+        return "n/a"
+    return f"{pct:+.1f}%"
+
+
+@lru_cache(maxsize=1)
+def geojson() -> dict[str, Any]:
+    """The committed boundary file (the same one the ETL checks coordinates against)."""
+    return json.loads(GEO_FILE.read_text())
+
+
+def map_figure(table: pd.DataFrame, breaks: list[float], metric_label: str, metric: str,
+               geo: str | dict = GEOJSON_URL, height: int = 560) -> go.Figure:
+    """Choropleth of states and provinces in five fixed classes, 'no data' in grey.
+
+    `table` is metrics.region_table(); `geo` is the boundary URL in the
+    browser and the GeoJSON itself for image export.
+    """
+    from dashboard.metrics import break_labels
+
+    scale = []
+    for i, colour in enumerate(theme.CLASS_COLOURS):
+        scale += [(i / 5, colour), ((i + 1) / 5, colour)]
+    have = table[table["risk_class"].notna()]
+    none = table[table["risk_class"].isna()]
+
+    def hover(rows: pd.DataFrame) -> list[list[str]]:
+        out = []
+        for r in rows.itertuples():
+            rank = f"{int(r.rank)} of {int(r.ranked)}" if pd.notna(r.rank) else "not ranked"
+            if pd.isna(r.change_pct):
+                change = "no prior-year incidents to compare"
+            elif not r.reliable:
+                change = f"{fmt_change(r.change_pct)} (too few incidents to compare)"
+            else:
+                change = fmt_change(r.change_pct)
+            out.append([r.name, fmt_value(r.value, metric), rank, change, r.risk_label])
+        return out
+
+    fig = go.Figure()
+    common = dict(geojson=geo, featureidkey="properties.code", marker_line_color="white", marker_line_width=0.6)
+    for subplot, keep in (("geo", lambda t: t), ("geo2", lambda t: t[t["code"] == "HI"])):  # Hawaii gets an inset
+        part_have, part_none = keep(have), keep(none)
+        fig.add_trace(go.Choropleth(
+            **common, geo=subplot, locations=part_have["code"], z=part_have["risk_class"], zmin=-0.5, zmax=4.5,
+            colorscale=scale, customdata=hover(part_have), name="", showscale=subplot == "geo",
+            hovertemplate=("<b>%{customdata[0]}</b><br>" + metric_label + ": %{customdata[1]}<br>Rank: %{customdata[2]}"
+                           "<br>Change on prior year: %{customdata[3]}<br>%{customdata[4]}"
+                           "<br><i>Click for the regional page</i><extra></extra>"),
+            colorbar=dict(title=dict(text=metric_label, side="top"), tickvals=[0, 1, 2, 3, 4],
+                          ticktext=break_labels(breaks, metric), len=0.75, thickness=14, y=0.5),
+        ))
+        fig.add_trace(go.Choropleth(
+            **common, geo=subplot, locations=part_none["code"], z=[0] * len(part_none),
+            colorscale=[(0, theme.NO_DATA_COLOUR), (1, theme.NO_DATA_COLOUR)], showscale=False,
+            customdata=part_none[["name"]].to_numpy(), name="No data",
+            hovertemplate="<b>%{customdata[0]}</b><br>No data for this selection<extra></extra>",
+        ))
+    fig.update_layout(
+        geo=dict(visible=False, domain=dict(x=[0, 1], y=[0, 1]), projection_type="conic conformal",
+                 projection_parallels=[40, 60], projection_rotation_lon=-97, lonaxis_range=[-150, -52],
+                 lataxis_range=[24, 72], bgcolor="white"),
+        geo2=dict(visible=False, domain=dict(x=[0, 0.14], y=[0, 0.16]), projection_type="conic conformal",
+                  projection_rotation_lon=-157, lonaxis_range=[-160.5, -154.5], lataxis_range=[18.7, 22.4],
+                  bgcolor="white"),
+    )
+    theme.apply(fig, height=height, margin=dict(l=0, r=0, t=10, b=0), dragmode=False)
+    return fig
+
+
+def category_label(category: str, labels: dict[str, str]) -> str:
+    return labels.get(category, category.replace("_", " ").title())
+
+
+def yearly_bars(df: pd.DataFrame, labels: dict[str, str], value: str = "incidents", title: str = "") -> go.Figure:
+    """Stacked bars: one per year, one colour per crime category."""
+    fig = go.Figure()
+    for cat, part in df.groupby("category", sort=False):
+        fig.add_bar(x=part["year"], y=part[value], name=category_label(cat, labels),
+                    marker_color=theme.CATEGORY_COLOURS.get(cat, "#777"), customdata=[cat] * len(part),
+                    hovertemplate="%{x}: %{y:,} " + category_label(cat, labels).lower() + "<extra>click for guidance</extra>")
+    theme.apply(fig, barmode="stack", title=title, xaxis_title="Year", yaxis_title="Incidents",
+                xaxis=dict(dtick=1))
+    return fig
+
+
+def empty(message: str, height: int = 300) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                       font=dict(size=15, color=theme.MUTED))
+    theme.apply(fig, height=height, xaxis=dict(visible=False), yaxis=dict(visible=False))
+    return fig

@@ -1,0 +1,232 @@
+"""Every query the dashboard runs: rollups and reference tables in, DataFrames out.
+
+All SQL is SQLAlchemy Core with bound parameters; filters arrive already
+checked (dashboard.state). Results are cached per database and data version
+(the newest load batch), so a reload of the ETL is seen at once.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from functools import wraps
+from typing import Any, Callable
+
+import pandas as pd
+import sqlalchemy as sa
+
+from dashboard.state import ALL, Filters
+from etl import schema
+from etl.figures import compute_all
+
+R, M, P = schema.rollup_region, schema.rollup_month, schema.rollup_pattern
+
+_cache: OrderedDict[tuple, Any] = OrderedDict()
+_cache_lock = threading.Lock()
+CACHE_SIZE = 512
+
+
+def data_version(engine: sa.Engine) -> tuple:
+    b = schema.load_batch
+    with engine.connect() as conn:
+        return tuple(conn.execute(sa.select(sa.func.max(b.c.batch_id), sa.func.count())).one())
+
+
+def cached(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Memoise on (database, data version, arguments); a new load batch invalidates everything."""
+    @wraps(fn)
+    def wrapper(engine: sa.Engine, *args: Any) -> Any:
+        key = (fn.__name__, str(engine.url), data_version(engine), args)
+        with _cache_lock:
+            if key in _cache:
+                _cache.move_to_end(key)
+                hit = _cache[key]
+                return hit.copy() if isinstance(hit, pd.DataFrame) else hit
+        value = fn(engine, *args)
+        with _cache_lock:
+            _cache[key] = value
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+        return value.copy() if isinstance(value, pd.DataFrame) else value
+    return wrapper
+
+
+def _frame(engine: sa.Engine, query: sa.Select) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return pd.read_sql_query(query, conn)
+
+
+def _count(t: sa.Table, source: str) -> sa.ColumnElement:
+    """Incident count: per source, or combined (a JM claim linked to a JSA incident counts once)."""
+    return sa.func.sum(t.c.n_combined if source == "combined" else t.c.n)
+
+
+def _where(t: sa.Table, f: Filters, years: bool = True) -> list[sa.ColumnElement]:
+    cond: list[sa.ColumnElement] = []
+    if f.source != "combined":
+        cond.append(t.c.source == f.source)
+    if f.subtype != ALL:
+        cond.append(t.c.subtype == f.subtype)
+    if f.category != ALL:
+        cond.append(t.c.category == f.category)
+    if f.subtype == ALL and "crimes_against" in t.c:
+        cond.append(t.c.crimes_against != "")  # claims that are not crimes (water damage, ...) never count
+    if years and f.year_from is not None:
+        cond.append(t.c.year.between(f.year_from, f.year_to))
+    return cond
+
+
+# ---------------------------------------------------------------- reference
+
+@cached
+def regions(engine: sa.Engine) -> pd.DataFrame:
+    """Every state/province with its latest population and (where known) jewelry-business count."""
+    r, pop, biz = schema.region, schema.region_population, schema.jewelry_business
+    base = _frame(engine, sa.select(r.c.code, r.c.name, r.c.country).order_by(r.c.name))
+    people = _frame(engine, sa.select(pop.c.region_code.label("code"), pop.c.year.label("population_year"),
+                                      pop.c.population, pop.c.source.label("population_source")))
+    people = people.sort_values("population_year").drop_duplicates("code", keep="last")
+    shops = _frame(engine, sa.select(biz.c.code, biz.c.year.label("businesses_year"), biz.c.businesses,
+                                     biz.c.source.label("businesses_source"), biz.c.confidence.label("businesses_confidence"))
+                   .where(biz.c.level == "region"))
+    shops = shops.sort_values("businesses_year").drop_duplicates("code", keep="last")
+    return base.merge(people, on="code", how="left").merge(shops, on="code", how="left")
+
+
+@cached
+def crime_types(engine: sa.Engine) -> pd.DataFrame:
+    return _frame(engine, sa.select(schema.crime_type))
+
+
+@cached
+def published(engine: sa.Engine) -> pd.DataFrame:
+    return _frame(engine, sa.select(schema.published_figure))
+
+
+@cached
+def years(engine: sa.Engine) -> list[int]:
+    with engine.connect() as conn:
+        return [int(y) for (y,) in conn.execute(sa.select(R.c.year).distinct().order_by(R.c.year))]
+
+
+@cached
+def nibrs_years(engine: sa.Engine) -> list[int]:
+    n, b = schema.nibrs_offense, schema.load_batch
+    with engine.connect() as conn:
+        q = sa.select(n.c.year).join(b, b.c.batch_id == n.c.batch_id).where(b.c.is_current).distinct().order_by(n.c.year)
+        return [int(y) for (y,) in conn.execute(q)]
+
+
+@cached
+def data_status(engine: sa.Engine) -> dict[str, Any]:
+    """What the data is: sample or not, first and last month, the files it came from."""
+    b = schema.load_batch
+    with engine.connect() as conn:
+        lo, hi, sample = conn.execute(sa.select(sa.func.min(M.c.year * 100 + M.c.month),
+                                                sa.func.max(M.c.year * 100 + M.c.month),
+                                                sa.func.max(sa.cast(M.c.is_sample, sa.Integer)))).one()
+        files = conn.execute(sa.select(b.c.batch_id, b.c.file_name, b.c.format, b.c.finished_at, b.c.loaded, b.c.is_sample)
+                             .where(b.c.is_current, b.c.format != "reference").order_by(b.c.batch_id)).all()
+    fmt = lambda ym: pd.Timestamp(year=ym // 100, month=ym % 100, day=1).strftime("%b %Y") if ym else None  # noqa: E731
+    return {
+        "is_sample": bool(sample) or any(bool(f.is_sample) for f in files),
+        "first": fmt(lo), "last": fmt(hi),
+        "range": f"{fmt(lo)} to {fmt(hi)}" if lo else "no incident data",
+        "files": [{"batch_id": f.batch_id, "file": f.file_name, "format": f.format, "loaded": f.loaded,
+                   "finished_at": str(f.finished_at), "is_sample": bool(f.is_sample)} for f in files],
+    }
+
+
+# ---------------------------------------------------------------- map and regions
+
+@cached
+def region_year_counts(engine: sa.Engine, f: Filters) -> pd.DataFrame:
+    """Incidents and losses per region and year, for every year (the year filter is not applied)."""
+    q = (sa.select(R.c.region_code.label("code"), R.c.year, _count(R, f.source).label("incidents"),
+                   sa.func.sum(R.c.loss_usd).label("losses"))
+         .where(*_where(R, f, years=False)).group_by(R.c.region_code, R.c.year))
+    return _frame(engine, q)
+
+
+@cached
+def region_type_counts(engine: sa.Engine, f: Filters) -> pd.DataFrame:
+    """Incidents per region and crime type over the selected years."""
+    q = (sa.select(R.c.region_code.label("code"), R.c.category, R.c.subtype, _count(R, f.source).label("incidents"),
+                   sa.func.sum(R.c.loss_usd).label("losses"))
+         .where(*_where(R, f)).group_by(R.c.region_code, R.c.category, R.c.subtype))
+    return _frame(engine, q)
+
+
+@cached
+def region_patterns(engine: sa.Engine, f: Filters) -> pd.DataFrame:
+    """Hour, time of day, weekday and location-type counts for one region over the selected years."""
+    cond = _where(P, f)
+    cond.append(P.c.region_code == f.region)
+    q = (sa.select(P.c.dimension, P.c.value, _count(P, f.source).label("incidents"))
+         .where(*cond).group_by(P.c.dimension, P.c.value))
+    return _frame(engine, q)
+
+
+# ---------------------------------------------------------------- trends
+
+@cached
+def yearly_by_category(engine: sa.Engine, f: Filters) -> pd.DataFrame:
+    cond = _where(R, f, years=False)
+    if f.region:
+        cond.append(R.c.region_code == f.region)
+    q = (sa.select(R.c.year, R.c.category, _count(R, f.source).label("incidents"),
+                   sa.func.sum(R.c.loss_usd).label("losses"))
+         .where(*cond).group_by(R.c.year, R.c.category).order_by(R.c.year, R.c.category))
+    return _frame(engine, q)
+
+
+@cached
+def half_years(engine: sa.Engine, f: Filters) -> pd.DataFrame:
+    cond = _where(R, f, years=False)
+    if f.major_only:
+        cond.append(R.c.is_major_city.is_(True))
+    if f.region:
+        cond.append(R.c.region_code == f.region)
+    q = (sa.select(R.c.year, R.c.half, R.c.category, _count(R, f.source).label("incidents"))
+         .where(*cond).group_by(R.c.year, R.c.half, R.c.category).order_by(R.c.year, R.c.half))
+    return _frame(engine, q)
+
+
+@cached
+def monthly(engine: sa.Engine, f: Filters) -> pd.DataFrame:
+    q = (sa.select(M.c.year, M.c.month, _count(M, f.source).label("incidents"))
+         .where(*_where(M, f)).group_by(M.c.year, M.c.month).order_by(M.c.year, M.c.month))
+    return _frame(engine, q)
+
+
+@cached
+def mix(engine: sa.Engine, f: Filters) -> pd.DataFrame:
+    """Incidents and losses by crime type over the selected years (the crime-type mix)."""
+    cond = _where(R, f)
+    if f.region:
+        cond.append(R.c.region_code == f.region)
+    q = (sa.select(R.c.category, R.c.subtype, _count(R, f.source).label("incidents"),
+                   sa.func.sum(R.c.loss_usd).label("losses"), sa.func.sum(R.c.loss_known).label("losses_known"))
+         .where(*cond).group_by(R.c.category, R.c.subtype))
+    return _frame(engine, q)
+
+
+# ---------------------------------------------------------------- NIBRS and headline figures
+
+@cached
+def nibrs(engine: sa.Engine, year: int) -> pd.DataFrame:
+    """The best NIBRS table for a year: a loaded FBI file beats the reference totals."""
+    n, b = schema.nibrs_offense, schema.load_batch
+    q = (sa.select(n.c.batch_id, b.c.format, b.c.file_name, n.c.crimes_against, n.c.offense_category, n.c.offenses,
+                   n.c.incidents, n.c.is_derived, n.c.published_percent, n.c.source, n.c.url)
+         .join(b, b.c.batch_id == n.c.batch_id).where(n.c.year == year, b.c.is_current))
+    df = _frame(engine, q)
+    if df.empty:
+        return df
+    df["rank"] = (df["format"] != "nibrs").astype(int)
+    best = df.sort_values(["rank", "batch_id"], ascending=[True, False])["batch_id"].iloc[0]
+    return df[df["batch_id"] == best].drop(columns=["rank"]).reset_index(drop=True)
+
+
+@cached
+def headline_figures(engine: sa.Engine) -> list[dict[str, Any]]:
+    return [f.as_dict() for f in compute_all(engine)]

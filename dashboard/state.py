@@ -1,0 +1,113 @@
+"""Filters: parsed from the URL query, checked against allowed values, written back.
+
+Every page keeps its whole state in the URL query string, so a copied link
+restores the view and back/forward work. Anything not allowed falls back to
+the default; nothing from the URL reaches SQL except through these checks
+(and bound parameters after them).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Iterable
+from urllib.parse import urlencode
+
+from etl.taxonomy import CATEGORIES, CRIME_TYPES
+
+SOURCES = {"combined": "JSA and JM combined", "JSA": "JSA-style incidents", "JM": "JM-style claims"}
+METRICS = {
+    "incidents": "Incidents",
+    "per_100_businesses": "Incidents per 100 jewelry businesses",
+    "per_million": "Incidents per million residents",
+    "losses": "Dollar losses",
+}
+SUBTYPES = {ct.subtype: ct.label for ct in CRIME_TYPES if ct.subtype}
+SUBTYPE_CATEGORY = {ct.subtype: ct.category for ct in CRIME_TYPES if ct.subtype}
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class Filters:
+    year_from: int | None = None
+    year_to: int | None = None
+    category: str = ALL
+    subtype: str = ALL
+    source: str = "combined"
+    metric: str = "incidents"
+    region: str | None = None
+    base_year: int = 2019
+    major_only: bool = False
+    nibrs_year: int | None = None
+
+    def query(self, **changes: Any) -> str:
+        """The URL query string for these filters (defaults left out)."""
+        f = replace(self, **changes) if changes else self
+        default = Filters()
+        params = {}
+        for field in fields(f):
+            value = getattr(f, field.name)
+            if value != getattr(default, field.name) and value is not None:
+                params[field.name] = int(value) if isinstance(value, bool) else value
+        return "?" + urlencode(params) if params else ""
+
+    @property
+    def years(self) -> tuple[int, int]:
+        assert self.year_from is not None and self.year_to is not None
+        return self.year_from, self.year_to
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        """Plain words for subtitles and exports: years, crime types, source."""
+        parts = []
+        if self.year_from is not None:
+            parts.append(str(self.year_from) if self.year_from == self.year_to else f"{self.year_from}-{self.year_to}")
+        if self.subtype != ALL:
+            parts.append(SUBTYPES[self.subtype])
+        elif self.category != ALL:
+            parts.append(CATEGORIES[self.category])
+        else:
+            parts.append("all crime types")
+        parts.append(SOURCES[self.source])
+        return "; ".join(parts)
+
+
+def _int(value: Any, allowed: Iterable[int]) -> int | None:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if number in set(allowed) else None
+
+
+def parse(query: dict[str, Any], years: list[int], regions: Iterable[str] = (), nibrs_years: Iterable[int] = (),
+          all_years_by_default: bool = False) -> Filters:
+    """URL query (or callback values) -> Filters; anything not allowed becomes the default.
+
+    Without years in the query a page shows the latest year, or every year
+    when all_years_by_default (trend pages).
+    """
+    years = sorted(years)
+    first, last = (years[0], years[-1]) if years else (None, None)
+    year_from = _int(query.get("year_from"), years) or (first if all_years_by_default else last)
+    if query.get("year_to") is None and all_years_by_default and _int(query.get("year_from"), years) is None:
+        query = {**query, "year_to": last}
+    year_to = _int(query.get("year_to"), years) or year_from
+    if year_from is not None and year_to is not None and year_from > year_to:
+        year_from, year_to = year_to, year_from
+    category = query.get("category") if query.get("category") in CATEGORIES else ALL
+    subtype = query.get("subtype") if query.get("subtype") in SUBTYPES else ALL
+    if subtype != ALL:
+        if category == ALL:
+            category = SUBTYPE_CATEGORY[subtype]
+        elif SUBTYPE_CATEGORY[subtype] != category:
+            subtype = ALL
+    source = query.get("source") if query.get("source") in SOURCES else "combined"
+    metric = query.get("metric") if query.get("metric") in METRICS else "incidents"
+    region_codes = set(regions)
+    region = str(query.get("region")).upper() if query.get("region") and str(query.get("region")).upper() in region_codes else None
+    base_year = _int(query.get("base_year"), years) or (2019 if 2019 in years else first) or 2019
+    major_only = str(query.get("major_only", "")).lower() in ("1", "true", "yes", "on")
+    nibrs = sorted(nibrs_years)
+    nibrs_year = _int(query.get("nibrs_year"), nibrs) or (nibrs[-1] if nibrs else None)
+    return Filters(year_from, year_to, category, subtype, source, metric, region, base_year, major_only, nibrs_year)

@@ -1,0 +1,49 @@
+"""One look for every chart: colours, fonts, the plotly template."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+INK = "#212529"
+MUTED = "#6c757d"
+GRID = "#e9ecef"
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies
+CATEGORY_COLOURS = {
+    "robbery": "#D55E00",
+    "burglary": "#0072B2",
+    "theft": "#E69F00",
+    "off_premises": "#009E73",
+    "other": "#999999",
+}
+SOURCE_COLOURS = {"JSA": "#0072B2", "JM": "#CC79A7", "combined": "#000000"}
+NIBRS_COLOURS = {"property": "#D55E00", "persons": "#0072B2", "society": "#009E73"}
+
+# ColorBrewer YlOrRd, 5 classes (sequential, colour-blind safe), low -> high
+CLASS_COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
+CLASS_LABELS = ["Low crime", "Moderately low", "Moderate", "Moderately high", "High crime"]
+NO_DATA_COLOUR = "#d0d0d0"
+UNRELIABLE_BELOW = 10  # incidents: fewer and a percent change is not worth much
+
+TEMPLATE = go.layout.Template(
+    layout=go.Layout(
+        font=dict(family=FONT, color=INK, size=13),
+        title=dict(font=dict(size=16), x=0, xanchor="left"),
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        colorway=list(CATEGORY_COLOURS.values()),
+        xaxis=dict(gridcolor=GRID, zerolinecolor=GRID, linecolor="#adb5bd", ticks="outside"),
+        yaxis=dict(gridcolor=GRID, zerolinecolor="#adb5bd", rangemode="tozero"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, title_text=""),
+        margin=dict(l=60, r=20, t=40, b=50),
+        hoverlabel=dict(font=dict(family=FONT)),
+        separators=".,",
+    )
+)
+pio.templates["jewelcrime"] = TEMPLATE
+
+
+def apply(fig: go.Figure, **layout: object) -> go.Figure:
+    fig.update_layout(template="jewelcrime", **layout)
+    return fig
