@@ -16,7 +16,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import pandas as pd
 import plotly.graph_objects as go
-from dash import MATCH, Input, Output, State, callback, dcc, html, no_update
+from dash import ALL, MATCH, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 from etl.figures import FBI_SOURCE_LINE, JSA_JM_SOURCE_LINE
 
@@ -127,5 +127,36 @@ def download_csv(n_clicks: int | None, rows: list[dict] | None, grid_id: dict) -
     return dcc.send_data_frame(frame.to_csv, name, index=False)
 
 
-__all__ = ["ChartResult", "chart_card", "chart_outputs", "render", "part", "FBI_SOURCE_LINE", "JSA_JM_SOURCE_LINE",
+GUIDANCE_PREFIX = "guidance:"
+
+
+def guidance_tag(slug: str | None) -> str:
+    """customdata[0] for a chart point that names a crime type: a click on it opens that guidance page."""
+    return f"{GUIDANCE_PREFIX}{slug}" if slug else ""
+
+
+# Any chart point whose customdata starts with "guidance:<slug>" opens /guidance/<slug> when clicked.
+clientside_callback(
+    """
+    function(clicks) {
+        const ctx = window.dash_clientside.callback_context;
+        const trig = ctx.triggered[0];
+        if (!trig || !trig.value || !trig.value.points || !trig.value.points.length) {
+            return window.dash_clientside.no_update;
+        }
+        let data = trig.value.points[0].customdata;
+        if (Array.isArray(data)) data = data[0];
+        if (typeof data !== "string" || !data.startsWith("%s")) return window.dash_clientside.no_update;
+        const slug = data.slice(%d);
+        if (!/^[a-z-]+$/.test(slug)) return window.dash_clientside.no_update;
+        return "/guidance/" + slug;
+    }
+    """ % (GUIDANCE_PREFIX, len(GUIDANCE_PREFIX)),
+    Output(PAGE_LOCATION, "pathname", allow_duplicate=True),
+    Input(part(ALL, "graph"), "clickData"),
+    prevent_initial_call=True,
+)
+
+
+__all__ = ["guidance_tag", "ChartResult", "chart_card", "chart_outputs", "render", "part", "FBI_SOURCE_LINE", "JSA_JM_SOURCE_LINE",
            "PAGE_LOCATION", "safe_filename", "guidance_links"]
