@@ -23,8 +23,9 @@ from etl.errors import EtlError, FileRejected, SchemaVersionError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Jewelry-industry crime statistics: load data, check figures, serve the dashboard.")
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# a pipe or a test runner gets wide tables (80 columns would cut file names)
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 160)
 
 DbOption = Annotated[Optional[str], typer.Option("--db", help="Database URL (default: $DATABASE_URL or the bundled SQLite file)")]
 
@@ -70,13 +71,22 @@ def engine_for(db: str | None) -> sa.Engine:
     return make_engine(resolve_db_url(db))
 
 
-def _expand(paths: list[Path]) -> list[Path]:
-    from etl.pipeline import discover
+def _expand(paths: list[Path]) -> tuple[list[Path], list]:
+    """Folders -> the loadable files in them; a folder with none is a rejected input, named."""
+    from etl.pipeline import FileResult, discover
 
-    out_paths: list[Path] = []
+    files: list[Path] = []
+    empty: list[FileResult] = []
     for p in paths:
-        out_paths.extend(discover(p) if p.is_dir() else [p])
-    return out_paths
+        if p.is_dir():
+            found = discover(p)
+            if found:
+                files.extend(found)
+            else:
+                empty.append(FileResult(p, None, "rejected", message="is a folder with no CSV or XLSX files in it"))
+        else:
+            files.append(p)
+    return files, empty
 
 
 @app.command("etl")
@@ -102,13 +112,12 @@ def etl_command(
         raise
     if created:
         err.print(f"created database {_safe_url(url)} with the reference tables", highlight=False)
-    files = _expand(list(paths)) if paths else pipeline.discover()
+    files, results = _expand(list(paths)) if paths else (pipeline.discover(), [])
     if rebuild and paths:
         files = pipeline.discover() + files
-    if not files:
+    if not files and not results:
         err.print("nothing to load: no CSV or XLSX files found")
         raise typer.Exit(0)
-    results = []
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} files"),
                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("loading", total=len(files))
@@ -127,13 +136,13 @@ def print_summary(results: list) -> None:
                          ("loaded", "right"), ("duplicates", "right"), ("quarantined", "right")):
         table.add_column(col, justify=justify)
     for r in results:
-        colour = {"rejected": "red", "unchanged": "dim"}.get(r.status, "green")
+        colour = {"rejected": "red", "failed": "red", "unchanged": "dim"}.get(r.status, "green")
         table.add_row(r.path.name, r.format or "?", f"[{colour}]{r.status}[/]", f"{r.rows_in:,}", f"{r.loaded:,}",
                       f"{r.duplicates:,}", f"{r.quarantined:,}")
     out.print(table)
     for r in results:
-        if r.status == "rejected":
-            out.print(f"[red]rejected[/] {r.path}: {r.message}", highlight=False)
+        if r.status in ("rejected", "failed"):
+            out.print(f"[red]{r.status}[/] {r.path}: {r.message}", highlight=False)
         elif r.status == "unchanged":
             out.print(f"[dim]{r.path.name}: {r.message}[/]", highlight=False)
         for w in r.warnings:

@@ -14,7 +14,7 @@ import pyarrow as pa
 
 _P = np.uint64(0x100000001B3)
 _NULL = np.uint64(0x9E3779B97F4A7C15)
-_MAX_POW = 1 << 16
+LONG_TEXT_BYTES = 32  # average length above which a column counts as free text
 
 
 def _powers(n: int) -> np.ndarray:
@@ -57,6 +57,12 @@ def hash_strings(s: pd.Series) -> np.ndarray:
     start, end = offsets[:-1], offsets[1:]
     lengths = (end - start).astype(np.int64)
     total = int(lengths.sum())
+    if total > LONG_TEXT_BYTES * n:
+        # long free text: numpy's per-byte passes cost more than pandas' C hash of each string
+        h = pd.util.hash_array(s.to_numpy(dtype=object, na_value=""))
+        if arr.null_count:
+            h[arr.is_null().to_numpy(zero_copy_only=False)] = _NULL
+        return h
     h = np.zeros(n, dtype=np.uint64)
     if total:
         longest = int(lengths.max())

@@ -68,7 +68,7 @@ def _retire_previous(conn: sa.Connection, info: BatchInfo, batch_id: int) -> lis
     if not old:
         return []
     rollups.delete_batches(conn, old)
-    for table in (schema.incident, schema.quarantine, schema.nibrs_offense):
+    for table in (schema.incident, schema.incident_duplicate, schema.quarantine, schema.nibrs_offense):
         conn.execute(table.delete().where(table.c.batch_id.in_(old)))
     conn.execute(b.update().where(b.c.batch_id.in_(old)).values(is_current=False, status="replaced"))
     return old
@@ -107,6 +107,36 @@ def _row_count(conn: sa.Connection, table: sa.Table) -> int:
     return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
+def _promote_parked(conn: sa.Connection, source: str) -> list[int]:
+    """Bring back parked duplicates whose original row is gone (its file was replaced).
+
+    Returns the batches that gained rows. The first parked copy of a row (by
+    batch, then row number) is the one that counts from now on.
+    """
+    d, inc = schema.incident_duplicate, schema.incident
+    parked = pd.read_sql_query(sa.select(d).where(d.c.source == source).order_by(d.c.batch_id, d.c.row_number), conn)
+    if parked.empty:
+        return []
+    hashes = parked["row_hash"].unique().tolist()
+    present: set[int] = set()
+    for i in range(0, len(hashes), 500):
+        chunk = hashes[i:i + 500]
+        present.update(r[0] for r in conn.execute(
+            sa.select(inc.c.row_hash).where(inc.c.source == source, inc.c.row_hash.in_(chunk)).distinct()))
+    back = parked[~parked["row_hash"].isin(present)].drop_duplicates("row_hash", keep="first")
+    if back.empty:
+        return []
+    for col in ("occurred_on", "reported_on"):
+        back[col] = pd.to_datetime(back[col])
+    insert_frame(conn, inc, back.drop(columns=["duplicate_id"]))
+    conn.execute(d.delete().where(d.c.duplicate_id.in_(back["duplicate_id"].astype(int).tolist())))
+    b = schema.load_batch
+    for batch_id, n in back.groupby("batch_id").size().items():
+        conn.execute(b.update().where(b.c.batch_id == int(batch_id)).values(
+            loaded=b.c.loaded + int(n), duplicates=b.c.duplicates - int(n)))
+    return [int(x) for x in back["batch_id"].unique()]
+
+
 def load_incidents(engine: sa.Engine, info: BatchInfo, parsed: Parsed) -> LoadCounts:
     """Write one file's incidents, quarantine, rollups and links in one transaction."""
     clean = parsed.clean.assign(
@@ -114,19 +144,24 @@ def load_incidents(engine: sa.Engine, info: BatchInfo, parsed: Parsed) -> LoadCo
         day_number=(parsed.clean["occurred_on"].to_numpy().astype("datetime64[D]") - EPOCH).astype("int64"),
     ).reset_index(drop=True)
     inc = schema.incident
+    source = info.source or ""
     with engine.connect() as conn, staged(conn, inc, clean) as stage, conn.begin():
         batch_id = _start_batch(conn, info)
         replaced = _retire_previous(conn, info, batch_id)
-        seen = _already_present(conn, info.source or "", clean["row_hash"])
+        seen = _already_present(conn, source, clean["row_hash"])
         with indexes_deferred(conn, schema.DRILL_INDEXES, defer=len(clean) > max(_row_count(conn, inc), 50_000)):
             loaded = stage.insert({"batch_id": batch_id}, skip=seen)
+        insert_frame(conn, schema.incident_duplicate, clean[seen].assign(batch_id=batch_id))
         kept = clean[~seen].assign(batch_id=batch_id)
         duplicates = parsed.duplicates + int(seen.sum())
         _write_quarantine(conn, batch_id, parsed.quarantine)
-        linked = None
-        jm_present = conn.execute(sa.select(inc.c.incident_id).where(inc.c.source == "JM").limit(1)).first() is not None
         if info.source == "JSA":
             rollups.write(conn, rollups.compute(kept))
+        promoted = _promote_parked(conn, source) if replaced else []
+        if promoted and info.source == "JSA":
+            rollups.rebuild_batches(conn, promoted)
+        linked = None
+        jm_present = conn.execute(sa.select(inc.c.incident_id).where(inc.c.source == "JM").limit(1)).first() is not None
         if jm_present or replaced:
             linked = linking.relink(conn)
             rollups.rebuild_for_source(conn, "JM")

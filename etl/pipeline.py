@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -33,7 +34,7 @@ class FileResult:
 
     @property
     def ok(self) -> bool:
-        return self.status != "rejected"
+        return self.status not in ("rejected", "failed")
 
 
 def sha256(path: Path) -> str:
@@ -99,6 +100,10 @@ def load_file(engine: sa.Engine, path: Path, fmt: str | None = None, year: int |
                 counts = _reference_into(conn, path)
             return FileResult(path, fmt, "replaced" if counts.replaced_batches else "loaded", counts.loaded,
                               counts.loaded, 0, 0, batch_id=counts.batch_id)
+        moved = []
+        if previous is not None and Path(previous.file_path) != path.resolve():
+            # the key is the file name: same name from another folder is taken as its new version
+            moved.append(f"replaces the rows of {path.name} loaded earlier from {previous.file_path}")
         module = TABULAR[fmt]
         note("reading")
         raw = module.read(path)
@@ -110,11 +115,15 @@ def load_file(engine: sa.Engine, path: Path, fmt: str | None = None, year: int |
         counts = (load.load_nibrs if fmt == "nibrs" else load.load_incidents)(engine, info, parsed)
     except FileRejected as exc:
         return FileResult(path, fmt, "rejected", message=exc.problem)
+    except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the others or show a traceback
+        if os.environ.get("JEWELCRIME_DEBUG"):
+            raise
+        return FileResult(path, fmt, "failed", message=f"internal error, nothing written: {type(exc).__name__}: {exc}")
     status = "replaced" if counts.replaced_batches else "loaded"
     rows_in = parsed.rows_in
     assert rows_in == counts.loaded + counts.duplicates + counts.quarantined, "row accounting is broken"
     return FileResult(path, fmt, status, rows_in, counts.loaded, counts.duplicates, counts.quarantined,
-                      warnings=parsed.warnings, batch_id=counts.batch_id, linked=counts.linked)
+                      warnings=moved + parsed.warnings, batch_id=counts.batch_id, linked=counts.linked)
 
 
 def load_paths(engine: sa.Engine, paths: Iterable[Path], fmt: str | None = None, year: int | None = None,

@@ -95,16 +95,25 @@ ROLLUP_SOURCE_COLUMNS = ["batch_id", "source", "is_sample", "year", "half", "mon
                          "injured", "killed", "weapon_shown", "occurred_on", "hour", "time_of_day", "location_type"]
 
 
-def rebuild_for_source(conn: sa.Connection, source: str) -> None:
-    """Recompute the rollups of every batch of one source from its stored rows (used after relinking)."""
-    inc = schema.incident
-    batch_ids = [r[0] for r in conn.execute(sa.select(inc.c.batch_id).where(inc.c.source == source).distinct())]
-    delete_batches(conn, batch_ids)
+def rebuild_batches(conn: sa.Connection, batch_ids: list[int]) -> None:
+    """Recompute the rollups of some batches from their stored rows."""
     if not batch_ids:
         return
-    query = sa.select(*[inc.c[c] for c in ROLLUP_SOURCE_COLUMNS]).where(inc.c.source == source)
+    inc = schema.incident
+    delete_batches(conn, batch_ids)
+    query = sa.select(*[inc.c[c] for c in ROLLUP_SOURCE_COLUMNS]).where(inc.c.batch_id.in_(batch_ids))
     df = pd.read_sql_query(query, conn)
     for col in ("is_sample", "is_major_city", "counts_in_combined"):
         df[col] = df[col].astype(bool)
     df["weapon_shown"] = df["weapon_shown"].astype("boolean")
     write(conn, compute(df))
+
+
+def rebuild_for_source(conn: sa.Connection, source: str) -> None:
+    """Recompute the rollups of every batch of one source (used after relinking)."""
+    inc = schema.incident
+    batch_ids = [r[0] for r in conn.execute(sa.select(inc.c.batch_id).where(inc.c.source == source).distinct())]
+    b = schema.load_batch
+    stale = [r[0] for r in conn.execute(sa.select(b.c.batch_id).where(b.c.source == source))]
+    delete_batches(conn, stale)
+    rebuild_batches(conn, batch_ids)

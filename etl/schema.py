@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from etl.errors import SchemaVersionError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 metadata = sa.MetaData()
 
 meta = sa.Table(
@@ -88,6 +88,15 @@ incident = sa.Table(
     sa.Column("linked_incident_id", sa.Integer),  # a JM claim's JSA twin
     sa.Column("counts_in_combined", sa.Boolean, nullable=False, default=True),
 )
+# Rows another file of the same source already loaded exactly: parked here, not counted, so that
+# replacing that other file later can bring them back (nothing lost, nothing doubled).
+incident_duplicate = sa.Table(
+    "incident_duplicate", metadata,
+    *[c._copy() for c in incident.columns if c.name != "incident_id"],
+    sa.Column("duplicate_id", sa.Integer, primary_key=True, autoincrement=True),
+)
+sa.Index("ix_incident_duplicate_batch", incident_duplicate.c.batch_id)
+
 # The dashboard reads rollups; these serve replacing a file's rows (batch) and drill-down lists.
 BATCH_INDEX = sa.Index("ix_incident_batch", incident.c.batch_id)
 DRILL_INDEXES = (sa.Index("ix_incident_drill", incident.c.region_code, incident.c.year, incident.c.category),)

@@ -245,9 +245,6 @@ def test_directory_path_is_rejected_by_the_pipeline(engine, tmp_path, loaded):
     assert snapshot(engine) == loaded
 
 
-@pytest.mark.xfail(strict=True, reason="etl/cli.py _expand() treats every directory argument as a folder to "
-                   "search: a directory named x.csv (with nothing loadable in it) prints 'nothing to load: no CSV or "
-                   "XLSX files found', exits 0 and does not name the path")
 def test_directory_named_like_a_csv_is_rejected_by_the_cli(cli, db_url, engine, tmp_path, loaded):
     folder = tmp_path / "x.csv"
     folder.mkdir()

@@ -82,9 +82,6 @@ def test_rejected_new_version_keeps_the_old_one(cli, db_url, engine, tmp_path, l
     assert snapshot(engine) == loaded
 
 
-@pytest.mark.xfail(strict=True, reason="etl/load.py: load_incidents skips a row already loaded by another file of "
-                   "the same source (_already_present) but _retire_previous later deletes that other file's rows when "
-                   "it is replaced, so the skipped row is then in no file: b.csv's row disappears from the database")
 def test_replacing_a_file_keeps_rows_another_file_also_has(cli, db_url, engine, tmp_path):
     a = tmp_path / "a.csv"
     a.write_text("date,state,crime_type\n2022-01-01,TX,robbery\n2022-01-02,TX,theft\n")
