@@ -14,7 +14,7 @@ import pyarrow as pa
 
 _P = np.uint64(0x100000001B3)
 _NULL = np.uint64(0x9E3779B97F4A7C15)
-LONG_TEXT_BYTES = 32  # average length above which a column counts as free text
+LONG_TEXT_BYTES = 32  # longer strings are hashed one by one in C (free text)
 
 
 def _powers(n: int) -> np.ndarray:
@@ -26,7 +26,7 @@ def _powers(n: int) -> np.ndarray:
     return out
 
 
-_POW = _powers(4096)
+_POW = _powers(LONG_TEXT_BYTES + 1)
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
@@ -46,7 +46,6 @@ def _as_arrow(s: pd.Series) -> pa.Array:
 
 def hash_strings(s: pd.Series) -> np.ndarray:
     """One uint64 per cell; blank (NaN) cells get a fixed value."""
-    global _POW
     arr = _as_arrow(s)
     n = len(arr)
     if n == 0:
@@ -54,29 +53,26 @@ def hash_strings(s: pd.Series) -> np.ndarray:
     validity, offsets_buf, data_buf = arr.buffers()
     offsets = np.frombuffer(offsets_buf, dtype=np.int64, count=n + 1, offset=arr.offset * 8)
     data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-    start, end = offsets[:-1], offsets[1:]
-    lengths = (end - start).astype(np.int64)
-    total = int(lengths.sum())
-    if total > LONG_TEXT_BYTES * n:
-        # long free text: numpy's per-byte passes cost more than pandas' C hash of each string
-        h = pd.util.hash_array(s.to_numpy(dtype=object, na_value=""))
-        if arr.null_count:
-            h[arr.is_null().to_numpy(zero_copy_only=False)] = _NULL
-        return h
+    start = offsets[:-1] - offsets[0]
+    lengths = (offsets[1:] - offsets[:-1]).astype(np.int64)
+    body = data[int(offsets[0]):int(offsets[-1])]
+    # the rule is per string, so a value hashes the same whatever column or file it sits in:
+    # long strings (free text) go to pandas' C hash, short ones to one numpy pass over their bytes
+    long_ = lengths > LONG_TEXT_BYTES
     h = np.zeros(n, dtype=np.uint64)
-    if total:
-        longest = int(lengths.max())
-        if longest > len(_POW):
-            _POW = _powers(max(longest, 2 * len(_POW)))
-        firsts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-        pos = np.arange(total, dtype=np.int64) - np.repeat(firsts, lengths)
-        chunk = data[int(start[0]):int(start[0]) + total].astype(np.uint64)
+    if long_.any():
+        texts = s.to_numpy(dtype=object, na_value="")[long_]
+        h[long_] = pd.util.hash_array(texts)
+    short = ~long_ & (lengths > 0)
+    if short.any():
+        lens = lengths[short]
+        total = int(lens.sum())
+        firsts = np.concatenate(([0], np.cumsum(lens)[:-1]))
+        within = np.arange(total, dtype=np.int64) - np.repeat(firsts, lens)
+        chunk = body[np.repeat(start[short], lens) + within].astype(np.uint64)
         with np.errstate(over="ignore"):
-            contrib = (chunk + np.uint64(1)) * _POW[pos]
-        sums = np.zeros(n, dtype=np.uint64)
-        nonempty = lengths > 0
-        sums[nonempty] = np.add.reduceat(contrib, firsts[nonempty])
-        h = sums
+            contrib = (chunk + np.uint64(1)) * _POW[within]
+        h[short] = np.add.reduceat(contrib, firsts)
     with np.errstate(over="ignore"):
         h = _mix(h ^ (lengths.astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93)))
     if arr.null_count:
