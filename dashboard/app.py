@@ -37,14 +37,32 @@ def shell() -> html.Div:
     ])
 
 
+def import_pages() -> None:
+    """Import every page module under its own name (Dash's folder scan would load them a second time
+    under another name, and before they are in sys.modules, which breaks dataclasses in pages)."""
+    import importlib
+    import pkgutil
+
+    from dashboard import pages
+
+    for info in pkgutil.iter_modules(pages.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"dashboard.pages.{info.name}")
+        entry = dash.page_registry.get(module.__name__)
+        if entry is not None and not entry.get("supplied_layout"):
+            entry["layout"] = module.layout  # what Dash's own folder scan would have done
+
+
 def create_app(db_url: str | None = None) -> dash.Dash:
     """Build the app for one database (--db, $DATABASE_URL or the bundled SQLite file)."""
     context.set_engine(make_engine(resolve_db_url(db_url)))
     app = dash.Dash(
-        __name__, use_pages=True, pages_folder=str(Path(__file__).parent / "pages"), assets_folder=str(ASSETS),
+        __name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
         title="Jewelry Crime Analytics", suppress_callback_exceptions=True, serve_locally=True,
         external_stylesheets=[], update_title=None,
     )
+    import_pages()
     app.layout = shell
     server = app.server
 
