@@ -78,16 +78,18 @@ def _judge_change(value: float | None, claim: sa.Row | None) -> tuple[str, str]:
                             f"(tolerance {tol:g} points)"
 
 
-def _jsa_counts(conn: sa.Connection, *conditions: Any, by: str = "year") -> tuple[dict[int, int], bool]:
+def _jsa_counts(conn: sa.Connection, *conditions: Any) -> tuple[dict[int, int], dict[int, bool]]:
+    """U.S. JSA-style incidents per year, and whether each year's count includes sample rows."""
     r = schema.rollup_region
-    q = (sa.select(r.c[by], sa.func.sum(r.c.n), sa.func.max(sa.cast(r.c.is_sample, sa.Integer)))
-         .where(r.c.source == "JSA", r.c.country == "US", *conditions).group_by(r.c[by]))
+    q = (sa.select(r.c.year, sa.func.sum(r.c.n), sa.func.max(sa.cast(r.c.is_sample, sa.Integer)))
+         .where(r.c.source == "JSA", r.c.country == "US", *conditions).group_by(r.c.year))
     rows = conn.execute(q).all()
-    return {int(k): int(n) for k, n, _ in rows}, any(bool(s) for _, _, s in rows)
+    return {int(k): int(n) for k, n, _ in rows}, {int(k): bool(s) for k, _, s in rows}
 
 
 def change_since_2019(conn: sa.Connection) -> Figure:
-    counts, sample = _jsa_counts(conn)
+    counts, sample_years = _jsa_counts(conn)
+    sample = any(flag for year, flag in sample_years.items() if year >= BASE_YEAR)  # the value and by_year
     base, target = counts.get(BASE_YEAR, 0), counts.get(TARGET_YEAR, 0)
     value = pct_change(target, base) if base and target else None
     by_year = {str(y): round(pct_change(n, base), 1) for y, n in sorted(counts.items()) if y > BASE_YEAR and base}
@@ -111,8 +113,9 @@ def change_since_2019(conn: sa.Connection) -> Figure:
 
 def major_cities_theft_robbery_h1(conn: sa.Connection) -> Figure:
     r = schema.rollup_region
-    counts, sample = _jsa_counts(conn, r.c.is_major_city.is_(True), r.c.half == 1,
-                                 r.c.category.in_(["theft", "robbery"]), r.c.year.in_(list(H1_YEARS)))
+    counts, sample_years = _jsa_counts(conn, r.c.is_major_city.is_(True), r.c.half == 1,
+                                       r.c.category.in_(["theft", "robbery"]), r.c.year.in_(list(H1_YEARS)))
+    sample = any(sample_years.values())
     old, new = counts.get(H1_YEARS[0], 0), counts.get(H1_YEARS[1], 0)
     value = pct_change(new, old) if old and new else None
     claim = _published(conn, "major_cities_theft_robbery_h1", "campaign_claim")

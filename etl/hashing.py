@@ -2,9 +2,9 @@
 
 Hashing a million Python strings one by one costs about half a second per
 column; this works on the Arrow buffers with numpy in one pass over the
-bytes. It is a polynomial hash mod 2**64 finished with splitmix64; not for
-security, and exact duplicates found with it are confirmed by comparing the
-rows themselves.
+bytes. Short strings get a polynomial hash mod 2**64 finished with
+splitmix64, long ones pandas' SipHash. Not for security; two different rows
+share a 64-bit row hash with negligible probability.
 """
 from __future__ import annotations
 

@@ -162,7 +162,7 @@ def load_incidents(engine: sa.Engine, info: BatchInfo, parsed: Parsed) -> LoadCo
             rollups.rebuild_batches(conn, promoted)
         linked = None
         jm_present = conn.execute(sa.select(inc.c.incident_id).where(inc.c.source == "JM").limit(1)).first() is not None
-        if jm_present or replaced:
+        if jm_present:
             linked = linking.relink(conn)
             rollups.rebuild_for_source(conn, "JM")
         _finish_batch(conn, batch_id, parsed.rows_in, loaded, duplicates, len(parsed.quarantine),

@@ -45,7 +45,7 @@ class CrimeType:
 CRIME_TYPES: tuple[CrimeType, ...] = (
     CrimeType("robbery", None, "Robbery", "property", "armed-robbery", ("robbery", "robberies", "rob", "on premises robbery")),
     CrimeType("robbery", "smash_and_grab", "Smash-and-grab robbery", "property", "smash-and-grab",
-              ("smash and grab", "smash grab", "smash n grab", "smash and grab robbery", "s g", "sng")),
+              ("smash and grab", "smash grab", "smash n grab", "smash and grab robbery", "s g", "s and g", "sng")),
     CrimeType("robbery", "armed_robbery", "Armed robbery", "property", "armed-robbery",
               ("armed robbery", "gunpoint robbery", "robbery armed", "armed")),
     CrimeType("burglary", None, "Burglary", "property", "after-hours-burglary", ("burglary", "burglaries", "break in", "breaking and entering", "b e", "b and e")),

@@ -96,6 +96,9 @@ def transform(raw: RawTable, book: regions.RegionBook | None = None, on: dt.date
         problems.add(clash, lambda rows: "subtype: " + quote(sub_raw[rows]) + " does not belong to crime type " + quote(ctype[rows]))
         use = sub_raw.notna() & ~unknown & ~clash
         kinds.loc[use, "subtype"] = sub.loc[use, "subtype"]
+    not_jsa = (kinds["category"] == "other").fillna(False).to_numpy(dtype=bool)
+    problems.add(not_jsa, said(ctype, "crime_type", "is an insurance loss cause, not a JSA crime type "
+                               "(robbery, burglary, theft, off-premises); it belongs in a JM claims list"))
     parsed.update({k: kinds[k] for k in ("category", "subtype", "crimes_against")})
 
     have_coords = clean_text(optional(data, "latitude")).notna() & clean_text(optional(data, "longitude")).notna()

@@ -57,6 +57,9 @@ def find_year(raw: RawTable, given: int | None) -> tuple[int, list[str]]:
     for found, where in ((title_years, "title"), (name_years, "file name")):
         if len(found) == 1:
             year = found.pop()
+            if where == "title" and name_years and name_years != {year}:
+                notes.append(f"year {year} taken from the title; the file name says "
+                             f"{', '.join(map(str, sorted(name_years)))}")
             return year, notes
         if len(found) > 1:
             raise FileRejected(raw.path, f"the {where} mentions several years ({', '.join(map(str, sorted(found)))}); "

@@ -129,7 +129,10 @@ def parse_date(raw: pd.Series, column: str, problems: Problems, today: dt.date, 
         numeric = s.str.fullmatch(r"\d{1,7}(\.\d+)?").fillna(False).astype(bool)
         if numeric.any():
             serial = pd.to_numeric(s[numeric], errors="coerce")
-            ok = serial.between(1, 2958465)
+            # below 10000 (May 1927) a bare number is far likelier a year or a typo than a date
+            ok = serial.between(10000, 2958465)
+            sub.add((serial.between(1900, 2100)).reindex(s.index, fill_value=False).to_numpy(),
+                    said(u, column, "looks like a year, not a date (give the day, e.g. 2022-03-05)"))
             out.loc[serial.index[ok]] = (EXCEL_EPOCH + pd.to_timedelta(serial[ok].astype("float64").round(6), unit="D")
                                          ).dt.floor("D").to_numpy()
         iso = ~numeric & s.str.match(r"\d{4}-\d{1,2}-\d{1,2}(?:$|[ T])").fillna(False).astype(bool)
@@ -145,7 +148,9 @@ def parse_date(raw: pd.Series, column: str, problems: Problems, today: dt.date, 
             part = s[us].str.extract(r"^(\d{1,2}/\d{1,2}/\d{4})(?:[ T].*)?$", expand=False)
             out.loc[part.index] = pd.to_datetime(part, format="%m/%d/%Y", errors="coerce").to_numpy()
         blank = s == ""
-        sub.add((out.isna() & ~blank).to_numpy(), said(u, column, "is not a date (use YYYY-MM-DD, M/D/YYYY or an Excel date)"))
+        year_like = numeric & pd.to_numeric(s.where(numeric), errors="coerce").between(1900, 2100)
+        sub.add((out.isna() & ~blank & ~year_like).to_numpy(),
+                said(u, column, "is not a date (use YYYY-MM-DD, M/D/YYYY or an Excel date)"))
         sub.add((out > pd.Timestamp(today)).to_numpy(),
                 lambda rows: column + ": " + out.loc[rows].dt.strftime("%Y-%m-%d") + " is in the future")
         sub.add((out < EARLIEST).to_numpy(),
@@ -164,7 +169,8 @@ def parse_money(raw: pd.Series, column: str, problems: Problems) -> pd.Series:
     """'12500', '$12,500.00', '(1,234)' (accounting negative); blank is unknown (NaN), never zero."""
     arr = pc.utf8_trim_whitespace(_arrow(raw))
     paren = pc.fill_null(pc.match_substring_regex(arr, r"^\(.*\)$"), False)
-    body = pc.replace_substring_regex(arr, r"[\s$()]|(?i:usd|us\$|cad)", "")
+    other_currency = pc.fill_null(pc.match_substring_regex(arr, r"(?i)\b(cad|c\$|can\$|eur|€|£|gbp)"), False)
+    body = pc.replace_substring_regex(arr, r"[\s$()€£]|(?i:usd|us\$|cad|can\$|c\$|eur|gbp)", "")
     # a comma must group thousands: '12.500,00' or '1,2,3' is not an amount (it would silently become 12.5 or 123)
     misplaced = pc.fill_null(pc.and_(pc.match_substring(body, ","), pc.invert(
         pc.match_substring_regex(body, r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"))), False)
@@ -178,6 +184,8 @@ def parse_money(raw: pd.Series, column: str, problems: Problems) -> pd.Series:
     given = pc.fill_null(pc.greater(pc.utf8_length(arr), 0), False).to_numpy(zero_copy_only=False)
     problems.add(given & value.isna().to_numpy(), said(raw, column, "is not an amount"))
     problems.add((value < 0).to_numpy(), said(raw, column, "is negative"))
+    problems.add(other_currency.to_numpy(zero_copy_only=False),
+                 said(raw, column, "is not in U.S. dollars; convert it (the column holds USD)"))
     problems.add((value > 1e10).to_numpy(), said(raw, column, "is implausibly large"))
     return value
 

@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 
 from etl.errors import FileRejected
 
-CSV_EXTENSIONS = {".csv", ".txt", ".tsv"}
+CSV_EXTENSIONS = {".csv", ".txt"}
 XLSX_EXTENSIONS = {".xlsx", ".xlsm"}
 HEAD_ROWS = 40  # title rows above the header we are willing to skip
 # a long description must not stop the exact (slow) reader; pyarrow's fast reader has no such limit
@@ -324,6 +324,16 @@ def _has_rows(raw: RawTable) -> RawTable:
     return raw
 
 
+def _lines_through(path: Path, enc: str, h: int) -> int:
+    """Text lines up to the end of CSV record h (the header): pyarrow skips lines, and a quoted title
+    cell with a line break makes one record two lines."""
+    with path.open("r", encoding=enc, newline="") as fh:
+        reader = csv.reader(fh)
+        for _ in range(h + 1):
+            next(reader, None)
+        return reader.line_num
+
+
 def _csv_fast(path: Path, enc: str, h: int, ncols: int, mapping: dict[int, str]) -> tuple[pd.DataFrame, int] | None:
     """pyarrow's multi-threaded reader; None when the file needs the exact slow path."""
     names = [f"c{i}" for i in range(ncols)]
@@ -336,7 +346,7 @@ def _csv_fast(path: Path, enc: str, h: int, ncols: int, mapping: dict[int, str])
     try:
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(skip_rows=h + 1, column_names=names, block_size=1 << 24,
+            read_options=pacsv.ReadOptions(skip_rows=_lines_through(path, enc, h), column_names=names, block_size=1 << 24,
                                            encoding="utf8" if enc == "utf-8-sig" else enc),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
                                              invalid_row_handler=on_invalid),
