@@ -104,3 +104,14 @@ def sync_url(page: str, params: list[str], props: dict[str, str] | None = None) 
 def filter_row(*cols: Any) -> dbc.Row:
     flat = [c for group in cols for c in (group if isinstance(group, list) else [group])]
     return dbc.Row(flat, className="g-2 align-items-end mb-2 filter-row")
+
+
+def region(page: str, regions: Any, f: Filters, width: int = 3) -> list[dbc.Col]:
+    """Searchable state/province picker (`regions`: queries.regions()); cleared means 'no region'."""
+    country = {"US": "United States", "CA": "Canada"}
+    opts = [{"label": f"{r.name} ({r.code}), {country.get(r.country, r.country)}", "value": r.code}
+            for r in regions.sort_values("name").itertuples()]
+    return [_labelled("State or province", dcc.Dropdown(id=cid(page, "region"), options=opts, value=f.region,
+                                                         clearable=True, searchable=True,
+                                                         placeholder="Type to search a state or province"),
+                      width=width)]

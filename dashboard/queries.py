@@ -230,3 +230,33 @@ def nibrs(engine: sa.Engine, year: int) -> pd.DataFrame:
 @cached
 def headline_figures(engine: sa.Engine) -> list[dict[str, Any]]:
     return [f.as_dict() for f in compute_all(engine)]
+
+
+# ---------------------------------------------------------------- regional risk and guidance
+
+@cached
+def type_year_counts(engine: sa.Engine, f: Filters) -> pd.DataFrame:
+    """Incidents per year and crime type (category and sub-type), every year; one region when f.region is set."""
+    cond = _where(R, f, years=False)
+    if f.region:
+        cond.append(R.c.region_code == f.region)
+    q = (sa.select(R.c.year, R.c.category, R.c.subtype, _count(R, f.source).label("incidents"))
+         .where(*cond).group_by(R.c.year, R.c.category, R.c.subtype).order_by(R.c.year))
+    return _frame(engine, q)
+
+
+@cached
+def risk_patterns(engine: sa.Engine, f: Filters) -> pd.DataFrame:
+    """Hour, time of day, weekday and location-type counts for one region over the selected years.
+
+    The pattern rollup is kept per category only, so a sub-type filter counts
+    its whole category; and it cannot tell non-crime claims apart, so the
+    'other' category is left out unless asked for.
+    """
+    cond = [P.c.region_code == f.region, P.c.year.between(f.year_from, f.year_to)]
+    if f.source != "combined":
+        cond.append(P.c.source == f.source)
+    cond.append(P.c.category == f.category if f.category != ALL else P.c.category != "other")
+    q = (sa.select(P.c.dimension, P.c.value, _count(P, f.source).label("incidents"))
+         .where(*cond).group_by(P.c.dimension, P.c.value))
+    return _frame(engine, q)

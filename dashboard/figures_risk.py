@@ -1,0 +1,130 @@
+"""Figures for the regional risk and guidance pages: DataFrame in, plotly Figure out.
+
+Pure functions, no queries and no Dash. A bar that names a crime type
+carries customdata [guidance tag, label] so that a click opens its guidance.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import theme
+from dashboard.components import guidance_tag
+from dashboard.figures import fmt_change, fmt_value
+
+TIME_OF_DAY = {"morning": "Morning (6-11)", "afternoon": "Afternoon (12-16)", "evening": "Evening (17-20)",
+               "night": "Night (21-5)"}
+WEEKDAYS = {"Mon": "Monday", "Tue": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday", "Fri": "Friday",
+            "Sat": "Saturday", "Sun": "Sunday"}
+LOCATION_TYPES = {"mall": "Mall", "strip_center": "Strip center", "downtown": "Downtown street",
+                  "standalone": "Standalone store", "kiosk": "Kiosk or cart", "home": "Jeweler's home",
+                  "vehicle": "Vehicle", "trade_show": "Trade show", "hotel": "Hotel", "other": "Other"}
+BAR_COLOUR = "#0072B2"
+
+
+def incidents_text(n: float) -> str:
+    """'1 incident', '1,204 incidents'."""
+    return f"{n:,.0f} incident" + ("" if n == 1 else "s")
+
+
+def span_text(first: int, last: int) -> str:
+    return f"in {first}" if first == last else f"from {first} to {last}"
+
+
+def change_text(new: float, old: float, year: int) -> str:
+    """'+20.0% on 2022 (10)', flagged as unreliable when either year has fewer than UNRELIABLE_BELOW incidents."""
+    if not old:
+        return f"no incidents in {year - 1} to compare with"
+    text = f"{fmt_change((new - old) / old * 100)} on {year - 1} ({old:,.0f})"
+    if new < theme.UNRELIABLE_BELOW or old < theme.UNRELIABLE_BELOW:
+        text += f", unreliable: fewer than {theme.UNRELIABLE_BELOW} incidents"
+    return text
+
+
+def _colour(category: str) -> str:
+    return theme.CATEGORY_COLOURS.get(category, "#777777")
+
+
+def trend_bars(df: pd.DataFrame, selected: tuple[int, int] | None = None, height: int = 380) -> go.Figure:
+    """Incidents per year stacked by category; df: year, category, label, slug, incidents. Selected years shaded."""
+    fig = go.Figure()
+    for cat, part in df.groupby("category", sort=False):
+        label = str(part["label"].iloc[0])
+        fig.add_bar(x=part["year"], y=part["incidents"], name=label, marker_color=_colour(str(cat)),
+                    customdata=[[guidance_tag(s), label] for s in part["slug"]],
+                    hovertemplate="%{x}: %{y:,} %{customdata[1]}<extra>click for guidance</extra>")
+    if selected and len(df):
+        fig.add_vrect(x0=selected[0] - 0.5, x1=selected[1] + 0.5, fillcolor="#6c757d", opacity=0.08, line_width=0,
+                      layer="below", annotation_text="selected", annotation_position="top left",
+                      annotation_font_color=theme.MUTED)
+    theme.apply(fig, barmode="stack", height=height, xaxis_title="Year", yaxis_title="Incidents",
+                xaxis=dict(dtick=1), margin=dict(l=60, r=20, t=50, b=50))
+    return fig
+
+
+def type_bars(df: pd.DataFrame, value_label: str = "Incidents", height: int = 360) -> go.Figure:
+    """Horizontal bars, largest on top; df: label, category, slug, incidents."""
+    d = df.iloc[::-1]
+    fig = go.Figure(go.Bar(
+        x=d["incidents"], y=d["label"], orientation="h", marker_color=[_colour(c) for c in d["category"]],
+        customdata=[[guidance_tag(s), lab] for s, lab in zip(d["slug"], d["label"])],
+        text=[f"{v:,.0f}" for v in d["incidents"]], textposition="outside", cliponaxis=False,
+        hovertemplate="%{customdata[1]}: %{x:,}<extra>click for guidance</extra>"))
+    n = len(d)
+    slots = max(n, 5)  # a lone bar stays bar-shaped, at the top like the first of five
+    theme.apply(fig, height=height, xaxis_title=value_label, showlegend=False, margin=dict(l=10, r=40, t=20, b=50),
+                yaxis=dict(automargin=True, rangemode=None, range=[n - 0.5 - slots, n - 0.5]))
+    return fig
+
+
+def hour_bars(df: pd.DataFrame, height: int = 300) -> go.Figure:
+    """Incidents by hour of day, all 24 hours; df: hour, incidents."""
+    fig = go.Figure(go.Bar(x=df["hour"], y=df["incidents"], marker_color=BAR_COLOUR,
+                           hovertemplate="%{x}:00-%{x}:59: %{y:,} incidents<extra></extra>"))
+    theme.apply(fig, height=height, xaxis=dict(title="Hour of day (0 = midnight)", dtick=2, range=[-0.5, 23.5]),
+                yaxis_title="Incidents", margin=dict(l=60, r=20, t=20, b=50))
+    return fig
+
+
+def pattern_bars(df: pd.DataFrame, x_title: str, height: int = 300, horizontal: bool = False) -> go.Figure:
+    """Incidents by a pattern value, in the order given (first on top when horizontal); df: label, incidents."""
+    d = df.iloc[::-1] if horizontal else df
+    xy = dict(x=d["incidents"], y=d["label"], orientation="h") if horizontal else dict(x=d["label"], y=d["incidents"])
+    fig = go.Figure(go.Bar(**xy, marker_color=BAR_COLOUR, text=[f"{v:,.0f}" for v in d["incidents"]],
+                           textposition="outside", cliponaxis=False,
+                           hovertemplate=("%{y}: %{x:,}" if horizontal else "%{x}: %{y:,}")
+                           + " incidents<extra></extra>"))
+    if horizontal:
+        theme.apply(fig, height=height, xaxis_title="Incidents", margin=dict(l=10, r=40, t=20, b=50),
+                    yaxis=dict(title=None, automargin=True, rangemode=None))
+    else:
+        theme.apply(fig, height=height, xaxis_title=x_title, yaxis_title="Incidents",
+                    margin=dict(l=60, r=20, t=20, b=60))
+    return fig
+
+
+def top_regions(df: pd.DataFrame, metric_label: str, metric: str, height: int = 460) -> go.Figure:
+    """Highest regions first, coloured by risk class; df: code, name, value, risk_class, risk_label."""
+    d = df.iloc[::-1]
+    colours = [theme.CLASS_COLOURS[int(c)] if pd.notna(c) else theme.NO_DATA_COLOUR for c in d["risk_class"]]
+    fig = go.Figure(go.Bar(
+        x=d["value"], y=d["name"], orientation="h", marker_color=colours, marker_line_color="#adb5bd",
+        marker_line_width=0.5, customdata=d[["code", "risk_label"]].to_numpy(),
+        text=[fmt_value(v, metric) for v in d["value"]], textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}: %{text}<br>%{customdata[1]}<extra>click for the regional page</extra>"))
+    theme.apply(fig, height=height, xaxis_title=metric_label, yaxis=dict(automargin=True, rangemode=None),
+                margin=dict(l=10, r=50, t=20, b=50), showlegend=False)
+    return fig
+
+
+def scenario_bars(df: pd.DataFrame, height: int = 340) -> go.Figure:
+    """Incidents per year stacked by crime type; df: year, label, category, slug, incidents."""
+    fig = go.Figure()
+    palette = ["#D55E00", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#999999"]
+    for i, (label, part) in enumerate(df.groupby("label", sort=False)):
+        fig.add_bar(x=part["year"], y=part["incidents"], name=str(label), marker_color=palette[i % len(palette)],
+                    customdata=[[guidance_tag(s), label] for s in part["slug"]],
+                    hovertemplate="%{x}: %{y:,} %{customdata[1]}<extra></extra>")
+    theme.apply(fig, barmode="stack", height=height, xaxis_title="Year", yaxis_title="Incidents",
+                xaxis=dict(dtick=1), margin=dict(l=60, r=20, t=50, b=50))
+    return fig

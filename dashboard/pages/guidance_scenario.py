@@ -1,0 +1,130 @@
+"""One guidance scenario: how it unfolds, what to do, how to limit loss, and how often it happens."""
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, callback, dcc, html
+
+from dashboard import context, figures, figures_risk, queries, state
+from dashboard.components import ChartResult, chart_card, chart_outputs, render
+from dashboard.guidance_content import SCENARIOS, Scenario, resource_links, type_label
+from etl.figures import JSA_JM_SOURCE_LINE
+
+CHART = "guidance-frequency"
+STORE = "guidance-scenario"
+NOT_FOUND = "guidance-not-found"
+
+
+def _title(scenario: str | None = None, **_: Any) -> str:
+    s = SCENARIOS.get(str(scenario))
+    return f"{s.title if s else 'Guidance not found'} · Jewelry Crime Analytics"
+
+
+dash.register_page(__name__, path_template="/guidance/<scenario>", name="Guidance scenario", title=_title, order=6)
+
+
+def scenario_of(value: Any) -> Scenario | None:
+    """The scenario for a URL segment, or None: only the known slugs are accepted."""
+    return SCENARIOS.get(str(value).strip().lower()) if value else None
+
+
+def risk_link(s: Scenario) -> str:
+    """The regional risk page filtered to this scenario's crime types (a category, or its one sub-type)."""
+    types = s.related
+    cats = list(dict.fromkeys(ct.category for ct in types if ct.category != "other"))
+    subs = [ct.subtype for ct in types if ct.subtype and ct.category == cats[0]] if cats else []
+    has_bare = any(ct.subtype is None and ct.category == cats[0] for ct in types) if cats else False
+    if not cats:
+        return "/risk"
+    if len(subs) == 1 and not has_bare:
+        return "/risk" + state.Filters().query(category=cats[0], subtype=subs[0])
+    return "/risk" + state.Filters().query(category=cats[0])
+
+
+def not_found(value: Any) -> html.Div:
+    shown = str(value)[:60] if value else ""
+    return html.Div([
+        html.H1("Guidance not found", className="h3"),
+        html.P(f"There is no guidance page called \u201c{shown}\u201d. These are the scenarios we cover:"
+               if shown else "Choose one of the scenarios we cover:"),
+        html.Ul([html.Li(dcc.Link(s.title, href=f"/guidance/{s.slug}")) for s in SCENARIOS.values()]),
+        html.P([dcc.Link("All guidance", href="/guidance"), " · ", dcc.Link("Regional risk", href="/risk")]),
+        resource_links(),
+    ], id=NOT_FOUND)
+
+
+def layout(scenario: str | None = None, **query: Any) -> html.Div:
+    s = scenario_of(scenario)
+    if s is None:
+        return not_found(scenario)
+    source = query.get("source") if query.get("source") in state.SOURCES else "combined"
+    return html.Div([
+        html.Nav(html.Ol([html.Li(dcc.Link("Guidance", href="/guidance"), className="breadcrumb-item"),
+                          html.Li(s.title, className="breadcrumb-item active", **{"aria-current": "page"})],
+                         className="breadcrumb small"), **{"aria-label": "breadcrumb"}),
+        html.H1([html.I(className=f"bi {s.icon} me-2", **{"aria-hidden": "true"}), s.title], className="h3"),
+        html.P(s.summary, className="lead"),
+        html.H2("How it usually happens", className="h5"),
+        html.P(s.how_it_happens, className="scenario-how"),
+        dbc.Row([
+            dbc.Col(dbc.Card(dbc.CardBody([html.H2("What to do during and after", className="h5"),
+                                           html.Ul([html.Li(t) for t in s.during_after], className="mb-0")]),
+                             className="h-100 border-danger-subtle", id="scenario-during"), lg=6, className="mb-3"),
+            dbc.Col(dbc.Card(dbc.CardBody([html.H2("Tips to limit loss", className="h5"),
+                                           html.Ul([html.Li(t) for t in s.limit_loss], className="mb-0")]),
+                             className="h-100 border-primary-subtle", id="scenario-tips"), lg=6, className="mb-3"),
+        ]),
+        html.P(["Crime types covered: ", "; ".join(type_label(ct) for ct in s.related), "."],
+               className="small text-muted"),
+        dcc.Store(id=STORE, data={"scenario": s.slug, "source": source}),
+        chart_card(CHART, "How often these crimes are recorded", height=340,
+                   note="Incidents per year in the United States and Canada, by crime type."),
+        html.P([dcc.Link([html.I(className="bi bi-geo-alt me-1"), "See the risk in your state or province"],
+                         href=risk_link(s), className="btn btn-primary btn-sm", id="scenario-risk-link"),
+                " ", dcc.Link("All guidance", href="/guidance", className="btn btn-outline-secondary btn-sm ms-2")]),
+        resource_links(),
+    ])
+
+
+def build(filters: dict[str, Any]) -> ChartResult:
+    """Incidents per year of the scenario's crime types, nationwide (a plain function: tested without a browser)."""
+    engine = context.engine()
+    status = queries.data_status(engine)
+    s = scenario_of((filters or {}).get("scenario"))
+    f = state.parse({"source": (filters or {}).get("source")}, queries.years(engine), all_years_by_default=True)
+    where = f"Data {status['range']}; {state.SOURCES[f.source]}; all states and provinces"
+    if s is None or f.year_from is None:
+        message = "No incident data is loaded" if s else "Unknown guidance scenario"
+        return ChartResult(figures.empty(message), pd.DataFrame(), message + ".", JSA_JM_SOURCE_LINE, where,
+                           status["is_sample"])
+    types = queries.crime_types(engine)
+    mine = types[types["guidance"] == s.slug]
+    counts = queries.type_year_counts(engine, f)
+    totals = counts.groupby("year")["incidents"].sum()
+    keyed = counts.merge(mine[["category", "subtype", "label", "category_label"]], on=["category", "subtype"])
+    keyed["label"] = keyed["label"].where(keyed["subtype"] != "", keyed["category_label"] + ", sub-type not recorded")
+    keyed["slug"] = s.slug
+    rows = (keyed[keyed["incidents"] > 0][["year", "label", "category", "subtype", "slug", "incidents"]]
+            .sort_values(["year", "category", "subtype"]).reset_index(drop=True))
+    latest = int(max(queries.years(engine)))
+    per_year = rows.groupby("year")["incidents"].sum()
+    last, prior = float(per_year.get(latest, 0)), float(per_year.get(latest - 1, 0))
+    if rows.empty:
+        summary = f"No incidents of these crime types are recorded ({state.SOURCES[f.source]})."
+        return ChartResult(figures.empty("No incidents of these types recorded"), rows, summary, JSA_JM_SOURCE_LINE,
+                           where, status["is_sample"])
+    share = last / float(totals.get(latest, 0)) * 100 if totals.get(latest, 0) else 0.0
+    summary = (f"{s.title}: {figures_risk.incidents_text(last)} of these types in {latest} ({share:.0f}% of all "
+               f"recorded jewelry crimes that year), {figures_risk.change_text(last, prior, latest)}; "
+               f"{per_year.sum():,.0f} {figures_risk.span_text(per_year.index.min(), per_year.index.max())}, "
+               f"most in {per_year.idxmax()} ({per_year.max():,.0f}).")
+    return ChartResult(figures_risk.scenario_bars(rows), rows, summary, JSA_JM_SOURCE_LINE, where,
+                       status["is_sample"], [])
+
+
+@callback(*chart_outputs(CHART), Input(STORE, "data"))
+def update_frequency(filters: dict[str, Any]) -> tuple:
+    return render(build(filters or {}))
