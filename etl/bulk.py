@@ -100,6 +100,11 @@ class Staged:
         os.unlink(name)
         self.path = Path(name)
         arrow = pa.Table.from_pandas(self.frame.assign(_pos=np.arange(len(self.frame))), preserve_index=False)
+        # Categorical columns arrive as Arrow dictionaries, which the driver does not take: decode in C
+        arrow = arrow.cast(pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
+                                      for f in arrow.schema]))
+        arrow = arrow.cast(pa.schema([pa.field(f.name, pa.string() if pa.types.is_null(f.type) else f.type)
+                                      for f in arrow.schema]))
         with adbc.connect(str(self.path)) as stage:
             with stage.cursor() as cur:
                 cur.adbc_ingest("stage", arrow, mode="create")

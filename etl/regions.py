@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from etl.config import REFERENCE_DIR
-from etl.formats.parse import Problems, by_value, clean_text, map_distinct, quote, said
+from etl.formats.parse import Problems, as_category, by_value, clean_text, map_distinct, quote, said
 
 
 def fold(text: str) -> str:
@@ -60,7 +60,7 @@ class RegionBook:
     def resolve(self, raw: pd.Series, column: str, problems: Problems, allow_blank: pd.Series | None = None) -> pd.Series:
         """Spelling -> region code; unknown spellings are problems (with a suggestion)."""
         s = clean_text(raw)
-        code = map_distinct(s, lambda u: self.codes.get(fold(u)))
+        code = map_distinct(s, lambda u: self.codes.get(fold(u)), categories=sorted(self.names))
         unknown = s.notna() & code.isna()
         if unknown.any():
             hints = {u: self.suggest(u) for u in pd.unique(s[unknown])}
@@ -79,12 +79,16 @@ class RegionBook:
             sub.add((value.isna() & (u.str.strip() != "")).to_numpy(), said(u, column, "is not United States or Canada"))
             return value.astype("str")
 
-        given = by_value(raw, parse, problems)
-        inferred = map_distinct(region, self.country)
+        given = by_value(raw, parse, problems).astype("category").cat.set_categories(["US", "CA"])
+        inferred = map_distinct(region, self.country, categories=["US", "CA"])
         clash = (given.notna() & inferred.notna() & (given != inferred)).to_numpy()
         problems.add(clash, lambda rows: column + ": " + quote(raw[rows]) + " does not match the state or province "
                      + region[rows].map(self.names).fillna("").astype("str"))
-        return inferred.where(inferred.notna(), given)
+        fill = (inferred.isna() & given.notna()).to_numpy()
+        if fill.any():
+            inferred = inferred.copy()
+            inferred[fill] = given[fill].to_numpy()
+        return inferred
 
     def is_major(self, region: pd.Series, city_keys: pd.Series) -> np.ndarray:
         """True where (region, city) is on the major-city list; evaluated once per distinct pair."""
@@ -108,7 +112,7 @@ def city_key(name: str) -> str:
 
 
 def city_keys(raw: pd.Series) -> pd.Series:
-    return map_distinct(clean_text(raw), city_key)
+    return as_category(map_distinct(clean_text(raw), city_key))
 
 
 @lru_cache(maxsize=4)

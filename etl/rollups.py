@@ -6,6 +6,7 @@ rows being loaded (no second pass over the database).
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -15,16 +16,37 @@ from etl.bulk import insert_frame
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    """A column, or an all-blank one when the source format has no such column."""
+    return df[name] if name in df.columns else pd.Series(np.nan, index=df.index, dtype="float64")
+
+
 def _measures(df: pd.DataFrame) -> pd.DataFrame:
+    loss = _col(df, "loss_usd").astype("float64")
     return pd.DataFrame({
-        "n": 1,
-        "n_combined": df["counts_in_combined"].astype("int64"),
-        "loss_usd": df["loss_usd"].fillna(0.0).astype("float64"),
-        "loss_known": df["loss_usd"].notna().astype("int64"),
-        "injured": df["injured"].fillna(0).astype("int64"),
-        "killed": df["killed"].fillna(0).astype("int64"),
-        "weapon_shown": df["weapon_shown"].fillna(False).astype("int64"),
+        "n": np.ones(len(df), dtype=np.int64),
+        "n_combined": df["counts_in_combined"].to_numpy(dtype=np.int64),
+        "loss_usd": loss.fillna(0.0).to_numpy(),
+        "loss_known": loss.notna().to_numpy(dtype=np.int64),
+        "injured": _col(df, "injured").fillna(0).to_numpy(dtype=np.int64),
+        "killed": _col(df, "killed").fillna(0).to_numpy(dtype=np.int64),
+        "weapon_shown": _col(df, "weapon_shown").fillna(False).to_numpy(dtype=np.int64),
     }, index=df.index)
+
+
+def _key(s: pd.Series) -> pd.Series:
+    """A text key as a Categorical, blank as '' (group-by on categories is fast; NaN keys would be dropped)."""
+    if not isinstance(s.dtype, pd.CategoricalDtype):
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        s = pd.Series(pd.Categorical.from_codes(codes, pd.Index(uniques, dtype="str")), index=s.index)
+    if s.isna().any():
+        if "" not in s.cat.categories:
+            s = s.cat.add_categories("")
+        s = s.fillna("")
+    return s
+
+
+MEASURES = ["n", "n_combined", "loss_usd", "loss_known", "injured", "killed", "weapon_shown"]
 
 
 def compute(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -32,46 +54,55 @@ def compute(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     if df.empty:
         return {t.name: pd.DataFrame() for t in schema.ROLLUPS}
     keys = pd.DataFrame({
-        "batch_id": df["batch_id"].astype("int64"),
-        "source": df["source"].astype("str"),
-        "is_sample": df["is_sample"].astype(bool),
-        "year": df["year"].astype("int64"),
-        "half": df["half"].astype("int64"),
-        "month": df["month"].astype("int64"),
-        "country": df["country"].astype("str"),
-        "region_code": df["region_code"].astype("str"),
-        "category": df["category"].astype("str"),
-        "subtype": df["subtype"].fillna("").astype("str"),
-        "crimes_against": df["crimes_against"].fillna("").astype("str"),
-        "is_major_city": df["is_major_city"].astype(bool),
+        "batch_id": df["batch_id"].to_numpy(dtype=np.int64),
+        "source": _key(df["source"]),
+        "is_sample": df["is_sample"].to_numpy(dtype=bool),
+        "year": df["year"].to_numpy(dtype=np.int64),
+        "half": df["half"].to_numpy(dtype=np.int64),
+        "month": df["month"].to_numpy(dtype=np.int64),
+        "country": _key(df["country"]),
+        "region_code": _key(df["region_code"]),
+        "category": _key(df["category"]),
+        "subtype": _key(df["subtype"]),
+        "crimes_against": _key(df["crimes_against"]),
+        "is_major_city": df["is_major_city"].to_numpy(dtype=bool),
     }, index=df.index)
     base = pd.concat([keys, _measures(df)], axis=1)
     common = ["batch_id", "source", "is_sample", "year"]
+
+    def total(by: list[str], frame: pd.DataFrame = base, measures: list[str] = MEASURES) -> pd.DataFrame:
+        out = frame.groupby(by, sort=False, observed=True)[measures].sum().reset_index()
+        for col in by:  # back to plain text for the database
+            if isinstance(out[col].dtype, pd.CategoricalDtype):
+                out[col] = out[col].astype("str")
+        return out
+
     out = {
-        "rollup_region": base.groupby(common + ["half", "country", "region_code", "category", "subtype",
-                                                "crimes_against", "is_major_city"], sort=False, observed=True)
-        [["n", "n_combined", "loss_usd", "loss_known", "injured", "killed", "weapon_shown"]].sum().reset_index(),
-        "rollup_month": base.groupby(common + ["month", "country", "category", "subtype", "crimes_against",
-                                               "is_major_city"], sort=False, observed=True)
-        [["n", "n_combined", "loss_usd", "loss_known", "injured", "killed", "weapon_shown"]].sum().reset_index(),
+        "rollup_region": total(common + ["half", "country", "region_code", "category", "subtype", "crimes_against",
+                                         "is_major_city"]),
+        "rollup_month": total(common + ["month", "country", "category", "subtype", "crimes_against", "is_major_city"]),
     }
-    weekday = pd.Series(pd.to_datetime(df["occurred_on"]).dt.dayofweek, index=df.index).map(dict(enumerate(WEEKDAYS)))
+    hour = _col(df, "hour")
+    hour_text = np.array([str(h) for h in range(24)] + [""], dtype=object)[
+        np.where(hour.isna(), 24, hour.fillna(0)).astype(np.int64)]
+    days = pd.to_datetime(df["occurred_on"]).dt.dayofweek.to_numpy()
     dims = {
-        "hour": df["hour"].astype("Int64").astype("str").where(df["hour"].notna()),
-        "time_of_day": df["time_of_day"],
-        "location_type": df["location_type"],
-        "weekday": weekday,
+        "hour": pd.Series(hour_text, index=df.index).where(hour.notna().to_numpy()),
+        "time_of_day": _col(df, "time_of_day"),
+        "location_type": _col(df, "location_type"),
+        "weekday": pd.Series(np.array(WEEKDAYS, dtype=object)[days], index=df.index),
     }
     parts = []
     pk = keys[["batch_id", "source", "is_sample", "year", "region_code", "category"]]
+    pk = pk.assign(n=1, n_combined=base["n_combined"])
     for dim, values in dims.items():
         ok = values.notna().to_numpy()
         if not ok.any():
             continue
-        part = pk[ok].assign(dimension=dim, value=values[ok].astype("str"), n=1,
-                             n_combined=df["counts_in_combined"][ok].astype("int64"))
-        parts.append(part.groupby(["batch_id", "source", "is_sample", "year", "region_code", "category",
-                                   "dimension", "value"], sort=False)[["n", "n_combined"]].sum().reset_index())
+        part = pk[ok].assign(dimension=dim, value=_key(values[ok].astype("str") if not isinstance(
+            values.dtype, pd.CategoricalDtype) else values[ok]))
+        parts.append(total(["batch_id", "source", "is_sample", "year", "region_code", "category", "dimension", "value"],
+                           part, ["n", "n_combined"]))
     out["rollup_pattern"] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return out
 

@@ -115,11 +115,14 @@ def resolve_series(values: pd.Series) -> pd.DataFrame:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     found = [ALIASES.get(normalise(str(u))) for u in uniques] + [None]
     take = np.where(codes < 0, len(uniques), codes)
+    vocab = {"category": list(CATEGORIES), "subtype": sorted({c.subtype for c in CRIME_TYPES if c.subtype}),
+             "crimes_against": ["property", "person", "society"]}
     out = {}
-    for field in ("category", "subtype", "crimes_against"):
-        column = pd.Series([getattr(ct, field) if ct else None for ct in found], dtype="str")
-        out[field] = column.take(take).to_numpy()
-    return pd.DataFrame(out, index=values.index).astype("str")
+    for field, cats in vocab.items():
+        index = {c: i for i, c in enumerate(cats)}
+        per_value = np.array([index.get(getattr(ct, field), -1) if ct else -1 for ct in found], dtype=np.int32)
+        out[field] = pd.Categorical.from_codes(per_value[take], cats)
+    return pd.DataFrame(out, index=values.index)
 
 
 def known_spellings() -> list[str]:

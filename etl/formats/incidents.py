@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from etl import geo
-from etl.hashing import hash_strings
-from etl.formats.parse import Problems, clean_text, parse_bool
+from etl.hashing import row_hashes
+from etl.formats.parse import Problems, as_category, clean_text, parse_bool
 from etl.formats.tabular import RawTable
 from etl import regions  # module import: etl.regions imports etl.formats.parse in turn
 
@@ -49,19 +49,6 @@ def raw_json(raw: RawTable, rows: pd.Index) -> pd.Series:
     return pd.Series([json.dumps(r, ensure_ascii=False) for r in records], index=rows, dtype="object")
 
 
-_MIX = np.uint64(1099511628211)
-
-
-def row_hashes(data: pd.DataFrame) -> pd.Series:
-    """A 64-bit hash of the row's text (column names included), whatever the column order."""
-    h = np.zeros(len(data), dtype=np.uint64)
-    for name in sorted(data.columns):
-        salt = hash_strings(pd.Series([name], dtype="str"))[0]
-        with np.errstate(over="ignore"):
-            h = (h * _MIX) ^ (hash_strings(data[name]) + salt)
-    return pd.Series(h.view("int64"), index=data.index)
-
-
 def drop_exact_duplicates(raw: RawTable) -> tuple[pd.DataFrame, pd.Series, int]:
     hashes = row_hashes(raw.data)
     dup = hashes.duplicated(keep="first").to_numpy()
@@ -83,16 +70,17 @@ def finish(raw: RawTable, data: pd.DataFrame, hashes: pd.Series, duplicates: int
     if "latitude" in parsed:
         region = geo.check_points(parsed["latitude"], parsed["longitude"], region, book.names, problems)
     country = book.resolve_country(optional(data, "country"), region, "country", problems)
-    city = clean_text(optional(data, "city"))
+    city = as_category(clean_text(optional(data, "city")))
     keys = regions.city_keys(city)
     when = parsed["occurred_on"]
     rid = clean_text(optional(data, "source_record_id"))
-    repeated = rid.notna() & rid.duplicated(keep="first")
+    ids = rid.dropna()
+    repeated = (rid.notna() & rid.duplicated(keep="first")) if ids.nunique() < len(ids) else np.zeros(len(rid), bool)
     problems.add(repeated, lambda rows: "source_record_id: '" + rid[rows] + "' appears more than once with different values")
     sample = parse_bool(optional(data, "sample"), "sample", problems).fillna(False).astype(bool)
 
     columns: dict[str, object] = {
-        "source": np.full(len(data), source, dtype=object),
+        "source": pd.Categorical.from_codes(np.zeros(len(data), dtype=np.int8), [source]),
         "source_record_id": rid.array,
         "row_number": data.index.to_numpy(dtype="int64"),
         "row_hash": hashes.to_numpy(),
@@ -111,9 +99,7 @@ def finish(raw: RawTable, data: pd.DataFrame, hashes: pd.Series, duplicates: int
     for name, values in parsed.items():
         if name != "region_code":
             columns[name] = values.array  # .array: no index alignment, which costs seconds on a million rows
-    for name in INCIDENT_COLUMNS:
-        columns.setdefault(name, np.full(len(data), np.nan))
-    frame = pd.DataFrame({name: columns[name] for name in INCIDENT_COLUMNS}, index=data.index)
+    frame = pd.DataFrame({name: columns[name] for name in INCIDENT_COLUMNS if name in columns}, index=data.index)
 
     reasons = problems.reasons()
     bad = frame.index.isin(reasons.index)

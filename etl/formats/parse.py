@@ -89,6 +89,13 @@ def by_value(raw: pd.Series, parse: Callable[[pd.Series, Problems], pd.Series | 
     sub = Problems(u.index)
     parsed = parse(u, sub)
     take = np.where(codes < 0, len(u), codes)
+    if isinstance(parsed, pd.Series) and (parsed.dtype == object or pd.api.types.is_string_dtype(parsed)):
+        # text results (location types, time of day, statuses) stay Categorical: cheap to filter and group
+        vcodes, vuniques = pd.factorize(parsed, use_na_sentinel=True)
+        vcodes = np.append(vcodes, -1)
+        out = pd.Series(pd.Categorical.from_codes(vcodes[take], pd.Index(vuniques, dtype="str")), index=raw.index)
+        _spread_problems(sub, codes, raw, problems)
+        return out
     if isinstance(parsed, pd.DataFrame):
         padded = pd.concat([parsed, pd.DataFrame(index=[len(u)], columns=parsed.columns)]).astype(parsed.dtypes.to_dict())
         out = padded.take(take)
@@ -97,21 +104,43 @@ def by_value(raw: pd.Series, parse: Callable[[pd.Series, Problems], pd.Series | 
                                               index=[len(u)], dtype=parsed.dtype)])
         out = padded.take(take)
     out.index = raw.index
+    _spread_problems(sub, codes, raw, problems)
+    return out
+
+
+def _spread_problems(sub: Problems, codes: np.ndarray, raw: pd.Series, problems: Problems) -> None:
     for part in sub._parts:  # noqa: SLF001 - same module
         hit = np.isin(codes, part.index.to_numpy())
         if hit.any():
             problems.add(hit, pd.Series(part.reindex(codes[hit]).to_numpy(), index=raw.index[hit]))
-    return out
 
 
-def map_distinct(s: pd.Series, mapping: dict | Callable[[str], object], dtype: str = "str") -> pd.Series:
-    """s.map(mapping), computed once per distinct value (Series.map on a million strings is slow)."""
+def map_distinct(s: pd.Series, mapping: dict | Callable[[str], object], dtype: str = "str",
+                 categories: list[str] | None = None) -> pd.Series:
+    """s.map(mapping), computed once per distinct value (Series.map on a million strings is slow).
+
+    With `categories`, the result is a Categorical over exactly those values
+    (cheap to filter and group; anything else becomes NaN).
+    """
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     get = mapping.get if isinstance(mapping, dict) else mapping
-    values = pd.Series([get(u) for u in uniques] + [None], dtype=dtype)
+    mapped = [get(u) for u in uniques]
+    if categories is not None:
+        lookup = {c: i for i, c in enumerate(categories)}
+        to_code = np.array([lookup.get(v, -1) if v is not None else -1 for v in mapped] + [-1], dtype=np.int32)
+        out = pd.Series(pd.Categorical.from_codes(to_code[np.where(codes < 0, len(uniques), codes)], categories),
+                        index=s.index)
+        return out
+    values = pd.Series(mapped + [None], dtype=dtype)
     out = values.take(np.where(codes < 0, len(uniques), codes))
     out.index = s.index
     return out
+
+
+def as_category(s: pd.Series) -> pd.Series:
+    """Text with few distinct values as a Categorical (its own distinct values, in order of appearance)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return pd.Series(pd.Categorical.from_codes(codes, pd.Index(uniques, dtype="str")), index=s.index)
 
 
 def _present(s: pd.Series) -> pd.Series:
