@@ -115,3 +115,29 @@ def region(page: str, regions: Any, f: Filters, width: int = 3) -> list[dbc.Col]
                                                          clearable=True, searchable=True,
                                                          placeholder="Type to search a state or province"),
                       width=width)]
+
+
+def base_year(page: str, years: list[int], f: Filters) -> list[dbc.Col]:
+    """The year an index counts as 100."""
+    opts = [{"label": str(y), "value": y} for y in years]
+    return [_labelled("Base year (= 100)", dcc.Dropdown(id=cid(page, "base_year"), options=opts, value=f.base_year,
+                                                        clearable=False))]
+
+
+def major_only(page: str, f: Filters) -> list[dbc.Col]:
+    """Switch: only incidents in the cities of the major-city reference list."""
+    return [dbc.Col(dbc.Switch(id=cid(page, "major_only"), label="Major cities only", value=f.major_only,
+                               className="mb-2"), md=2, className="mb-2")]
+
+
+def nibrs_year(page: str, years: list[int], f: Filters) -> list[dbc.Col]:
+    opts = [{"label": str(y), "value": y} for y in years]
+    return [_labelled("NIBRS year", dcc.Dropdown(id=cid(page, "nibrs_year"), options=opts, value=f.nibrs_year,
+                                                 clearable=False))]
+
+
+def country(page: str, value: str, choices: dict[str, str]) -> list[dbc.Col]:
+    """Country radio; the value '' (both countries) is left out of the URL like any default."""
+    return [dbc.Col([dbc.Label("Country", className="small fw-semibold mb-1 d-block"),
+                     dbc.RadioItems(id=cid(page, "country"), options=[{"label": v, "value": k} for k, v in choices.items()],
+                                    value=value, inline=True, className="small")], md=4, className="mb-2")]

@@ -260,3 +260,44 @@ def risk_patterns(engine: sa.Engine, f: Filters) -> pd.DataFrame:
     q = (sa.select(P.c.dimension, P.c.value, _count(P, f.source).label("incidents"))
          .where(*cond).group_by(P.c.dimension, P.c.value))
     return _frame(engine, q)
+
+
+# ---------------------------------------------------------------- trends page: by country and major-city flag
+
+COUNTRIES = ("US", "CA")
+
+
+def _trend_where(t: sa.Table, f: Filters, country: str) -> list[sa.ColumnElement]:
+    cond = _where(t, f, years=False)
+    if f.major_only:
+        cond.append(t.c.is_major_city.is_(True))
+    if country in COUNTRIES:
+        cond.append(t.c.country == country)
+    return cond
+
+
+@cached
+def trend_halves(engine: sa.Engine, f: Filters, country: str) -> pd.DataFrame:
+    """Incidents and losses per year, half and category, every year ('' country = U.S. and Canada)."""
+    q = (sa.select(R.c.year, R.c.half, R.c.category, _count(R, f.source).label("incidents"),
+                   sa.func.sum(R.c.loss_usd).label("losses"))
+         .where(*_trend_where(R, f, country)).group_by(R.c.year, R.c.half, R.c.category)
+         .order_by(R.c.year, R.c.half, R.c.category))
+    return _frame(engine, q)
+
+
+@cached
+def trend_months(engine: sa.Engine, f: Filters, country: str) -> pd.DataFrame:
+    """Incidents per year and calendar month, every year."""
+    q = (sa.select(M.c.year, M.c.month, _count(M, f.source).label("incidents"))
+         .where(*_trend_where(M, f, country)).group_by(M.c.year, M.c.month).order_by(M.c.year, M.c.month))
+    return _frame(engine, q)
+
+
+@cached
+def month_span(engine: sa.Engine) -> tuple[int | None, int | None]:
+    """First and last month with any data, as year*100+month: months outside are not zeros."""
+    with engine.connect() as conn:
+        lo, hi = conn.execute(sa.select(sa.func.min(M.c.year * 100 + M.c.month),
+                                        sa.func.max(M.c.year * 100 + M.c.month))).one()
+    return (int(lo) if lo is not None else None, int(hi) if hi is not None else None)

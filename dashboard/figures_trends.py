@@ -1,0 +1,131 @@
+"""Trend charts as pure functions: DataFrame in, plotly Figure out (dashboard.theme).
+
+Tables come from dashboard.metrics_trends. A bar or point that names a crime
+category carries customdata [guidance tag, ...] so a click opens its guidance.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import theme
+from dashboard.figures import fmt_change
+from dashboard.theme import UNRELIABLE_BELOW
+
+UNRELIABLE_NOTE = f"* fewer than {UNRELIABLE_BELOW} incidents in one of the two years: the change is unreliable"
+
+
+def change_label(pct: float, reliable: bool) -> str:
+    """Short label over a bar: '+12.5%', '-40.0%*' (unreliable) or '' (nothing to compare)."""
+    if pct is None or not np.isfinite(pct):
+        return ""
+    return fmt_change(pct) + ("" if reliable else "*")
+
+
+def _change_hover(pct: float, reliable: bool, prior_word: str) -> str:
+    if pct is None or not np.isfinite(pct):
+        return f"no {prior_word} to compare with"
+    text = f"{fmt_change(pct)} on {prior_word}"
+    return text if reliable else text + f" (unreliable: fewer than {UNRELIABLE_BELOW} incidents)"
+
+
+def stacked_by_category(table: pd.DataFrame, cats: list[str], labels: dict[str, str], tags: dict[str, str],
+                        x_title: str = "Year", y_title: str = "Incidents", prior_word: str = "the year before",
+                        height: int = 420) -> go.Figure:
+    """Stacked bars, one per year and one colour per category, with the change on the prior period on top.
+
+    `table`: one row per year with a column per category, total, change_pct, reliable.
+    """
+    fig = go.Figure()
+    hover = [_change_hover(p, r, prior_word) for p, r in zip(table["change_pct"], table["reliable"])]
+    for cat in cats:
+        label = labels.get(cat, cat)
+        custom = np.column_stack([[tags.get(cat, "")] * len(table), [label] * len(table), table["total"], hover])
+        fig.add_bar(x=table["year"], y=table[cat], name=label, marker_color=theme.CATEGORY_COLOURS.get(cat, "#777"),
+                    customdata=custom,
+                    hovertemplate=("<b>%{customdata[1]}</b>, %{x}: %{y:,} incidents<br>All shown: %{customdata[2]:,}, "
+                                   "%{customdata[3]}" + ("<br><i>Click for guidance</i>" if tags.get(cat) else "")
+                                   + "<extra></extra>"))
+    text = [change_label(p, r) for p, r in zip(table["change_pct"], table["reliable"])]
+    # a zero-height bar on top of each stack carries the change label: outside text that is hidden,
+    # not overlapped, when the bars get too narrow for it (uniformtext)
+    fig.add_bar(x=table["year"], y=[0] * len(table), text=text, textposition="outside", name="Change",
+                textfont=dict(size=11, color=theme.INK), marker_color="rgba(0,0,0,0)", showlegend=False,
+                hoverinfo="skip", cliponaxis=False)
+    layout: dict[str, Any] = dict(barmode="stack", height=height, uniformtext=dict(minsize=9, mode="hide"), xaxis_title=x_title, yaxis_title=y_title,
+                                  xaxis=dict(dtick=1), margin=dict(l=60, r=20, t=40, b=70),
+                                  legend=dict(traceorder="normal"))
+    top = float(table["total"].max()) if len(table) else 0.0
+    layout["yaxis"] = dict(range=[0, top * 1.15 + 1])  # room for the change labels
+    if not all(table["reliable"] | table["change_pct"].isna()):
+        fig.add_annotation(text=UNRELIABLE_NOTE, showarrow=False, x=0, y=-0.2, xref="paper", yref="paper",
+                           xanchor="left", font=dict(size=11, color=theme.MUTED))
+    return theme.apply(fig, **layout)
+
+
+def index_figure(table: pd.DataFrame, base_year: int, claim: dict[str, Any] | None, tag: str = "",
+                 height: int = 420) -> go.Figure:
+    """Each year as an index (base year = 100); the campaign's claim as a dashed reference line.
+
+    `claim`: {"index": 150.0, "year": 2022, "label": "..."} or None. An
+    unreliable point (fewer than UNRELIABLE_BELOW incidents) is drawn hollow.
+    """
+    fig = go.Figure()
+    fig.add_hline(y=100, line=dict(color="#adb5bd", width=1))
+    hover = [("" if r else f" (unreliable: fewer than {UNRELIABLE_BELOW} incidents)") for r in table["reliable"]]
+    since = [fmt_change(c) if np.isfinite(c) else "n/a" for c in table["change_since_base_pct"]]
+    custom = np.column_stack([[tag] * len(table), table["incidents"], since, hover])
+    fig.add_scatter(x=table["year"], y=table["index"], mode="lines+markers", name=f"Index ({base_year} = 100)",
+                    line=dict(color=theme.INK, width=2.5),
+                    marker=dict(size=9, color=["white" if not r else theme.INK for r in table["reliable"]],
+                                line=dict(color=theme.INK, width=2)),
+                    customdata=custom,
+                    hovertemplate=(f"<b>%{{x}}</b>: index %{{y:.1f}} ({base_year} = 100)<br>%{{customdata[1]:,}} "
+                                   f"incidents, %{{customdata[2]}} since {base_year}%{{customdata[3]}}<extra></extra>"))
+    if claim is not None:
+        fig.add_hline(y=claim["index"], line=dict(color=theme.CATEGORY_COLOURS["robbery"], width=2, dash="dash"),
+                      annotation=dict(text=claim["label"], font=dict(color=theme.CATEGORY_COLOURS["robbery"], size=12),
+                                      bgcolor="rgba(255,255,255,0.85)"),
+                      annotation_position="top left")
+        fig.add_scatter(x=[claim["year"]], y=[claim["index"]], mode="markers", name="Campaign claim",
+                        marker=dict(symbol="diamond", size=12, color=theme.CATEGORY_COLOURS["robbery"]),
+                        hovertemplate=claim["label"] + "<extra></extra>")
+    if not table["reliable"].all():
+        fig.add_annotation(text=f"Hollow point: fewer than {UNRELIABLE_BELOW} incidents, the index is unreliable",
+                           showarrow=False, x=0, y=-0.2, xref="paper", yref="paper", xanchor="left",
+                           font=dict(size=11, color=theme.MUTED))
+    values = [v for v in table["index"] if np.isfinite(v)] + ([claim["index"]] if claim else []) + [100]
+    return theme.apply(fig, height=height, xaxis_title="Year", yaxis_title=f"Index ({base_year} = 100)",
+                       xaxis=dict(dtick=1), yaxis=dict(range=[0, max(values) * 1.12]),
+                       margin=dict(l=60, r=20, t=40, b=70))
+
+
+def annotate_comparison(fig: go.Figure, lines: list[str], x: int, y: float) -> go.Figure:
+    """A boxed note pointing at one bar (the half-year comparison computed from the data)."""
+    fig.add_annotation(text="<br>".join(lines), x=x, y=y, showarrow=True, arrowhead=2, ax=-120, ay=-10,
+                       align="left", bgcolor="rgba(255,255,255,0.92)", bordercolor="#adb5bd", borderwidth=1,
+                       font=dict(size=12), xanchor="right")
+    return fig
+
+
+def seasonality_figure(table: pd.DataFrame, years: list[int], shown: list[int], tag: str = "",
+                       height: int = 420) -> go.Figure:
+    """Average incidents per calendar month (bars) and one line per year (the latest few shown)."""
+    fig = go.Figure()
+    label = f"Average {years[0]}-{years[-1]}" if len(years) > 1 else f"{years[0]}"
+    custom = np.column_stack([[tag] * 12, table["years_counted"]])
+    fig.add_bar(x=table["month_name"], y=table["average"], name=label, marker_color="#9ecae1",
+                customdata=custom,
+                hovertemplate="%{x}: %{y:,.1f} incidents on average (%{customdata[1]} years)<extra></extra>")
+    palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+    for i, y in enumerate(reversed(years)):
+        col = f"incidents_{y}"
+        fig.add_scatter(x=table["month_name"], y=table[col], mode="lines+markers", name=str(y),
+                        line=dict(color=palette[i % len(palette)], width=1.8), marker=dict(size=5),
+                        visible=True if y in shown else "legendonly", customdata=[[tag]] * 12,
+                        hovertemplate=f"%{{x}} {y}: %{{y:,}} incidents<extra></extra>")
+    return theme.apply(fig, height=height, xaxis_title="Month", yaxis_title="Incidents", barmode="overlay",
+                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=11)))

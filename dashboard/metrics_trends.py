@@ -1,0 +1,141 @@
+"""Pure pandas for the trends page: year-over-year change, an index, half-years, seasonality.
+
+Also the small helpers both the trends and share pages use to tie a crime
+type to its guidance page. No SQL and no plotly here.
+"""
+from __future__ import annotations
+
+import calendar
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from dashboard.components import guidance_tag
+from dashboard.figures import fmt_change
+from dashboard.theme import UNRELIABLE_BELOW
+from etl.taxonomy import CATEGORIES, GUIDANCE_SCENARIOS
+
+MONTHS = list(calendar.month_abbr)[1:]
+
+
+def is_reliable(old: float | None, new: float | None) -> bool:
+    """A percent change is worth reading only when both counts reach UNRELIABLE_BELOW."""
+    return bool(old is not None and new is not None and old >= UNRELIABLE_BELOW and new >= UNRELIABLE_BELOW)
+
+
+def change_text(pct: float | None, reliable: bool) -> str:
+    if pct is None or (isinstance(pct, float) and np.isnan(pct)):
+        return "n/a (nothing to compare with)"
+    return fmt_change(pct) + ("" if reliable else f" (unreliable: fewer than {UNRELIABLE_BELOW} incidents)")
+
+
+def _with_changes(out: pd.DataFrame) -> pd.DataFrame:
+    """Add change, change_pct and reliable against the row before (rows are consecutive years)."""
+    prior = out["total"].shift(1)
+    out["change"] = out["total"] - prior
+    out["change_pct"] = np.where(prior > 0, (out["total"] - prior) / prior.where(prior > 0) * 100, np.nan)
+    out["reliable"] = [is_reliable(p, n) if pd.notna(p) and p > 0 else False for p, n in zip(prior, out["total"])]
+    return out
+
+
+def categories_in(df: pd.DataFrame) -> list[str]:
+    """Categories present, in the taxonomy's order."""
+    present = set(df["category"]) if not df.empty else set()
+    return [c for c in CATEGORIES if c in present] + sorted(present - set(CATEGORIES))
+
+
+def by_year(df: pd.DataFrame, years: list[int], value: str = "incidents") -> pd.DataFrame:
+    """Rows per year (every year of the data: a year with none under the filters is a real zero),
+    one column per category, the total, and the change on the year before."""
+    cats = categories_in(df)
+    if df.empty:
+        wide = pd.DataFrame(index=pd.Index(years, name="year"))
+    else:
+        wide = (df.pivot_table(index="year", columns="category", values=value, aggfunc="sum")
+                .reindex(index=years, columns=cats).fillna(0).astype("int64"))
+    wide.columns.name = None
+    wide["total"] = wide[cats].sum(axis=1) if cats else 0
+    out = _with_changes(wide.reset_index().rename(columns={"index": "year"}))
+    return out
+
+
+def in_range(table: pd.DataFrame, year_from: int, year_to: int) -> pd.DataFrame:
+    return table[table["year"].between(year_from, year_to)].reset_index(drop=True)
+
+
+def index_table(totals: pd.DataFrame, base_year: int) -> pd.DataFrame:
+    """Each year's total as an index, base year = 100; change_since_base_pct = index - 100."""
+    t = totals[["year", "total"]].rename(columns={"total": "incidents"}).copy()
+    base = t.loc[t["year"] == base_year, "incidents"]
+    base_n = int(base.iloc[0]) if len(base) else 0
+    t["base_incidents"] = base_n
+    t["index"] = t["incidents"] / base_n * 100 if base_n else np.nan
+    t["change_since_base_pct"] = t["index"] - 100
+    t["reliable"] = [is_reliable(base_n, n) for n in t["incidents"]]
+    return t
+
+
+def first_halves(df: pd.DataFrame, years: list[int]) -> pd.DataFrame:
+    """January-June of every year, by category, with the change on January-June of the year before."""
+    return by_year(df[df["half"] == 1], years)
+
+
+def h1_comparison(df: pd.DataFrame, old_year: int, new_year: int,
+                  categories: Iterable[str] | None = None) -> dict[str, object]:
+    """January-June of new_year against January-June of old_year (optionally some categories only)."""
+    h1 = df[df["half"] == 1]
+    if categories is not None:
+        h1 = h1[h1["category"].isin(list(categories))]
+    old = int(h1.loc[h1["year"] == old_year, "incidents"].sum())
+    new = int(h1.loc[h1["year"] == new_year, "incidents"].sum())
+    pct = (new - old) / old * 100 if old else None
+    return {"old_year": old_year, "new_year": new_year, "old": old, "new": new, "change": new - old,
+            "change_pct": pct, "reliable": is_reliable(old, new)}
+
+
+def seasonality(monthly: pd.DataFrame, year_from: int, year_to: int, span: tuple[int | None, int | None]) -> pd.DataFrame:
+    """Average incidents per calendar month over the selected years, and each year's count.
+
+    A month outside the data's first..last month is unknown, not zero: it
+    counts in no average and its cell stays empty.
+    """
+    lo, hi = span
+    years = list(range(year_from, year_to + 1))
+    counts = monthly.pivot_table(index="month", columns="year", values="incidents", aggfunc="sum")
+    counts = counts.reindex(index=range(1, 13), columns=years).fillna(0)
+    for y in years:
+        for m in range(1, 13):
+            if lo is None or not lo <= y * 100 + m <= hi:
+                counts.loc[m, y] = np.nan
+    out = pd.DataFrame({"month": range(1, 13), "month_name": MONTHS})
+    out["years_counted"] = counts.notna().sum(axis=1).to_numpy()
+    out["average"] = counts.mean(axis=1, skipna=True).to_numpy()
+    for y in years:
+        out[f"incidents_{y}"] = counts[y].to_numpy()
+    return out
+
+
+# ---------------------------------------------------------------- guidance
+
+def guidance_slugs(crime_types: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(category, subtype or '') -> guidance slug, from the crime_type table."""
+    ct = crime_types.dropna(subset=["guidance"])
+    return {(r.category, r.subtype or ""): r.guidance for r in ct.itertuples()}
+
+
+def slug_for(slugs: dict[tuple[str, str], str], category: str, subtype: str = "") -> str | None:
+    return slugs.get((category, subtype or "")) or slugs.get((category, ""))
+
+
+def tag_for(slugs: dict[tuple[str, str], str], category: str, subtype: str = "") -> str:
+    return guidance_tag(slug_for(slugs, category, subtype))
+
+
+def guidance_list(slugs: Iterable[str | None]) -> list[tuple[str, str]]:
+    """(label, slug) for each distinct scenario, in first-seen order."""
+    seen: list[str] = []
+    for s in slugs:
+        if s and s not in seen and s in GUIDANCE_SCENARIOS:
+            seen.append(s)
+    return [(GUIDANCE_SCENARIOS[s], s) for s in seen]

@@ -1,0 +1,278 @@
+"""Share: NIBRS crimes against property, persons and society, and the jewelry-crime mix."""
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, callback, html
+
+from dashboard import context, controls, figures, figures_share, metrics_trends, queries, state
+from dashboard.components import ChartResult, chart_card, chart_outputs, part, render
+from etl.figures import FBI_SOURCE_LINE, JSA_JM_SOURCE_LINE, SHARE_YEAR
+from etl.taxonomy import CATEGORIES
+
+PAGE = "share"
+NIBRS, OFFENSES, MIX_COUNT, MIX_LOSSES = "share-nibrs", "share-offenses", "share-mix-count", "share-mix-losses"
+FILTERS = controls.cid(PAGE, "filters")
+CLAIM = "share-claim"
+PARAMS = ["nibrs_year", "year_from", "year_to", "source"]
+CLASSES = {"property": "Crimes against property", "persons": "Crimes against persons",
+           "society": "Crimes against society"}
+FIGURE_ID = "property_share_2020"
+VERDICT = {"supported": ("success", "bi-check-circle-fill", "Supported by the data"),
+           "not supported": ("danger", "bi-x-octagon-fill", "Not supported by the data"),
+           "no data": ("secondary", "bi-question-circle-fill", "No data to judge")}
+
+dash.register_page(__name__, path="/share", name="Share", title="Share of crime · Jewelry Crime Analytics", order=3)
+
+
+def current(query: dict[str, Any]) -> state.Filters:
+    engine = context.engine()
+    return state.parse(query, queries.years(engine), nibrs_years=queries.nibrs_years(engine))
+
+
+# ---------------------------------------------------------------- pure data prep
+
+def class_table(nibrs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The three NIBRS classes with their share of all offenses, and the total (the table's own total row
+    when it has one, else the sum of the classes)."""
+    top = nibrs[nibrs["offense_category"] == ""]
+    classes = top[top["crimes_against"].isin(list(CLASSES))].copy()
+    classes["order"] = classes["crimes_against"].map(list(CLASSES).index)
+    classes = classes.sort_values("order")
+    total_row = top.loc[top["crimes_against"] == "total", "offenses"]
+    total = int(total_row.iloc[0]) if len(total_row) and pd.notna(total_row.iloc[0]) else int(classes["offenses"].sum())
+    classes["label"] = classes["crimes_against"].map(CLASSES)
+    classes["share_pct"] = classes["offenses"] / total * 100 if total else float("nan")
+    classes["derived"] = classes["is_derived"].astype(bool)
+    return classes[["crimes_against", "label", "offenses", "share_pct", "derived", "published_percent"]
+                   ].reset_index(drop=True), total
+
+
+def offense_table(nibrs: pd.DataFrame, total: int) -> pd.DataFrame:
+    """Offense categories inside each class (empty when the table has class totals only)."""
+    top = nibrs[nibrs["offense_category"] == ""].set_index("crimes_against")["offenses"]
+    cats = nibrs[(nibrs["offense_category"] != "") & nibrs["crimes_against"].isin(list(CLASSES))].copy()
+    if cats.empty:
+        return pd.DataFrame()
+    cats["class_label"] = cats["crimes_against"].map(CLASSES)
+    cats["share_of_class_pct"] = cats["offenses"] / cats["crimes_against"].map(top.to_dict()).astype(float) * 100
+    cats["share_of_total_pct"] = cats["offenses"] / total * 100 if total else float("nan")
+    cats["order"] = cats["crimes_against"].map(list(CLASSES).index)
+    cats = cats.sort_values(["order", "offenses"], ascending=[True, False])
+    return cats[["crimes_against", "class_label", "offense_category", "offenses", "share_of_class_pct",
+                 "share_of_total_pct", "is_derived"]].reset_index(drop=True)
+
+
+def mix_table(mix: pd.DataFrame, crime_types: pd.DataFrame) -> pd.DataFrame:
+    """One row per crime type (category and sub-type) with its share of incidents and of known losses."""
+    slugs = metrics_trends.guidance_slugs(crime_types)
+    names = {(r.category, r.subtype or ""): r.label for r in crime_types.itertuples()}
+    cat_labels = dict(zip(crime_types["category"], crime_types["category_label"]))
+    t = mix.copy()
+    t["subtype"] = t["subtype"].fillna("")
+    t["category_label"] = t["category"].map(lambda c: cat_labels.get(c, c))
+    t["label"] = [names.get((c, s), s or c) if s else f"{cat_labels.get(c, c)}, sub-type not given"
+                  for c, s in zip(t["category"], t["subtype"])]
+    t["guidance"] = [metrics_trends.slug_for(slugs, c, s) for c, s in zip(t["category"], t["subtype"])]
+    t["tag"] = [metrics_trends.tag_for(slugs, c, s) for c, s in zip(t["category"], t["subtype"])]
+    for value in ("incidents", "losses"):
+        total = t[value].sum()
+        t[f"share_{value}_pct"] = t[value] / total * 100 if total else 0.0
+    t["order"] = t["category"].map(lambda c: list(CATEGORIES).index(c) if c in CATEGORIES else 99)
+    t = t.sort_values(["order", "incidents"], ascending=[True, False]).drop(columns="order")
+    return t.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- charts
+
+def _nibrs_meta(year: int | None) -> tuple[pd.DataFrame, str, bool]:
+    """The NIBRS table for a year, its date line, and whether it is sample data (data_status files)."""
+    engine = context.engine()
+    nibrs = queries.nibrs(engine, year) if year is not None else pd.DataFrame()
+    if nibrs.empty:
+        return nibrs, "No NIBRS table loaded", False
+    batch = int(nibrs["batch_id"].iloc[0])
+    sample = any(f["batch_id"] == batch and f["is_sample"] for f in queries.data_status(engine)["files"])
+    return nibrs, f"NIBRS calendar year {year}; counts from {nibrs['file_name'].iloc[0]}", sample
+
+
+def claim_marker(year: int | None) -> dict[str, Any] | None:
+    """The campaign's share and total (published_figure table) as a marker, for the year the claim is about."""
+    if year != SHARE_YEAR:
+        return None
+    p = queries.published(context.engine())
+    claims = p[(p["figure_id"] == FIGURE_ID) & (p["kind"] == "campaign_claim")].sort_values("id")
+    share = claims[claims["compares"] == "value"]
+    if share.empty:
+        return None
+    total = claims[claims["compares"] == "denominator"]
+    of = f" of {figures_share.fmt_big(float(total['value'].iloc[0]))}" if len(total) else ""
+    value = float(share["value"].iloc[0])
+    return {"share": value, "row": CLASSES["property"],
+            "label": f"Campaign claim: {value:g}%{of} offenses were crimes against property"}
+
+
+def build_nibrs(filters: dict[str, Any]) -> ChartResult:
+    f = current(filters)
+    nibrs, date_line, sample = _nibrs_meta(f.nibrs_year)
+    if nibrs.empty:
+        return ChartResult(figures.empty("No NIBRS table loaded"), pd.DataFrame(), "No NIBRS table is loaded.",
+                           FBI_SOURCE_LINE, date_line)
+    classes, total = class_table(nibrs)
+    claim = claim_marker(f.nibrs_year)
+    fig = figures_share.nibrs_classes_figure(classes, total, claim)
+    rows = classes.rename(columns={"derived": "derived_from_published_percent"}).assign(total_offenses=total)
+    derived = [r.label.lower() for r in classes.itertuples() if r.derived]
+    parts = [f"{r.label}: {r.share_pct:.1f}% ({r.offenses:,.0f})" for r in classes.itertuples()]
+    summary = (f"Bars of the share of all {total:,} NIBRS offenses in {f.nibrs_year} by class; " + "; ".join(parts) + ".")
+    if derived:
+        summary += f" The counts for {', '.join(derived)} are derived from the FBI's published percentages."
+    if claim:
+        summary += f" {claim['label']}."
+    return ChartResult(fig, rows, summary, FBI_SOURCE_LINE, date_line, sample)
+
+
+def build_offenses(filters: dict[str, Any]) -> ChartResult:
+    f = current(filters)
+    nibrs, date_line, sample = _nibrs_meta(f.nibrs_year)
+    table = offense_table(nibrs, class_table(nibrs)[1]) if not nibrs.empty else pd.DataFrame()
+    if table.empty:
+        msg = (f"The NIBRS table loaded for {f.nibrs_year} has class totals only, no offense categories."
+               if not nibrs.empty else "No NIBRS table is loaded.")
+        return ChartResult(figures.empty(msg), pd.DataFrame(), msg, FBI_SOURCE_LINE, date_line, sample)
+    fig = figures_share.offense_categories_figure(table)
+    biggest = table.loc[table["offenses"].idxmax()]
+    summary = (f"Bars of offenses in {len(table)} offense categories of NIBRS {f.nibrs_year}, grouped by class; the "
+               f"largest is {biggest['offense_category']} with {biggest['offenses']:,.0f} "
+               f"({biggest['share_of_total_pct']:.1f}% of all offenses).")
+    return ChartResult(fig, table, summary, FBI_SOURCE_LINE, date_line, sample)
+
+
+def _build_mix(filters: dict[str, Any], value: str) -> ChartResult:
+    f = current(filters)
+    engine = context.engine()
+    status = queries.data_status(engine)
+    date_line = f"Data {status['range']}; showing {f.describe()}"
+    if f.year_from is None:
+        return ChartResult(figures.empty("No incident data loaded"), pd.DataFrame(), "No incident data is loaded.",
+                           JSA_JM_SOURCE_LINE, date_line, status["is_sample"])
+    table = mix_table(queries.mix(engine, f), queries.crime_types(engine))
+    table = table[table[value] > 0].reset_index(drop=True) if value == "losses" else table
+    if table.empty:
+        msg = f"No {'known losses' if value == 'losses' else 'incidents'} for {f.describe()}."
+        return ChartResult(figures.empty(msg), pd.DataFrame(), msg, JSA_JM_SOURCE_LINE, date_line, status["is_sample"])
+    fig = figures_share.mix_figure(table, value)
+    rows = table[["category", "subtype", "label", "incidents", "share_incidents_pct", "losses", "losses_known",
+                  "share_losses_pct", "guidance"]]
+    top = table.loc[table[value].idxmax()]
+    if value == "losses":
+        summary = (f"Bars of known dollar losses by crime type ({f.describe()}): ${table['losses'].sum():,.0f} "
+                   f"in all from {int(table['losses_known'].sum()):,} records with a known loss; the largest is "
+                   f"{top['label']} with ${top['losses']:,.0f} ({top['share_losses_pct']:.1f}%).")
+    else:
+        summary = (f"Bars of incidents by crime type ({f.describe()}): {int(table['incidents'].sum()):,} in all; the most "
+                   f"common is {top['label']} with {int(top['incidents']):,} ({top['share_incidents_pct']:.1f}%).")
+    guidance = metrics_trends.guidance_list(table["guidance"])
+    return ChartResult(fig, rows, summary, JSA_JM_SOURCE_LINE, date_line, status["is_sample"], guidance)
+
+
+def build_mix_count(filters: dict[str, Any]) -> ChartResult:
+    return _build_mix(filters, "incidents")
+
+
+def build_mix_losses(filters: dict[str, Any]) -> ChartResult:
+    return _build_mix(filters, "losses")
+
+
+# ---------------------------------------------------------------- the claim beside the chart
+
+def verdict_badge(verdict: str) -> html.Span:
+    """Colour, icon and words: the verdict never rests on colour alone."""
+    colour, icon, words = VERDICT.get(verdict, VERDICT["no data"])
+    return dbc.Badge([html.I(className=f"bi {icon} me-1", **{"aria-hidden": "true"}), words], color=colour,
+                     className=f"verdict verdict-badge fs-6 verdict-{verdict.replace(' ', '-')}")
+
+
+def claim_panel(year: int | None) -> dbc.Card:
+    """The campaign's '% of all offenses' claim beside the computed share, with the verdict (headline figures)."""
+    h = next((x for x in queries.headline_figures(context.engine()) if x["id"] == FIGURE_ID), None)
+    if h is None or h["published_claim"] is None:
+        return dbc.Card(dbc.CardBody("No published claim about the property share is loaded."), id=CLAIM)
+    computed = "no data" if h["value"] is None else f"{h['value']:.1f}%"
+    body = [
+        html.H2("The campaign's claim", className="h6 text-uppercase text-muted"),
+        html.P(["Campaign says: ", html.Q(h["published_claim"])], className="mb-2"),
+        html.P([html.Span(computed, className="display-value d-block"),
+                f"computed share of crimes against property in {h['period']}"], className="mb-2"),
+        html.P(verdict_badge(h["verdict"]), className="mb-1"),
+        html.P(h["verdict_reason"][:1].upper() + h["verdict_reason"][1:] + ".", className="small mb-2"),
+    ]
+    if h["verdict"] == "not supported" and h["value"] is not None:
+        body.append(html.P(f"The data does not support the campaign's number: the FBI's counts give {computed} "
+                           f"({h['numerator']:,} of {h['denominator']:,} offenses).", className="small fw-semibold"))
+    if year != SHARE_YEAR:
+        body.append(html.P(f"The claim is about {SHARE_YEAR}; the chart shows {year}.", className="small text-muted"))
+    return dbc.Card(dbc.CardBody(body), className="mb-4 figure-card claim-panel", id=CLAIM)
+
+
+def layout(**query: Any) -> html.Div:
+    f = current(query)
+    engine = context.engine()
+    years, nibrs_years = queries.years(engine), queries.nibrs_years(engine)
+    return html.Div([
+        html.H1("Share of crime", className="h3"),
+        html.P("Two views of what crime is made of. First the FBI's national count of offenses, split into crimes "
+               "against property, persons and society, with the campaign's claim about it. Then the crimes against "
+               "jewelers themselves, by type, counted and in dollars.", className="text-muted"),
+        controls.filter_row(controls.nibrs_year(PAGE, nibrs_years, f)),
+        controls.store(PAGE, f),
+        dbc.Row([
+            dbc.Col(chart_card(NIBRS, "Crimes against property, persons and society (FBI NIBRS)", height=400, note=(
+                "Each bar is one class's share of all offenses in the year. Hatched bars are counts worked out from "
+                "the FBI's published percentages rather than counted in a table.")), lg=8),
+            dbc.Col(claim_panel(f.nibrs_year), lg=4),
+        ]),
+        chart_card(OFFENSES, "Offense categories within each class", height=380, note=(
+            "Shown when the loaded FBI table lists offense categories; the published national totals do not.")),
+        html.H2("Crimes against jewelers by type", className="h4 mt-4"),
+        controls.filter_row(controls.year_range(PAGE, years, f), controls.source(PAGE, f)),
+        dbc.Row([
+            dbc.Col(chart_card(MIX_COUNT, "By number of incidents", height=520, note=(
+                "Click a bar to read what to do about that kind of crime.")), xl=6),
+            dbc.Col(chart_card(MIX_LOSSES, "By dollar losses", height=520, note=(
+                "Sum of the losses that are known. With both sources combined, a claim linked to a JSA incident adds "
+                "its loss to the incident's, so pick one source for totals without overlap.")), xl=6),
+        ]),
+    ])
+
+
+@callback(*chart_outputs(NIBRS), Input(FILTERS, "data"))
+def update_nibrs(filters: dict[str, Any]) -> tuple:
+    return render(build_nibrs(filters or {}))
+
+
+@callback(*chart_outputs(OFFENSES), Input(FILTERS, "data"))
+def update_offenses(filters: dict[str, Any]) -> tuple:
+    return render(build_offenses(filters or {}))
+
+
+@callback(Output(part(OFFENSES, "graph"), "style"), Input(FILTERS, "data"))
+def size_offenses(filters: dict[str, Any]) -> dict[str, str]:
+    """The FBI's full table lists a few dozen offense categories: give each bar room."""
+    return {"height": f"{int(build_offenses(filters or {}).figure.layout.height or 300)}px"}
+
+
+@callback(*chart_outputs(MIX_COUNT), Input(FILTERS, "data"))
+def update_mix_count(filters: dict[str, Any]) -> tuple:
+    return render(build_mix_count(filters or {}))
+
+
+@callback(*chart_outputs(MIX_LOSSES), Input(FILTERS, "data"))
+def update_mix_losses(filters: dict[str, Any]) -> tuple:
+    return render(build_mix_losses(filters or {}))
+
+
+controls.sync_url(PAGE, PARAMS)

@@ -1,0 +1,285 @@
+"""Trends: incidents per year, an index against a base year, January-June comparisons, seasonality."""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import dash
+import pandas as pd
+from dash import Input, callback, html
+
+from dashboard import context, controls, figures, figures_trends, metrics_trends, queries, state
+from dashboard.components import ChartResult, chart_card, chart_outputs, render
+from dashboard.figures import fmt_change
+from etl.figures import BASE_YEAR, H1_YEARS, JSA_JM_SOURCE_LINE, TARGET_YEAR
+
+PAGE = "trends"
+YEARLY, INDEX, HALF, MONTHLY = "trends-yearly", "trends-index", "trends-half", "trends-monthly"
+FILTERS = controls.cid(PAGE, "filters")
+PARAMS = ["year_from", "year_to", "category", "subtype", "source", "base_year", "major_only", "country"]
+COUNTRY = {"": "U.S. and Canada", "US": "United States", "CA": "Canada"}
+VIEWS = {"yearly": YEARLY, "index": INDEX, "half": HALF, "monthly": MONTHLY}  # ?view=... puts that chart first
+THEFT_ROBBERY = ("theft", "robbery")
+
+dash.register_page(__name__, path="/trends", name="Trends", title="Trends · Jewelry Crime Analytics", order=2)
+
+
+def current(query: dict[str, Any]) -> tuple[state.Filters, str]:
+    """Checked filters and country ('' = both) from the URL query or the page's store."""
+    f = state.parse(query, queries.years(context.engine()), all_years_by_default=True)
+    country = query.get("country")
+    return f, country if isinstance(country, str) and country in COUNTRY else ""
+
+
+class Ctx(NamedTuple):  # not a dataclass: Dash Pages imports page files outside sys.modules
+    f: state.Filters
+    country: str
+    years: list[int]
+    labels: dict[str, str]
+    slugs: dict[tuple[str, str], str]
+    status: dict[str, Any]
+
+    @property
+    def describe(self) -> str:
+        parts = [self.f.describe(), COUNTRY[self.country]]
+        return "; ".join(parts + (["major cities only"] if self.f.major_only else []))
+
+    @property
+    def date_range(self) -> str:
+        return f"Data {self.status['range']}; showing {self.describe}"
+
+    @property
+    def selected_tag(self) -> str:
+        """Guidance tag when one crime type is selected (a total of several types names none)."""
+        if self.f.category == state.ALL:
+            return ""
+        sub = self.f.subtype if self.f.subtype != state.ALL else ""
+        return metrics_trends.tag_for(self.slugs, self.f.category, sub)
+
+    def guidance(self, cats: list[str]) -> list[tuple[str, str]]:
+        sub = self.f.subtype if self.f.subtype != state.ALL else ""
+        return metrics_trends.guidance_list(metrics_trends.slug_for(self.slugs, c, sub) for c in cats)
+
+    def result(self, fig: Any, rows: pd.DataFrame, summary: str, cats: list[str]) -> ChartResult:
+        return ChartResult(fig, rows, summary, JSA_JM_SOURCE_LINE, self.date_range, self.status["is_sample"],
+                           self.guidance(cats))
+
+
+def _ctx(filters: dict[str, Any]) -> Ctx:
+    engine = context.engine()
+    f, country = current(filters)
+    types = queries.crime_types(engine)
+    labels = dict(zip(types["category"], types["category_label"]))
+    return Ctx(f, country, queries.years(engine), labels, metrics_trends.guidance_slugs(types),
+               queries.data_status(engine))
+
+
+def _no_data(c: Ctx) -> ChartResult:
+    return ChartResult(figures.empty("No incident data loaded"), pd.DataFrame(), "No incident data is loaded.",
+                       JSA_JM_SOURCE_LINE, c.date_range, c.status["is_sample"])
+
+
+def _yearly_frame(c: Ctx) -> pd.DataFrame:
+    df = queries.trend_halves(context.engine(), c.f, c.country)
+    return df.groupby(["year", "category"], as_index=False)[["incidents", "losses"]].sum()
+
+
+def _change_rows(table: pd.DataFrame, cats: list[str], total: str = "total") -> pd.DataFrame:
+    return table[["year", *cats, "total", "change", "change_pct", "reliable"]].rename(columns={
+        "total": total, "change": "change_on_prior", "change_pct": "change_pct_on_prior",
+        "reliable": "change_reliable"})
+
+
+def build_yearly(filters: dict[str, Any]) -> ChartResult:
+    """Stacked bars per year by category, with the year-over-year change (rows = the bars and the changes)."""
+    c = _ctx(filters)
+    if not c.years:
+        return _no_data(c)
+    yearly = _yearly_frame(c)
+    cats = metrics_trends.categories_in(yearly)
+    table = metrics_trends.in_range(metrics_trends.by_year(yearly, c.years), *c.f.years)
+    tags = {cat: metrics_trends.tag_for(c.slugs, cat) for cat in cats}
+    fig = figures_trends.stacked_by_category(table, cats, c.labels, tags)
+    last = table.iloc[-1]
+    peak = table.loc[table["total"].idxmax()]
+    unreliable = int((~table["reliable"] & table["change_pct"].notna()).sum())
+    summary = (f"Stacked bars of incidents per year by crime category ({c.describe}): {int(last['year'])} had "
+               f"{int(last['total']):,} incidents, {metrics_trends.change_text(last['change_pct'], last['reliable'])} "
+               f"on the year before; the highest year shown is {int(peak['year'])} with {int(peak['total']):,}."
+               + (f" {unreliable} of the year-on-year changes rest on fewer than "
+                  f"{figures_trends.UNRELIABLE_BELOW} incidents and are marked unreliable." if unreliable else ""))
+    return c.result(fig, _change_rows(table, cats), summary, cats)
+
+
+def campaign_claim(figure_id: str) -> pd.Series | None:
+    """The campaign's published value for a headline figure (published_figure table), or None."""
+    p = queries.published(context.engine())
+    rows = p[(p["figure_id"] == figure_id) & (p["kind"] == "campaign_claim") & (p["compares"] == "value")]
+    return rows.sort_values("id").iloc[0] if len(rows) else None
+
+
+def _headline(figure_id: str) -> dict[str, Any] | None:
+    return next((h for h in queries.headline_figures(context.engine()) if h["id"] == figure_id), None)
+
+
+def build_index(filters: dict[str, Any]) -> ChartResult:
+    """Each year as an index, base year = 100; the 'since 2019' claim as a reference line when the base is 2019."""
+    c = _ctx(filters)
+    if not c.years:
+        return _no_data(c)
+    yearly = _yearly_frame(c)
+    cats = metrics_trends.categories_in(yearly)
+    base = c.f.base_year
+    table = metrics_trends.in_range(metrics_trends.index_table(metrics_trends.by_year(yearly, c.years), base),
+                                    *c.f.years)
+    published = campaign_claim("change_since_2019")
+    claim = None
+    if published is not None and base == BASE_YEAR:
+        claim = {"index": 100 + float(published["value"]), "year": TARGET_YEAR,
+                 "label": f"Campaign claim: {fmt_change(float(published['value']))} since {BASE_YEAR} "
+                          f"(index {100 + float(published['value']):g} in {TARGET_YEAR})"}
+    fig = figures_trends.index_figure(table, base, claim, c.selected_tag)
+    rows = table.assign(series="data")[["series", "year", "incidents", "base_incidents", "index",
+                                        "change_since_base_pct", "reliable"]]
+    if claim is not None:
+        rows = pd.concat([rows, pd.DataFrame([{"series": "campaign claim (published)", "year": TARGET_YEAR,
+                                               "index": claim["index"], "change_since_base_pct": claim["index"] - 100}])],
+                         ignore_index=True)
+    if not table["base_incidents"].iloc[0]:
+        summary = f"No index: there are no incidents in the base year {base} ({c.describe})."
+    else:
+        last = table.iloc[-1]
+        at = table[table["year"] == TARGET_YEAR]
+        summary = (f"Line of each year's incidents as an index with {base} = 100 ({c.describe}): {int(last['year'])} "
+                   f"stands at {last['index']:.1f}, {metrics_trends.change_text(last['change_since_base_pct'], last['reliable'])}"
+                   f" since {base}.")
+        if claim is not None and len(at):
+            row = at.iloc[0]
+            summary += (f" {TARGET_YEAR} stands at {row['index']:.1f} against the campaign's reference line at "
+                        f"{claim['index']:g}.")
+        elif published is not None:
+            summary += f" The campaign's claim is measured from {BASE_YEAR}; choose base year {BASE_YEAR} to see it."
+    headline = _headline("change_since_2019")
+    if headline and headline["value"] is not None and base == BASE_YEAR:
+        summary += (f" The headline figure counts U.S. JSA-style incidents only: {fmt_change(headline['value'])} "
+                    f"from {BASE_YEAR} to {TARGET_YEAR}.")
+    return c.result(fig, rows, summary, cats)
+
+
+def build_half(filters: dict[str, Any]) -> ChartResult:
+    """January-June of each year by category; the first half of 2022 against 2021 as an annotation."""
+    c = _ctx(filters)
+    if not c.years:
+        return _no_data(c)
+    df = queries.trend_halves(context.engine(), c.f, c.country)
+    cats = metrics_trends.categories_in(df[df["half"] == 1])
+    tags = {cat: metrics_trends.tag_for(c.slugs, cat) for cat in cats}
+    table = metrics_trends.in_range(metrics_trends.first_halves(df, c.years), *c.f.years)
+    fig = figures_trends.stacked_by_category(table, cats, c.labels, tags, x_title="January-June of each year",
+                                             y_title="Incidents, January-June",
+                                             prior_word="January-June of the year before")
+    old, new = H1_YEARS
+    lines, sentences = [], []
+    for name, subset in (("All shown", None), ("Thefts and robberies", THEFT_ROBBERY)):
+        if subset is not None and (c.f.category != state.ALL or not set(subset) & set(cats)):
+            continue  # a category filter already says which crimes count
+        cmp = metrics_trends.h1_comparison(df, old, new, subset)
+        text = metrics_trends.change_text(cmp["change_pct"], cmp["reliable"])
+        lines.append(f"{name}: {text} ({cmp['old']:,} to {cmp['new']:,})")
+        sentences.append(f"{name.lower()} went from {cmp['old']:,} to {cmp['new']:,} ({text})")
+    published = campaign_claim("major_cities_theft_robbery_h1")
+    if published is not None:
+        lines.append(f"Campaign claim (major cities, thefts and robberies): {fmt_change(float(published['value']))}")
+    at = table[table["year"] == new]
+    if len(at):
+        figures_trends.annotate_comparison(fig, [f"<b>Jan-Jun {new} vs Jan-Jun {old}</b>", *lines], new,
+                                           float(at["total"].iloc[0]))
+    summary = (f"Stacked bars of January-June incidents per year by crime category ({c.describe}); "
+               f"January-June {new} against January-June {old}: " + "; ".join(sentences) + ".")
+    rows = _change_rows(table, cats, total="total_jan_jun")
+    return c.result(fig, rows, summary, cats)
+
+
+def build_monthly(filters: dict[str, Any]) -> ChartResult:
+    """Average incidents per calendar month over the selected years, with a line per year."""
+    c = _ctx(filters)
+    if not c.years:
+        return _no_data(c)
+    engine = context.engine()
+    monthly = queries.trend_months(engine, c.f, c.country)
+    table = metrics_trends.seasonality(monthly, *c.f.years, queries.month_span(engine))
+    years = list(range(c.f.year_from, c.f.year_to + 1))
+    covered = [y for y in years if table[f"incidents_{y}"].notna().any()]
+    fig = figures_trends.seasonality_figure(table, years, covered[-2:], c.selected_tag)
+    avg = table.dropna(subset=["average"])
+    if avg.empty:
+        summary = f"No months with data for {c.describe}."
+    else:
+        hi, lo = avg.loc[avg["average"].idxmax()], avg.loc[avg["average"].idxmin()]
+        summary = (f"Bars of average incidents per calendar month ({c.describe}), with a line for each year: the "
+                   f"busiest month is {hi['month_name']} ({hi['average']:.1f} on average) and the quietest "
+                   f"{lo['month_name']} ({lo['average']:.1f}).")
+    cats = metrics_trends.categories_in(_yearly_frame(c))
+    return c.result(fig, table, summary, cats)
+
+
+def layout(**query: Any) -> html.Div:
+    f, country = current(query)
+    years = queries.years(context.engine())
+    view = VIEWS.get(str(query.get("view", "")))
+    cards = {
+        YEARLY: chart_card(YEARLY, "Incidents per year by crime category", note=(
+            "Each bar is one year, split by crime category; the label on top is the change on the year before.")),
+        INDEX: chart_card(INDEX, "Index: each year against a base year", note=(
+            "The base year counts as 100, so 150 means half as many incidents again. The dashed line is the "
+            "campaign's published claim, read from the reference table.")),
+        HALF: chart_card(HALF, "January to June, year against year", note=(
+            "Only incidents from January to June, so every bar covers the same months. Use 'Major cities only' "
+            "to keep cities on the reference list of large cities.")),
+        MONTHLY: chart_card(MONTHLY, "Seasonality: incidents by calendar month", note=(
+            "Bars: the average for each calendar month over the selected years. Lines: single years; click a "
+            "year in the legend to show or hide it.")),
+    }
+    order = [view] + [k for k in cards if k != view] if view else list(cards)
+    if view:
+        cards[view].className += " border-primary linked-chart"
+    return html.Div([
+        html.H1("Trends over time", className="h3"),
+        html.P("How the number of incidents against jewelers moves from year to year, against a base year, "
+               "in the first half of each year, and across the calendar. The campaign's headline figures count "
+               "U.S. incidents from the JSA-style list only: choose 'United States' and the JSA source to compare "
+               "like with like.", className="text-muted"),
+        controls.filter_row(controls.year_range(PAGE, years, f), controls.crime_type(PAGE, f), controls.source(PAGE, f)),
+        controls.filter_row(controls.base_year(PAGE, years, f), controls.country(PAGE, country, COUNTRY),
+                            controls.major_only(PAGE, f)),
+        _store(f, country),
+        *[cards[k] for k in order],
+    ])
+
+
+def _store(f: state.Filters, country: str) -> Any:
+    store = controls.store(PAGE, f)
+    store.data = {**f.as_dict(), "country": country}
+    return store
+
+
+@callback(*chart_outputs(YEARLY), Input(FILTERS, "data"))
+def update_yearly(filters: dict[str, Any]) -> tuple:
+    return render(build_yearly(filters or {}))
+
+
+@callback(*chart_outputs(INDEX), Input(FILTERS, "data"))
+def update_index(filters: dict[str, Any]) -> tuple:
+    return render(build_index(filters or {}))
+
+
+@callback(*chart_outputs(HALF), Input(FILTERS, "data"))
+def update_half(filters: dict[str, Any]) -> tuple:
+    return render(build_half(filters or {}))
+
+
+@callback(*chart_outputs(MONTHLY), Input(FILTERS, "data"))
+def update_monthly(filters: dict[str, Any]) -> tuple:
+    return render(build_monthly(filters or {}))
+
+
+controls.sync_url(PAGE, PARAMS, {"major_only": "value"})
