@@ -127,6 +127,18 @@ def download_csv(n_clicks: int | None, rows: list[dict] | None, grid_id: dict) -
     return dcc.send_data_frame(frame.to_csv, name, index=False)
 
 
+VERDICT = {"supported": ("success", "bi-check-circle-fill", "Supported by the data"),
+           "not supported": ("danger", "bi-x-octagon-fill", "Not supported by the data"),
+           "no data": ("secondary", "bi-question-circle-fill", "No data to judge")}
+
+
+def verdict_badge(verdict: str) -> dbc.Badge:
+    """Colour, icon and words: the verdict never rests on colour alone."""
+    colour, icon, words = VERDICT.get(verdict, VERDICT["no data"])
+    return dbc.Badge([html.I(className=f"bi {icon} me-1", **{"aria-hidden": "true"}), words], color=colour,
+                     className=f"verdict verdict-badge fs-6 verdict-{verdict.replace(' ', '-')}")
+
+
 GUIDANCE_PREFIX = "guidance:"
 
 
@@ -149,14 +161,14 @@ clientside_callback(
         if (typeof data !== "string" || !data.startsWith("%s")) return window.dash_clientside.no_update;
         const slug = data.slice(%d);
         if (!/^[a-z-]+$/.test(slug)) return window.dash_clientside.no_update;
-        return "/guidance/" + slug;
+        return window.location.origin + "/guidance/" + slug;  // without the other page's filters
     }
     """ % (GUIDANCE_PREFIX, len(GUIDANCE_PREFIX)),
-    Output(PAGE_LOCATION, "pathname", allow_duplicate=True),
+    Output(PAGE_LOCATION, "href", allow_duplicate=True),
     Input(part(ALL, "graph"), "clickData"),
     prevent_initial_call=True,
 )
 
 
-__all__ = ["guidance_tag", "ChartResult", "chart_card", "chart_outputs", "render", "part", "FBI_SOURCE_LINE", "JSA_JM_SOURCE_LINE",
+__all__ = ["guidance_tag", "verdict_badge", "VERDICT", "ChartResult", "chart_card", "chart_outputs", "render", "part", "FBI_SOURCE_LINE", "JSA_JM_SOURCE_LINE",
            "PAGE_LOCATION", "safe_filename", "guidance_links"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, clientside_callback, dcc, html
+from dash import Input, Output, State, clientside_callback, dcc, html
 
 from dashboard.components import PAGE_LOCATION
 from dashboard.state import ALL, METRICS, SOURCES, SUBTYPE_CATEGORY, SUBTYPES, Filters
@@ -73,8 +73,16 @@ def sync_url(page: str, params: list[str], props: dict[str, str] | None = None) 
     inputs = [Input(cid(page, p), props.get(p, "value")) for p in params]
     clientside_callback(
         f"""
-        function(...values) {{
+        function(...args) {{
             const names = {params!r};
+            const shown = args[args.length - 1] || {{}};  // the filters this render was made from
+            const values = args.slice(0, -1);
+            const norm = v => Array.isArray(v) ? v.length > 0 : (v === undefined ? null : v);
+            const text = v => v === true ? "1" : v === false ? "0" : v === null ? "" : String(v);
+            // controls report their values when a page is drawn; only a real change may touch the URL
+            if (names.every((name, i) => text(norm(values[i])) === text(norm(shown[name])))) {{
+                return window.dash_clientside.no_update;
+            }}
             const defaults = {{{", ".join(f"{k!r}: {v!r}" if not isinstance(v, bool) else f"{k!r}: {str(v).lower()}"
                                           for k, v in defaults.items() if v is not None)}}};
             const ctx = window.dash_clientside.callback_context;
@@ -97,6 +105,7 @@ def sync_url(page: str, params: list[str], props: dict[str, str] | None = None) 
         """,
         Output(PAGE_LOCATION, "search", allow_duplicate=True),
         *inputs,
+        State(cid(page, "filters"), "data"),
         prevent_initial_call=True,
     )
 

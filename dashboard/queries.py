@@ -60,6 +60,15 @@ def _count(t: sa.Table, source: str) -> sa.ColumnElement:
     return sa.func.sum(t.c.n_combined if source == "combined" else t.c.n)
 
 
+def _loss(t: sa.Table, source: str) -> sa.ColumnElement:
+    """Dollar losses: per source, or combined (a linked claim's loss is not added to its incident's)."""
+    return sa.func.sum(t.c.loss_combined if source == "combined" else t.c.loss_usd)
+
+
+def _loss_known(t: sa.Table, source: str) -> sa.ColumnElement:
+    return sa.func.sum(t.c.loss_known_combined if source == "combined" else t.c.loss_known)
+
+
 def _where(t: sa.Table, f: Filters, years: bool = True) -> list[sa.ColumnElement]:
     cond: list[sa.ColumnElement] = []
     if f.source != "combined":
@@ -142,7 +151,7 @@ def data_status(engine: sa.Engine) -> dict[str, Any]:
 def region_year_counts(engine: sa.Engine, f: Filters) -> pd.DataFrame:
     """Incidents and losses per region and year, for every year (the year filter is not applied)."""
     q = (sa.select(R.c.region_code.label("code"), R.c.year, _count(R, f.source).label("incidents"),
-                   sa.func.sum(R.c.loss_usd).label("losses"))
+                   _loss(R, f.source).label("losses"))
          .where(*_where(R, f, years=False)).group_by(R.c.region_code, R.c.year))
     return _frame(engine, q)
 
@@ -151,22 +160,10 @@ def region_year_counts(engine: sa.Engine, f: Filters) -> pd.DataFrame:
 def region_type_counts(engine: sa.Engine, f: Filters) -> pd.DataFrame:
     """Incidents per region and crime type over the selected years."""
     q = (sa.select(R.c.region_code.label("code"), R.c.category, R.c.subtype, _count(R, f.source).label("incidents"),
-                   sa.func.sum(R.c.loss_usd).label("losses"))
+                   _loss(R, f.source).label("losses"))
          .where(*_where(R, f)).group_by(R.c.region_code, R.c.category, R.c.subtype))
     return _frame(engine, q)
 
-
-@cached
-def region_patterns(engine: sa.Engine, f: Filters) -> pd.DataFrame:
-    """Hour, time of day, weekday and location-type counts for one region over the selected years."""
-    cond = _where(P, f)
-    cond.append(P.c.region_code == f.region)
-    q = (sa.select(P.c.dimension, P.c.value, _count(P, f.source).label("incidents"))
-         .where(*cond).group_by(P.c.dimension, P.c.value))
-    return _frame(engine, q)
-
-
-# ---------------------------------------------------------------- trends
 
 @cached
 def yearly_by_category(engine: sa.Engine, f: Filters) -> pd.DataFrame:
@@ -174,7 +171,7 @@ def yearly_by_category(engine: sa.Engine, f: Filters) -> pd.DataFrame:
     if f.region:
         cond.append(R.c.region_code == f.region)
     q = (sa.select(R.c.year, R.c.category, _count(R, f.source).label("incidents"),
-                   sa.func.sum(R.c.loss_usd).label("losses"))
+                   _loss(R, f.source).label("losses"))
          .where(*cond).group_by(R.c.year, R.c.category).order_by(R.c.year, R.c.category))
     return _frame(engine, q)
 
@@ -205,7 +202,7 @@ def mix(engine: sa.Engine, f: Filters) -> pd.DataFrame:
     if f.region:
         cond.append(R.c.region_code == f.region)
     q = (sa.select(R.c.category, R.c.subtype, _count(R, f.source).label("incidents"),
-                   sa.func.sum(R.c.loss_usd).label("losses"), sa.func.sum(R.c.loss_known).label("losses_known"))
+                   _loss(R, f.source).label("losses"), _loss_known(R, f.source).label("losses_known"))
          .where(*cond).group_by(R.c.category, R.c.subtype))
     return _frame(engine, q)
 
@@ -280,7 +277,7 @@ def _trend_where(t: sa.Table, f: Filters, country: str) -> list[sa.ColumnElement
 def trend_halves(engine: sa.Engine, f: Filters, country: str) -> pd.DataFrame:
     """Incidents and losses per year, half and category, every year ('' country = U.S. and Canada)."""
     q = (sa.select(R.c.year, R.c.half, R.c.category, _count(R, f.source).label("incidents"),
-                   sa.func.sum(R.c.loss_usd).label("losses"))
+                   _loss(R, f.source).label("losses"))
          .where(*_trend_where(R, f, country)).group_by(R.c.year, R.c.half, R.c.category)
          .order_by(R.c.year, R.c.half, R.c.category))
     return _frame(engine, q)

@@ -87,6 +87,7 @@ def parse(query: dict[str, Any], years: list[int], regions: Iterable[str] = (), 
     Without years in the query a page shows the latest year, or every year
     when all_years_by_default (trend pages).
     """
+    query = {k: v for k, v in (query or {}).items() if isinstance(v, (str, int, bool)) or v is None}
     years = sorted(years)
     first, last = (years[0], years[-1]) if years else (None, None)
     year_from = _int(query.get("year_from"), years) or (first if all_years_by_default else last)

@@ -153,23 +153,6 @@ def staged(conn: sa.Connection, table: sa.Table, df: pd.DataFrame) -> Iterator[S
         stage.close()
 
 
-@contextlib.contextmanager
-def indexes_deferred(conn: sa.Connection, indexes: Iterable[sa.Index], defer: bool) -> Iterator[None]:
-    """Drop secondary indexes for a bulk insert and build them again after (same transaction).
-
-    Building an index once is cheaper than updating it a million times, but
-    only when the insert is larger than what is already in the table.
-    """
-    indexes = list(indexes)
-    if defer:
-        for ix in indexes:
-            ix.drop(conn, checkfirst=True)
-    yield
-    if defer:
-        for ix in indexes:
-            ix.create(conn, checkfirst=True)
-
-
 def read_column_ints(conn: sa.Connection, sql: str, params: dict) -> np.ndarray:
     """One integer column, fetched without building a DataFrame."""
     result = conn.execute(sa.text(sql), params)

@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from etl import linking, rollups, schema, taxonomy
-from etl.bulk import indexes_deferred, insert_frame, read_column_ints, staged
+from etl.bulk import insert_frame, read_column_ints, staged
 from etl.formats.incidents import Parsed
 
 EPOCH = np.datetime64("1970-01-01", "D")
@@ -103,10 +103,6 @@ def _already_present(conn: sa.Connection, source: str, hashes: pd.Series) -> np.
     return hashes.isin(existing).to_numpy()
 
 
-def _row_count(conn: sa.Connection, table: sa.Table) -> int:
-    return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
-
-
 def _promote_parked(conn: sa.Connection, source: str) -> list[int]:
     """Bring back parked duplicates whose original row is gone (its file was replaced).
 
@@ -149,8 +145,7 @@ def load_incidents(engine: sa.Engine, info: BatchInfo, parsed: Parsed) -> LoadCo
         batch_id = _start_batch(conn, info)
         replaced = _retire_previous(conn, info, batch_id)
         seen = _already_present(conn, source, clean["row_hash"])
-        with indexes_deferred(conn, schema.DRILL_INDEXES, defer=len(clean) > max(_row_count(conn, inc), 50_000)):
-            loaded = stage.insert({"batch_id": batch_id}, skip=seen)
+        loaded = stage.insert({"batch_id": batch_id}, skip=seen)
         insert_frame(conn, schema.incident_duplicate, clean[seen].assign(batch_id=batch_id))
         kept = clean[~seen].assign(batch_id=batch_id)
         duplicates = parsed.duplicates + int(seen.sum())

@@ -23,11 +23,15 @@ def _col(df: pd.DataFrame, name: str) -> pd.Series:
 
 def _measures(df: pd.DataFrame) -> pd.DataFrame:
     loss = _col(df, "loss_usd").astype("float64")
+    counts = df["counts_in_combined"].to_numpy(dtype=bool)
     return pd.DataFrame({
         "n": np.ones(len(df), dtype=np.int64),
-        "n_combined": df["counts_in_combined"].to_numpy(dtype=np.int64),
+        "n_combined": counts.astype(np.int64),
         "loss_usd": loss.fillna(0.0).to_numpy(),
+        # a claim linked to a JSA incident adds nothing to combined losses: the incident already counts
+        "loss_combined": np.where(counts, loss.fillna(0.0).to_numpy(), 0.0),
         "loss_known": loss.notna().to_numpy(dtype=np.int64),
+        "loss_known_combined": (loss.notna().to_numpy() & counts).astype(np.int64),
         "injured": _col(df, "injured").fillna(0).to_numpy(dtype=np.int64),
         "killed": _col(df, "killed").fillna(0).to_numpy(dtype=np.int64),
         "weapon_shown": _col(df, "weapon_shown").fillna(False).to_numpy(dtype=np.int64),
@@ -46,7 +50,39 @@ def _key(s: pd.Series) -> pd.Series:
     return s
 
 
-MEASURES = ["n", "n_combined", "loss_usd", "loss_known", "injured", "killed", "weapon_shown"]
+def group_sum(frame: pd.DataFrame, by: list[str], measures: list[str]) -> pd.DataFrame:
+    """frame.groupby(by)[measures].sum(), by integer codes and bincount (several times faster on a
+    million rows than pandas' group-by on many keys). Key columns come back as plain values."""
+    codes, labels, sizes = [], [], []
+    for col in by:
+        s = frame[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            c, u = s.cat.codes.to_numpy(dtype=np.int64), np.asarray(s.cat.categories, dtype=object)
+        else:
+            c, u = pd.factorize(s)
+            c = c.astype(np.int64)
+        codes.append(c)
+        labels.append(u)
+        sizes.append(max(len(u), 1))
+    flat = np.ravel_multi_index(codes, sizes)
+    keys, inverse = np.unique(flat, return_inverse=True)
+    out = {}
+    for col, u, c in zip(by, labels, np.unravel_index(keys, sizes)):
+        values = np.asarray(u, dtype=object)[c]
+        out[col] = values.astype(frame[col].dtype) if frame[col].dtype in (np.int64, np.bool_) else values
+    for m in measures:
+        v = frame[m].to_numpy()
+        summed = np.bincount(inverse, weights=v.astype(np.float64), minlength=len(keys))
+        out[m] = summed if np.issubdtype(v.dtype, np.floating) else np.rint(summed).astype(np.int64)
+    result = pd.DataFrame(out)
+    for col in by:
+        if result[col].dtype == object:
+            result[col] = result[col].astype("str")
+    return result
+
+
+MEASURES = ["n", "n_combined", "loss_usd", "loss_combined", "loss_known", "loss_known_combined", "injured", "killed",
+            "weapon_shown"]
 
 
 def compute(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -71,11 +107,7 @@ def compute(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     common = ["batch_id", "source", "is_sample", "year"]
 
     def total(by: list[str], frame: pd.DataFrame = base, measures: list[str] = MEASURES) -> pd.DataFrame:
-        out = frame.groupby(by, sort=False, observed=True)[measures].sum().reset_index()
-        for col in by:  # back to plain text for the database
-            if isinstance(out[col].dtype, pd.CategoricalDtype):
-                out[col] = out[col].astype("str")
-        return out
+        return group_sum(frame, by, measures)
 
     out = {
         "rollup_region": total(common + ["half", "country", "region_code", "category", "subtype", "crimes_against",

@@ -88,8 +88,8 @@ def open_region(click: dict | None, filters: dict[str, Any]) -> tuple:
     f = current(filters or {})
     if code not in set(queries.regions(context.engine())["code"]):
         return no_update, no_update
-    return "/risk", state.Filters(f.year_from, f.year_to, f.category, f.subtype, f.source, region=code).query(
-        metric="incidents")
+    return "/risk", state.Filters(f.year_from, f.year_to, f.category, f.subtype, f.source, f.metric,
+                                  region=code).query()
 
 
 controls.sync_url(PAGE, PARAMS)

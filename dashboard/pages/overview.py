@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import context, queries
+from dashboard.components import verdict_badge
 from dashboard.state import Filters
 from etl.figures import BASE_YEAR, SHARE_YEAR, TOLERANCE
 
@@ -23,9 +24,6 @@ LINKS = {
                                       "See January-June of every year, major cities only"),
     "property_share_2020": ("/share" + Filters(nibrs_year=SHARE_YEAR).query(), "See the NIBRS classes for the year"),
 }
-VERDICT = {"supported": ("success", "bi-check-circle-fill", "Supported by the data"),
-           "not supported": ("danger", "bi-x-octagon-fill", "Not supported by the data"),
-           "no data": ("secondary", "bi-question-circle-fill", "No data to judge")}
 INPUT_LABELS = {
     "offenses_total": "All NIBRS offenses", "offenses_property": "Crimes against property",
     "offenses_persons": "Crimes against persons", "offenses_society": "Crimes against society",
@@ -74,13 +72,6 @@ def tolerance_text(fig: dict[str, Any]) -> str:
                 f"claimed share and the claimed total is within {TOLERANCE['count_relative']:.0%} of the counted one.")
     return f"Supported when the computed change is within {TOLERANCE['percent_change']:g} percentage points of the " \
            "claimed change, in the same direction."
-
-
-def verdict_badge(verdict: str) -> dbc.Badge:
-    """Colour, icon and words: the verdict never rests on colour alone."""
-    colour, icon, words = VERDICT.get(verdict, VERDICT["no data"])
-    return dbc.Badge([html.I(className=f"bi {icon} me-1", **{"aria-hidden": "true"}), words], color=colour,
-                     className=f"verdict verdict-badge fs-6 verdict-{verdict.replace(' ', '-')}")
 
 
 def _sources(fig: dict[str, Any]) -> list[Any]:

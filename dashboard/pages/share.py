@@ -9,7 +9,7 @@ import pandas as pd
 from dash import Input, Output, callback, html
 
 from dashboard import context, controls, figures, figures_share, metrics_trends, queries, state
-from dashboard.components import ChartResult, chart_card, chart_outputs, part, render
+from dashboard.components import ChartResult, chart_card, chart_outputs, part, render, verdict_badge
 from etl.figures import FBI_SOURCE_LINE, JSA_JM_SOURCE_LINE, SHARE_YEAR
 from etl.taxonomy import CATEGORIES
 
@@ -21,9 +21,6 @@ PARAMS = ["nibrs_year", "year_from", "year_to", "source"]
 CLASSES = {"property": "Crimes against property", "persons": "Crimes against persons",
            "society": "Crimes against society"}
 FIGURE_ID = "property_share_2020"
-VERDICT = {"supported": ("success", "bi-check-circle-fill", "Supported by the data"),
-           "not supported": ("danger", "bi-x-octagon-fill", "Not supported by the data"),
-           "no data": ("secondary", "bi-question-circle-fill", "No data to judge")}
 
 dash.register_page(__name__, path="/share", name="Share", title="Share of crime · Jewelry Crime Analytics", order=3)
 
@@ -188,13 +185,6 @@ def build_mix_losses(filters: dict[str, Any]) -> ChartResult:
 
 
 # ---------------------------------------------------------------- the claim beside the chart
-
-def verdict_badge(verdict: str) -> html.Span:
-    """Colour, icon and words: the verdict never rests on colour alone."""
-    colour, icon, words = VERDICT.get(verdict, VERDICT["no data"])
-    return dbc.Badge([html.I(className=f"bi {icon} me-1", **{"aria-hidden": "true"}), words], color=colour,
-                     className=f"verdict verdict-badge fs-6 verdict-{verdict.replace(' ', '-')}")
-
 
 def claim_panel(year: int | None) -> dbc.Card:
     """The campaign's '% of all offenses' claim beside the computed share, with the verdict (headline figures)."""
