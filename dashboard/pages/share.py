@@ -233,8 +233,8 @@ def layout(**query: Any) -> html.Div:
             dbc.Col(chart_card(MIX_COUNT, "By number of incidents", height=520, note=(
                 "Click a bar to read what to do about that kind of crime.")), xl=6),
             dbc.Col(chart_card(MIX_LOSSES, "By dollar losses", height=520, note=(
-                "Sum of the losses that are known. With both sources combined, a claim linked to a JSA incident adds "
-                "its loss to the incident's, so pick one source for totals without overlap.")), xl=6),
+                "Sum of the losses that are known. With both sources combined, a claim linked to a JSA incident is "
+                "counted once: the incident's loss is used, not the claim's.")), xl=6),
         ]),
     ])
 
