@@ -7,6 +7,7 @@ the rows of its previous version.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 import json
 from dataclasses import dataclass, field
 
@@ -141,7 +142,10 @@ def load_incidents(engine: sa.Engine, info: BatchInfo, parsed: Parsed) -> LoadCo
     ).reset_index(drop=True)
     inc = schema.incident
     source = info.source or ""
-    with engine.connect() as conn, staged(conn, inc, clean) as stage, conn.begin():
+    # the rollups are worked out on the second core while SQLite writes the rows (it releases the GIL)
+    pool = ThreadPoolExecutor(max_workers=1)
+    early = pool.submit(rollups.compute, clean, 0) if info.source == "JSA" else None
+    with pool, engine.connect() as conn, staged(conn, inc, clean) as stage, conn.begin():
         batch_id = _start_batch(conn, info)
         replaced = _retire_previous(conn, info, batch_id)
         seen = _already_present(conn, source, clean["row_hash"])
@@ -150,8 +154,11 @@ def load_incidents(engine: sa.Engine, info: BatchInfo, parsed: Parsed) -> LoadCo
         kept = clean[~seen].assign(batch_id=batch_id)
         duplicates = parsed.duplicates + int(seen.sum())
         _write_quarantine(conn, batch_id, parsed.quarantine)
-        if info.source == "JSA":
-            rollups.write(conn, rollups.compute(kept))
+        if early is not None:
+            frames = early.result()
+            if seen.any():  # rows of other files were skipped: count only what was kept
+                frames = rollups.compute(kept)
+            rollups.write(conn, {name: f.assign(batch_id=batch_id) if len(f) else f for name, f in frames.items()})
         promoted = _promote_parked(conn, source) if replaced else []
         if promoted and info.source == "JSA":
             rollups.rebuild_batches(conn, promoted)

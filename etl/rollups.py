@@ -85,12 +85,13 @@ MEASURES = ["n", "n_combined", "loss_usd", "loss_combined", "loss_known", "loss_
             "weapon_shown"]
 
 
-def compute(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Incident rows (with batch_id and counts_in_combined) -> one frame per rollup table."""
+def compute(df: pd.DataFrame, batch_id: int | None = None) -> dict[str, pd.DataFrame]:
+    """Incident rows (with counts_in_combined, and batch_id unless given) -> one frame per rollup table."""
     if df.empty:
         return {t.name: pd.DataFrame() for t in schema.ROLLUPS}
     keys = pd.DataFrame({
-        "batch_id": df["batch_id"].to_numpy(dtype=np.int64),
+        "batch_id": np.full(len(df), batch_id, dtype=np.int64) if batch_id is not None
+        else df["batch_id"].to_numpy(dtype=np.int64),
         "source": _key(df["source"]),
         "is_sample": df["is_sample"].to_numpy(dtype=bool),
         "year": df["year"].to_numpy(dtype=np.int64),
