@@ -17,6 +17,34 @@ NAV = [("/", "Overview"), ("/map", "Map"), ("/trends", "Trends"), ("/share", "Sh
        ("/guidance", "Guidance")]
 
 
+# Start fetching what every chart page needs at once, instead of after the layout arrives:
+# plotly.js (loaded lazily by dcc.Graph), the map boundaries and plotly's base topojson.
+PRELOAD = "\n".join([
+    '<link rel="preload" href="/_dash-component-suites/dash/dcc/async-graph.js" as="script">',
+    '<script async src="/_dash-component-suites/plotly/package_data/plotly.min.js"></script>',
+    '<link rel="preload" href="/geo/us_ca_admin1.geojson" as="fetch" crossorigin="anonymous">',
+    '<link rel="preload" href="/assets/topojson/world_110m.json" as="fetch" crossorigin="anonymous">',
+])
+INDEX = f"""<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {{%metas%}}
+        <title>{{%title%}}</title>
+        {{%favicon%}}
+        {PRELOAD}
+        {{%css%}}
+    </head>
+    <body>
+        {{%app_entry%}}
+        <footer>
+            {{%config%}}
+            {{%scripts%}}
+            {{%renderer%}}
+        </footer>
+    </body>
+</html>"""
+
+
 def navbar() -> dbc.Navbar:
     return dbc.Navbar(dbc.Container([
         dbc.NavbarBrand([html.I(className="bi bi-gem me-2"), "Jewelry Crime Analytics"], href="/"),
@@ -63,6 +91,7 @@ def create_app(db_url: str | None = None) -> dash.Dash:
         external_stylesheets=[], update_title=None,
     )
     import_pages()
+    app.index_string = INDEX
     app.layout = shell
     server = app.server
 

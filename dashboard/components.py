@@ -64,16 +64,16 @@ def chart_card(chart: str, title: str, height: int = 420, note: str | None = Non
                        color="secondary", outline=True, className="chart-csv"),
             dcc.Download(id=part(chart, "download")),
         ]),
-        dbc.Collapse(dag.AgGrid(id=part(chart, "grid"), rowData=[], columnDefs=[], className="ag-theme-alpine mt-2",
-                                dashGridOptions={"domLayout": "autoHeight", "pagination": True, "paginationPageSize": 20},
-                                style={"height": None}, csvExportParams={"fileName": f"{chart}.csv"}),
-                     id=part(chart, "collapse"), is_open=False),
+        # the rows drawn live in a Store; the grid itself is built on first "View data" (AG Grid's
+        # scripts are heavy, and most visitors never open it)
+        dcc.Store(id=part(chart, "rows")), dcc.Store(id=part(chart, "columns")),
+        dbc.Collapse(html.Div(id=part(chart, "grid")), id=part(chart, "collapse"), is_open=False),
     ]), className="mb-4 chart-card", id=f"card-{chart}")
 
 
 def chart_outputs(chart: str) -> list[Output]:
-    return [Output(part(chart, "graph"), "figure"), Output(part(chart, "grid"), "rowData"),
-            Output(part(chart, "grid"), "columnDefs"), Output(part(chart, "summary"), "children"),
+    return [Output(part(chart, "graph"), "figure"), Output(part(chart, "rows"), "data"),
+            Output(part(chart, "columns"), "data"), Output(part(chart, "summary"), "children"),
             Output(part(chart, "source"), "children"), Output(part(chart, "range"), "children"),
             Output(part(chart, "sample"), "style"), Output(part(chart, "guidance"), "children")]
 
@@ -110,20 +110,31 @@ def safe_filename(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")[:80] or "data"
 
 
-@callback(Output(part(MATCH, "collapse"), "is_open"), Input(part(MATCH, "toggle"), "n_clicks"),
-          State(part(MATCH, "collapse"), "is_open"), prevent_initial_call=True)
-def toggle_grid(n_clicks: int | None, is_open: bool) -> bool:
-    return not is_open if n_clicks else is_open
+@callback(Output(part(MATCH, "collapse"), "is_open"), Output(part(MATCH, "grid"), "children"),
+          Input(part(MATCH, "toggle"), "n_clicks"), State(part(MATCH, "collapse"), "is_open"),
+          State(part(MATCH, "rows"), "data"), State(part(MATCH, "columns"), "data"), State(part(MATCH, "grid"), "id"),
+          prevent_initial_call=True)
+def toggle_grid(n_clicks: int | None, is_open: bool, rows: list[dict] | None, columns: list[dict] | None,
+                grid_id: dict) -> tuple:
+    """Open or close 'view data'; the grid shows exactly the rows the chart drew."""
+    if not n_clicks:
+        return is_open, no_update
+    if is_open:
+        return False, no_update
+    grid = dag.AgGrid(id={"chart": grid_id["chart"], "part": "table"}, rowData=rows or [], columnDefs=columns or [],
+                      className="ag-theme-alpine mt-2", style={"height": None},
+                      dashGridOptions={"domLayout": "autoHeight", "pagination": True, "paginationPageSize": 20})
+    return True, grid
 
 
 @callback(Output(part(MATCH, "download"), "data"), Input(part(MATCH, "csv"), "n_clicks"),
-          State(part(MATCH, "grid"), "rowData"), State(part(MATCH, "grid"), "id"), prevent_initial_call=True)
-def download_csv(n_clicks: int | None, rows: list[dict] | None, grid_id: dict) -> Any:
-    """The CSV holds exactly the rows the chart drew (the grid's data)."""
+          State(part(MATCH, "rows"), "data"), State(part(MATCH, "rows"), "id"), prevent_initial_call=True)
+def download_csv(n_clicks: int | None, rows: list[dict] | None, store_id: dict) -> Any:
+    """The CSV holds exactly the rows the chart drew."""
     if not n_clicks:
         return no_update
     frame = pd.DataFrame(rows or [])
-    name = f"jewelcrime_{safe_filename(str(grid_id.get('chart', 'chart')))}_{dt.date.today():%Y%m%d}.csv"
+    name = f"jewelcrime_{safe_filename(str(store_id.get('chart', 'chart')))}_{dt.date.today():%Y%m%d}.csv"
     return dcc.send_data_frame(frame.to_csv, name, index=False)
 
 
