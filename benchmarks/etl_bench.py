@@ -4,8 +4,9 @@
     python benchmarks/etl_bench.py --rows 100000   # one size
     python benchmarks/etl_bench.py --db-url postgresql+psycopg://...  # PostgreSQL (dropped and refilled)
 
-For each size it writes N synthetic JSA-style rows to a CSV (mixed date
-formats, "$12,500.00" amounts, 10% with coordinates), then on the same rows:
+For each size it writes N synthetic JSA-style rows to a CSV (all 64 states
+and provinces weighted by population, mixed date formats, "$12,500.00"
+amounts, coordinates on some rows), then on the same rows:
   1. `jewelcrime etl FILE --db NEW_DB` in a subprocess: read, validate,
      transform, write and rollups, timed end to end; peak memory is the
      child's maximum resident set size. The in-process load time (without
@@ -38,9 +39,26 @@ TYPES = ["theft", "Grab & Run", "smash-and-grab", "robbery", "burglary", "after-
 LOCATIONS = ["mall", "strip center", "downtown", "standalone", "kiosk", ""]
 
 
+def _places(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """City, state, lat, lon for n rows: all 64 states and provinces, weighted by population, so the
+    rollups are as wide as real data's. The 12 cities above carry coordinates (10% of their rows)."""
+    ref = Path(__file__).resolve().parents[1] / "data" / "raw" / "reference"
+    pop = pd.read_csv(ref / "region_population.csv").groupby("region_code")["population"].max()
+    majors = pd.read_csv(ref / "major_cities.csv")
+    region = rng.choice(pop.index.to_numpy(), size=n, p=(pop / pop.sum()).to_numpy())
+    coords = {(c, r): (la, lo) for c, r, la, lo in CITIES}
+    choices = {r: list(majors.loc[majors.region_code == r, "city"]) + [f"{r} Town {k}" for k in range(1, 4)]
+               for r in pop.index}
+    city = np.array([choices[r][i % len(choices[r])] for r, i in zip(region, rng.integers(0, 1000, n))], dtype=object)
+    known = np.array([coords.get((c, r), (np.nan, np.nan)) for c, r in zip(city, region)], dtype=float)
+    with_coords = rng.random(n) < 0.10
+    lat = np.where(with_coords, known[:, 0] + rng.normal(0, 0.02, n), np.nan)
+    lon = np.where(with_coords, known[:, 1] + rng.normal(0, 0.02, n), np.nan)
+    return city, region, lat, lon
+
+
 def make_rows(n: int, seed: int = 7) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    city = rng.integers(0, len(CITIES), n)
     days = rng.integers(0, 15 * 365, n)
     dates = pd.Timestamp("2010-01-01") + pd.to_timedelta(days, unit="D")
     fmt = rng.integers(0, 10, n)
@@ -50,14 +68,11 @@ def make_rows(n: int, seed: int = 7) -> pd.DataFrame:
     loss = np.round(rng.lognormal(8.5, 1.4, n), 2)
     loss_text = np.where(rng.random(n) < 0.5, [f"${v:,.2f}" for v in loss], loss.astype(str))
     loss_text = np.where(rng.random(n) < 0.05, "", loss_text)
-    names, states, lats, lons = zip(*CITIES)
-    with_coords = rng.random(n) < 0.10
-    lat = np.where(with_coords, np.array(lats)[city] + rng.normal(0, 0.02, n), np.nan)
-    lon = np.where(with_coords, np.array(lons)[city] + rng.normal(0, 0.02, n), np.nan)
+    city, state, lat, lon = _places(rng, n)
     return pd.DataFrame({
         "Date": date_text,
-        "City": np.array(names)[city],
-        "State": np.array(states)[city],
+        "City": city,
+        "State": state,
         "Crime Type": np.array(TYPES)[rng.integers(0, len(TYPES), n)],
         "Loss (USD)": loss_text,
         "Injured": rng.poisson(0.05, n),
