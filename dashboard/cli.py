@@ -4,11 +4,14 @@ Lives in the dashboard package because the ETL never imports the dashboard.
 """
 from __future__ import annotations
 
+from enum import Enum
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from etl.cli import DbOption, app, err, guarded
+from etl.errors import EtlError
 from etl.config import make_engine, resolve_db_url
 
 
@@ -43,6 +46,83 @@ def serve_command(
     from waitress import serve
 
     serve(dash_app.server, host=host, port=port, threads=threads, ident="jewelcrime")
+
+
+class Size(str, Enum):
+    square = "square"
+    portrait = "portrait"
+    landscape = "landscape"
+    link = "link"
+    story = "story"
+    letter = "letter"
+    a4 = "a4"
+
+
+class ImageFormat(str, Enum):
+    png = "png"
+    svg = "svg"
+    pdf = "pdf"
+
+
+class Kind(str, Enum):
+    social = "social"
+    badge = "badge"
+    signage = "signage"
+
+
+@app.command("export")
+@guarded
+def export_command(
+    figure: Annotated[Optional[str], typer.Option("--figure", help="Headline figure id (see `jewelcrime figures`)")] = None,
+    chart: Annotated[Optional[str], typer.Option("--chart", help="A dashboard chart id, e.g. map or trends-yearly")] = None,
+    query: Annotated[str, typer.Option("--query", help="Chart filters as a URL query, e.g. 'year_from=2022&source=JSA'")] = "",
+    kit: Annotated[bool, typer.Option("--kit", help="The whole campaign kit for every headline figure, as a ZIP")] = False,
+    size: Annotated[Size, typer.Option("--size", help="Size preset")] = Size.square,
+    fmt: Annotated[ImageFormat, typer.Option("--format", help="Image format")] = ImageFormat.png,
+    kind: Annotated[Kind, typer.Option("--kind", help="For --figure: social graphic, stat card or store signage")] = Kind.social,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the files (with --kit: the ZIP file to write)")] = Path("exports"),
+    db: DbOption = None,
+) -> None:
+    """Campaign-ready images from live data (PNG, SVG or PDF), with alt text saved beside each file."""
+    from dashboard import exporter
+    from dashboard.app import create_app
+    from dashboard import context
+
+    chosen = [x for x in (figure, chart, kit or None) if x]
+    if len(chosen) != 1:
+        raise typer.BadParameter("give exactly one of --figure ID, --chart ID or --kit")
+    url = resolve_db_url(db)
+    engine = make_engine(url)
+    from etl import schema
+
+    with engine.connect() as conn:
+        if not schema.check_version(conn):
+            raise EtlError("the database is empty; run `jewelcrime etl` first")
+    create_app(url)
+    engine = context.engine()
+    try:
+        if kit:
+            data = exporter.kit(engine)
+            target = out if out.suffix.lower() == ".zip" else out / "jewelcrime_campaign_kit.zip"
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            except OSError as exc:
+                raise EtlError(f"cannot write {target}: {exc.strerror or exc}") from None
+            typer.echo(str(target))
+            return
+        if figure:
+            made = exporter.export_figure(engine, figure, size.value, fmt.value, kind.value)
+        else:
+            made = exporter.export_chart(engine, chart, query, size.value, fmt.value)
+        try:
+            paths = exporter.write(made, out)
+        except OSError as exc:
+            raise EtlError(str(exc)) from None
+    except KeyError as exc:
+        raise EtlError(str(exc.args[0])) from None
+    for path in paths:
+        typer.echo(str(path))
 
 
 def main() -> None:

@@ -298,3 +298,14 @@ def month_span(engine: sa.Engine) -> tuple[int | None, int | None]:
         lo, hi = conn.execute(sa.select(sa.func.min(M.c.year * 100 + M.c.month),
                                         sa.func.max(M.c.year * 100 + M.c.month))).one()
     return (int(lo) if lo is not None else None, int(hi) if hi is not None else None)
+
+
+@cached
+def batches(engine: sa.Engine) -> list[dict[str, Any]]:
+    """The current load batches: which file versions the data comes from (the vintage of an export)."""
+    b = schema.load_batch
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(b.c.batch_id, b.c.file_name, b.c.format, b.c.sha256, b.c.finished_at, b.c.loaded,
+                                      b.c.is_sample).where(b.c.is_current).order_by(b.c.batch_id)).all()
+    return [{"batch_id": r.batch_id, "file": r.file_name, "format": r.format, "sha256": r.sha256,
+             "loaded_at": str(r.finished_at), "rows_loaded": r.loaded, "sample": bool(r.is_sample)} for r in rows]

@@ -58,13 +58,18 @@ def guarded(fn: Callable[..., None]) -> Callable[..., None]:
             err.print(f"[red]error:[/] cannot use the database: {exc.orig}", highlight=False)
             raise typer.Exit(1) from None
         except Exception as exc:  # noqa: BLE001 - the promise is: no traceback, ever
-            if os.environ.get("JEWELCRIME_DEBUG"):
+            if os.environ.get("JEWELCRIME_DEBUG") or _is_usage_error(exc):
                 raise
             err.print(f"[red]internal error:[/] {type(exc).__name__}: {exc} (set JEWELCRIME_DEBUG=1 for details)",
                       highlight=False)
             raise typer.Exit(1) from None
 
     return wrapper
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    """Click-style usage errors (typer carries its own copy of click): keep their message and exit code 2."""
+    return hasattr(exc, "exit_code") and hasattr(exc, "show") and hasattr(exc, "format_message")
 
 
 def engine_for(db: str | None) -> sa.Engine:

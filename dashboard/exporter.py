@@ -1,0 +1,219 @@
+"""Campaign exports from live data: files, alt text and the manifest that traces them to the data.
+
+Used by `jewelcrime export` and the Campaign page. Headline figures come from
+etl.figures (the same numbers as `jewelcrime figures --json`); charts come
+from the dashboard pages' own build functions with the filters given.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import sqlalchemy as sa
+
+from dashboard import campaign, queries, render
+from dashboard.components import ChartResult, safe_filename
+from dashboard.figures import geojson
+from dashboard.guidance_content import SCENARIOS, tips
+from dashboard.state import ALL, Filters
+from etl.taxonomy import BY_KEY
+
+# chart id -> (kind of chart, title, "module:function"); the functions are the pages' own builders
+CHARTS: dict[str, tuple[str, str, str]] = {
+    "map": ("Choropleth map", "Crime by state and province", "map:build"),
+    "trends-yearly": ("Stacked bar chart", "Incidents per year by crime category", "trends:build_yearly"),
+    "trends-index": ("Line chart", "Each year against a base year", "trends:build_index"),
+    "trends-half": ("Stacked bar chart", "January to June, year against year", "trends:build_half"),
+    "trends-monthly": ("Bar and line chart", "Incidents by calendar month", "trends:build_monthly"),
+    "share-nibrs": ("Bar chart", "Crimes against property, persons and society (FBI NIBRS)", "share:build_nibrs"),
+    "share-offenses": ("Bar chart", "Offense categories within each NIBRS class", "share:build_offenses"),
+    "share-mix-count": ("Bar chart", "Crimes against jewelers by type", "share:build_mix_count"),
+    "share-mix-losses": ("Bar chart", "Dollar losses by crime type", "share:build_mix_losses"),
+    "risk-trend": ("Stacked bar chart", "Incidents per year in a state or province", "risk:build_trend"),
+    "risk-types": ("Bar chart", "Top crime types in a state or province", "risk:build_types"),
+    "risk-top": ("Bar chart", "States and provinces with the most crime", "risk:build_top"),
+    "risk-hour": ("Bar chart", "Incidents by hour of day", "risk:build_patterns[risk-hour]"),
+    "risk-tod": ("Bar chart", "Incidents by time of day", "risk:build_patterns[risk-tod]"),
+    "risk-location": ("Bar chart", "Incidents by type of location", "risk:build_patterns[risk-location]"),
+    "risk-weekday": ("Bar chart", "Incidents by day of the week", "risk:build_patterns[risk-weekday]"),
+    "guidance-frequency": ("Line chart", "How often a crime type is recorded", "guidance_scenario:build"),
+}
+FIGURE_SCENARIO = {"property_share_2020": "after-hours-burglary"}  # NIBRS property crime: the store break-in
+
+
+@dataclass
+class Exported:
+    name: str
+    data: bytes
+    alt_text: str
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def vintage(engine: sa.Engine, formats: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The load batches (file, sha256, when) behind an export."""
+    status = queries.batches(engine)
+    return [b for b in status if b["format"] in formats]
+
+
+def _frame(title: str, subtitle: str, source: str, date_range: str, sample: bool) -> campaign.Frame:
+    return campaign.Frame(title, subtitle, source, date_range, sample, dt.date.today())
+
+
+def figure_frame(engine: sa.Engine, fig: dict) -> campaign.Frame:
+    status = queries.data_status(engine)
+    if fig["id"] == "property_share_2020":
+        subtitle = f"FBI NIBRS, {fig['period']}; all offenses reported to NIBRS"
+        date_range = f"NIBRS {fig['period']}"
+        source = fig["source_line"] + (f" ({fig['extra'].get('nibrs_source')})" if fig.get("extra") else "")
+    else:
+        subtitle = f"{fig['period']}; U.S.; JSA-style incident data"
+        date_range = status["range"]
+        source = fig["source_line"]
+    return _frame(fig["label"], subtitle, source, date_range, bool(fig["sample_data"]))
+
+
+def figure_alt(fig: dict, kind: str) -> str:
+    what = campaign.figure_statement(fig).rstrip(".")
+    verdict = {"supported": "consistent with the campaign's claim", "not supported":
+               "a correction of a claim the data does not support", "no data": "no data to check"}[fig["verdict"]]
+    sample = " (sample data)" if fig["sample_data"] else ""
+    return f"{kind} of {fig['label'].lower()} showing {campaign.figure_value(fig)}: {what}; {verdict}{sample}."
+
+
+def figure_scenario(engine: sa.Engine, fig: dict) -> str:
+    """The guidance that fits the figure: the most common crime type behind it, from the data."""
+    if fig["id"] in FIGURE_SCENARIO:
+        return FIGURE_SCENARIO[fig["id"]]
+    year = 2022
+    mix = queries.mix(engine, Filters(year_from=year, year_to=year, source="JSA"))
+    if fig["id"] == "major_cities_theft_robbery_h1":
+        mix = mix[mix["category"].isin(["theft", "robbery"])]
+    if mix.empty:
+        return "smash-and-grab"
+    top = mix.sort_values("incidents", ascending=False).iloc[0]
+    ct = BY_KEY.get((top["category"], top["subtype"] or None))
+    return ct.guidance if ct and ct.guidance in SCENARIOS else "smash-and-grab"
+
+
+def _manifest(engine: sa.Engine, name: str, kind: str, preset: str, fmt: str, alt: str, **info: Any) -> dict:
+    width, height = campaign.PRESETS[preset]
+    return {"file": name, "kind": kind, "size": preset, "width": width, "height": height, "format": fmt,
+            "alt_text": alt, "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **info}
+
+
+def _figure_info(engine: sa.Engine, fig: dict) -> dict[str, Any]:
+    formats = ("nibrs", "reference") if fig["id"] == "property_share_2020" else ("jsa", "jm")
+    return {"figure_id": fig["id"], "value": fig["value"], "unit": fig["unit"], "formula": fig["formula"],
+            "inputs": fig["inputs"], "verdict": fig["verdict"], "published_claim_shown": fig["verdict"] == "supported",
+            "source": fig["source_line"], "published_source": fig["published_source"],
+            "filters": {"period": fig["period"]}, "sample_data": fig["sample_data"],
+            "batches": vintage(engine, formats)}
+
+
+def headline(engine: sa.Engine, figure_id: str) -> dict:
+    figs = {f["id"]: f for f in queries.headline_figures(engine)}
+    if figure_id not in figs:
+        raise KeyError(f"unknown figure '{figure_id}'; choose one of {', '.join(figs)}")
+    return figs[figure_id]
+
+
+def export_figure(engine: sa.Engine, figure_id: str, preset: str = "square", fmt: str = "png",
+                  kind: str = "social") -> Exported:
+    """One headline-figure graphic: social (any preset), badge (square) or signage (letter/a4, PDF)."""
+    fig = headline(engine, figure_id)
+    frame = figure_frame(engine, fig)
+    if kind == "badge":
+        drawing, preset, label = campaign.stat_card(fig, frame), "square", "Stat card"
+    elif kind == "signage":
+        if preset not in campaign.PRINT:
+            preset = "letter"
+        slug = figure_scenario(engine, fig)
+        drawing = campaign.signage(fig, frame, preset, SCENARIOS[slug].title, tips(slug, 4))
+        label = "Store sign"
+    else:
+        drawing, label = campaign.social_graphic(fig, frame, preset), "Social graphic"
+    width, height = campaign.PRESETS[preset]
+    name = f"{safe_filename(figure_id)}_{kind}_{preset}.{fmt}"
+    alt = figure_alt(fig, label)
+    data = render.render(drawing, fmt, width, height)
+    return Exported(name, data, alt, _manifest(engine, name, kind, preset, fmt, alt, **_figure_info(engine, fig)))
+
+
+def chart_result(chart_id: str, query: dict[str, Any]) -> ChartResult:
+    if chart_id not in CHARTS:
+        raise KeyError(f"unknown chart '{chart_id}'; choose one of {', '.join(CHARTS)}")
+    module, func = CHARTS[chart_id][2].split(":")
+    func, _, key = func.partition("[")
+    result = getattr(importlib.import_module(f"dashboard.pages.{module}"), func)(query)
+    return result[key.rstrip("]")] if key else result
+
+
+def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str | None = None, preset: str = "landscape",
+                 fmt: str = "png") -> Exported:
+    """A dashboard chart, with the filters given (URL-query style), at a preset size."""
+    if isinstance(query, str):
+        query = dict(parse_qsl(query.lstrip("?")))
+    query = dict(query or {})
+    kind_words, title, _ = CHARTS[chart_id] if chart_id in CHARTS else ("", "", "")
+    result = chart_result(chart_id, query)
+    chart = result.figure
+    if chart_id == "map":  # the browser fetches the boundaries by URL; the exporter hands them over
+        for trace in chart.data:
+            if getattr(trace, "geojson", None) is not None:
+                trace.geojson = geojson()
+    described = result.date_range or ""
+    subtitle = described.split("showing ", 1)[1] if "showing " in described else described
+    frame = _frame(title, subtitle, result.source, queries.data_status(engine)["range"], result.sample)
+    drawing = campaign.chart_graphic(chart, frame, preset)
+    width, height = campaign.PRESETS[preset]
+    filters = "_".join(f"{k}-{v}" for k, v in sorted(query.items()) if v not in (None, "", ALL))
+    name = f"{safe_filename(chart_id)}_{safe_filename(filters) + '_' if filters else ''}{preset}.{fmt}"
+    alt = f"{kind_words} of {title.lower()} ({result.date_range}) showing {result.summary.rstrip('.')}" \
+          + (" (sample data)." if result.sample else ".")
+    data = render.render(drawing, fmt, width, height)
+    info = {"chart_id": chart_id, "filters": query, "rows_drawn": len(result.rows), "source": result.source,
+            "summary": result.summary, "sample_data": result.sample, "batches": vintage(engine, ("jsa", "jm", "nibrs"))}
+    return Exported(name, data, alt, _manifest(engine, name, "chart", preset, fmt, alt, **info))
+
+
+def kit(engine: sa.Engine, figure_ids: list[str] | None = None, charts: list[tuple[str, dict]] | None = None) -> bytes:
+    """A ZIP: for each headline figure every social size (PNG), the stat card and Letter and A4 signage
+    (PDF); any charts asked for; the alt text of each file; and manifest.json."""
+    figure_ids = figure_ids if figure_ids is not None else [f["id"] for f in queries.headline_figures(engine)]
+    files: list[Exported] = []
+    for fid in figure_ids:
+        files += [export_figure(engine, fid, preset, "png") for preset in campaign.SOCIAL]
+        files.append(export_figure(engine, fid, "square", "png", kind="badge"))
+        files += [export_figure(engine, fid, preset, "pdf", kind="signage") for preset in campaign.PRINT]
+    for chart_id, query in charts or []:
+        files += [export_chart(engine, chart_id, query, preset, "png") for preset in ("landscape", "square")]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in files:
+            z.writestr(f.name, f.data)
+            z.writestr(f"{f.name}.alt.txt", f.alt_text + "\n")
+        manifest = {"generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                    "files": [f.manifest for f in files]}
+        z.writestr("manifest.json", json.dumps(manifest, indent=2, default=str))
+    return buffer.getvalue()
+
+
+def write(exported: Exported, out_dir: Path) -> tuple[Path, Path]:
+    """The file and its alt text beside it; a folder that cannot be written is a clear error."""
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / exported.name
+        path.write_bytes(exported.data)
+        alt = out_dir / f"{exported.name}.alt.txt"
+        alt.write_text(exported.alt_text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise OSError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
+    return path, alt
