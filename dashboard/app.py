@@ -14,7 +14,7 @@ from etl.config import GEO_FILE, make_engine, resolve_db_url
 
 ASSETS = Path(__file__).parent / "assets"
 NAV = [("/", "Overview"), ("/map", "Map"), ("/trends", "Trends"), ("/share", "Share"), ("/risk", "Regional risk"),
-       ("/guidance", "Guidance")]
+       ("/guidance", "Guidance"), ("/campaign", "Campaign")]
 
 
 # Start fetching what every chart page needs at once, instead of after the layout arrives:

@@ -62,6 +62,7 @@ def chart_card(chart: str, title: str, height: int = 420, note: str | None = Non
                        color="secondary", outline=True, className="me-2 chart-view-data"),
             dbc.Button([html.I(className="bi bi-download me-1"), "Download CSV"], id=part(chart, "csv"), size="sm",
                        color="secondary", outline=True, className="chart-csv"),
+            _export_link(chart),
             dcc.Download(id=part(chart, "download")),
         ]),
         # the rows drawn live in a Store; the grid itself is built on first "View data" (AG Grid's
@@ -69,6 +70,32 @@ def chart_card(chart: str, title: str, height: int = 420, note: str | None = Non
         dcc.Store(id=part(chart, "rows")), dcc.Store(id=part(chart, "columns")),
         dbc.Collapse(html.Div(id=part(chart, "grid")), id=part(chart, "collapse"), is_open=False),
     ]), className="mb-4 chart-card", id=f"card-{chart}")
+
+
+def _export_link(chart: str) -> Any:
+    """'Export image' opens the Campaign page on this chart with the page's current filters."""
+    from dashboard.exporter import CHARTS  # imported late: the exporter builds on this module
+
+    if chart not in CHARTS:
+        return None
+    return html.A([html.I(className="bi bi-image me-1"), "Export image"], id=part(chart, "export"),
+                  href=f"/campaign?item=chart:{chart}", className="btn btn-sm btn-outline-secondary ms-2 chart-export")
+
+
+# the export link carries the filters the chart was drawn with (the page's URL query)
+clientside_callback(
+    """
+    function(rows, href) {
+        if (!href) { return window.dash_clientside.no_update; }
+        const base = href.split("&")[0];
+        const query = window.location.search.replace(/^\?/, "");
+        return query ? base + "&" + query : base;
+    }
+    """,
+    Output(part(MATCH, "export"), "href"),
+    Input(part(MATCH, "rows"), "data"),
+    State(part(MATCH, "export"), "href"),
+)
 
 
 def chart_outputs(chart: str) -> list[Output]:

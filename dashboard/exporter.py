@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import plotly.graph_objects as go
 import sqlalchemy as sa
 
 from dashboard import campaign, queries, render
@@ -45,6 +46,9 @@ CHARTS: dict[str, tuple[str, str, str]] = {
     "risk-weekday": ("Bar chart", "Incidents by day of the week", "risk:build_patterns[risk-weekday]"),
     "guidance-frequency": ("Line chart", "How often a crime type is recorded", "guidance_scenario:build"),
 }
+# charts that draw a campaign claim, and the headline figure that judges it
+CLAIM_OF_CHART = {"share-nibrs": "property_share_2020", "trends-index": "change_since_2019",
+                  "trends-half": "major_cities_theft_robbery_h1"}
 FIGURE_SCENARIO = {"property_share_2020": "after-hours-burglary"}  # NIBRS property crime: the store break-in
 
 
@@ -100,6 +104,19 @@ def figure_scenario(engine: sa.Engine, fig: dict) -> str:
     top = mix.sort_values("incidents", ascending=False).iloc[0]
     ct = BY_KEY.get((top["category"], top["subtype"] or None))
     return ct.guidance if ct and ct.guidance in SCENARIOS else "smash-and-grab"
+
+
+def _without_claim(chart: go.Figure) -> tuple[go.Figure, bool]:
+    """The chart without traces or notes that show a campaign claim (used when the data does not support it)."""
+    out = go.Figure(chart)
+    keep = [t for t in out.data if "claim" not in (t.name or "").lower()]
+    notes = [a for a in (out.layout.annotations or ()) if "claim" not in (a.text or "").lower()]
+    shapes = [sh for sh in (out.layout.shapes or ()) if "claim" not in (getattr(sh, "name", None) or "").lower()]
+    dropped = len(keep) < len(out.data) or len(notes) < len(out.layout.annotations or ())
+    out.data = keep
+    out.layout.annotations = notes
+    out.layout.shapes = shapes
+    return out, dropped
 
 
 def _manifest(engine: sa.Engine, name: str, kind: str, preset: str, fmt: str, alt: str, **info: Any) -> dict:
@@ -164,22 +181,31 @@ def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str |
     kind_words, title, _ = CHARTS[chart_id] if chart_id in CHARTS else ("", "", "")
     result = chart_result(chart_id, query)
     chart = result.figure
+    summary = result.summary
+    dropped = False
+    figure_id = CLAIM_OF_CHART.get(chart_id)
+    if figure_id and headline(engine, figure_id)["verdict"] != "supported":
+        chart, dropped = _without_claim(chart)
+        summary = " ".join(x for x in summary.split(". ") if "claim" not in x.lower())
     if chart_id == "map":  # the browser fetches the boundaries by URL; the exporter hands them over
         for trace in chart.data:
             if getattr(trace, "geojson", None) is not None:
                 trace.geojson = geojson()
     described = result.date_range or ""
     subtitle = described.split("showing ", 1)[1] if "showing " in described else described
+    if dropped:
+        subtitle += " · The campaign's published figure is left out: the data does not support it"
     frame = _frame(title, subtitle, result.source, queries.data_status(engine)["range"], result.sample)
     drawing = campaign.chart_graphic(chart, frame, preset)
     width, height = campaign.PRESETS[preset]
     filters = "_".join(f"{k}-{v}" for k, v in sorted(query.items()) if v not in (None, "", ALL))
     name = f"{safe_filename(chart_id)}_{safe_filename(filters) + '_' if filters else ''}{preset}.{fmt}"
-    alt = f"{kind_words} of {title.lower()} ({result.date_range}) showing {result.summary.rstrip('.')}" \
+    takeaway = summary.split("): ", 1)[1] if "): " in summary else summary
+    alt = f"{kind_words} of {title.lower()} ({subtitle}) showing {takeaway.rstrip('.')}" \
           + (" (sample data)." if result.sample else ".")
     data = render.render(drawing, fmt, width, height)
     info = {"chart_id": chart_id, "filters": query, "rows_drawn": len(result.rows), "source": result.source,
-            "summary": result.summary, "sample_data": result.sample, "batches": vintage(engine, ("jsa", "jm", "nibrs"))}
+            "summary": summary, "unsupported_claim_left_out": dropped, "sample_data": result.sample, "batches": vintage(engine, ("jsa", "jm", "nibrs"))}
     return Exported(name, data, alt, _manifest(engine, name, "chart", preset, fmt, alt, **info))
 
 

@@ -9,6 +9,7 @@ same time both succeed, one after the other).
 """
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -16,6 +17,9 @@ import plotly
 import plotly.graph_objects as go
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+CHROMIUM = Path(__file__).parent / "bin" / "chromium-offline"  # Debian's chromium without background traffic
+# Any request that still tries to leave goes to this proxy: by default a closed local port, so it goes nowhere.
+PROXY_ENV = "JEWELCRIME_RENDER_PROXY"
 TOPOJSON_DIR = Path(__file__).parent / "assets" / "topojson"
 FORMATS = ("png", "svg", "pdf")
 
@@ -31,7 +35,8 @@ def _server() -> None:
     from kaleido import _sync_server
 
     if not _sync_server.GlobalKaleidoServer().is_running():
-        kaleido.start_sync_server(plotlyjs=str(PLOTLY_JS), mathjax=False, silence_warnings=True)
+        kaleido.start_sync_server(plotlyjs=str(PLOTLY_JS), mathjax=False, silence_warnings=True, path=str(CHROMIUM),
+                                  enable_extensions=False, proxy_server=os.environ.get(PROXY_ENV, "127.0.0.1:9"))
 
 
 def render(fig: go.Figure, fmt: str, width: int, height: int) -> bytes:

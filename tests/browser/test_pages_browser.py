@@ -17,6 +17,7 @@ PAGES = {
     "guidance": "/guidance",
     "guidance_smash_and_grab": "/guidance/smash-and-grab",
     "guidance_unknown": "/guidance/no-such-scenario",
+    "campaign": "/campaign",
 }
 
 
@@ -61,3 +62,29 @@ def test_clicking_a_bar_opens_its_guidance(web):
     web.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     web.page.wait_for_url(re.compile(r"/guidance/[a-z-]+$"))
     assert "?" not in web.page.url
+
+
+def test_campaign_page_previews_and_downloads_exact_size(web):
+    from PIL import Image
+
+    web.open("/campaign?item=figure:property_share_2020&size=portrait", "#campaign-preview")
+    web.page.wait_for_function("document.querySelector('#campaign-preview').src.startsWith('data:image/png')",
+                               timeout=60_000)
+    alt = web.page.input_value("#campaign-alt")
+    assert alt.startswith("Social graphic of") and "correction" in alt
+    with web.page.expect_download() as info:
+        web.page.click("#campaign-download-image")
+    assert Image.open(info.value.path()).size == (1080, 1350)
+    assert info.value.suggested_filename == "property_share_2020_social_portrait.png"
+    assert web.errors == [] and web.foreign == []
+
+
+def test_chart_export_link_carries_the_filters(web):
+    web.open("/trends?source=JSA&year_from=2015", "#card-trends-yearly .chart-export")
+    web.page.wait_for_function(
+        "document.querySelector('#card-trends-yearly .chart-export').href.includes('source=JSA')")
+    web.page.click("#card-trends-yearly .chart-export")
+    web.page.wait_for_url(re.compile(r"/campaign\?item=chart:trends-yearly&.*source=JSA"))
+    web.page.wait_for_function("document.querySelector('#campaign-preview').src.startsWith('data:image/png')",
+                               timeout=60_000)
+    assert "source = JSA" in web.page.inner_text("#campaign-info")
