@@ -68,7 +68,7 @@ def test_campaign_page_previews_and_downloads_exact_size(web):
     from PIL import Image
 
     web.open("/campaign?item=figure:property_share_2020&size=portrait", "#campaign-preview")
-    web.page.wait_for_function("document.querySelector('#campaign-preview').src.startsWith('data:image/png')",
+    web.page.wait_for_function("(document.querySelector('#campaign-preview') || {src: ''}).src.startsWith('data:image/png')",
                                timeout=60_000)
     alt = web.page.input_value("#campaign-alt")
     assert alt.startswith("Social graphic of") and "correction" in alt
@@ -85,6 +85,6 @@ def test_chart_export_link_carries_the_filters(web):
         "document.querySelector('#card-trends-yearly .chart-export').href.includes('source=JSA')")
     web.page.click("#card-trends-yearly .chart-export")
     web.page.wait_for_url(re.compile(r"/campaign\?item=chart:trends-yearly&.*source=JSA"))
-    web.page.wait_for_function("document.querySelector('#campaign-preview').src.startsWith('data:image/png')",
+    web.page.wait_for_function("(document.querySelector('#campaign-preview') || {src: ''}).src.startsWith('data:image/png')",
                                timeout=60_000)
     assert "source = JSA" in web.page.inner_text("#campaign-info")
