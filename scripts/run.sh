@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fresh machine -> the main job on the bundled SQLite sample data.
-# Creates .venv (if missing), installs the project, builds data/processed/jewelcrime.sqlite
-# from data/raw/ and starts the dashboard.
+# Creates .venv (if missing), installs the project, brings data/processed/jewelcrime.sqlite
+# up to date with data/raw/ and serves the dashboard on http://127.0.0.1:8050
+# (extra arguments go to `jewelcrime serve`, e.g. --port 8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -9,7 +10,4 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e .
 .venv/bin/jewelcrime etl
-if .venv/bin/jewelcrime --help | grep -q " serve "; then
-  exec .venv/bin/jewelcrime serve "$@"
-fi
-.venv/bin/jewelcrime figures
+exec .venv/bin/jewelcrime serve "$@"
