@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,12 +50,13 @@ def raw_json(raw: RawTable, rows: pd.Index) -> pd.Series:
     return pd.Series([json.dumps(r, ensure_ascii=False) for r in records], index=rows, dtype="object")
 
 
-def drop_exact_duplicates(raw: RawTable) -> tuple[pd.DataFrame, pd.Series, int]:
-    hashes = row_hashes(raw.data)
-    dup = hashes.duplicated(keep="first").to_numpy()
-    if not dup.any():
-        return raw.data, hashes, 0
-    return raw.data[~dup], hashes[~dup], int(dup.sum())
+_hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="row-hash")
+
+
+def start_hashing(raw: RawTable) -> Future:
+    """Row hashes on the second core while the columns are parsed (Arrow and xxhash release the GIL
+    for much of it); exact duplicates are dropped at the end, in `finish`."""
+    return _hasher.submit(row_hashes, raw.data)
 
 
 def optional(data: pd.DataFrame, column: str) -> pd.Series:
@@ -63,9 +65,13 @@ def optional(data: pd.DataFrame, column: str) -> pd.Series:
     return pd.Series(np.nan, index=data.index, dtype="str")
 
 
-def finish(raw: RawTable, data: pd.DataFrame, hashes: pd.Series, duplicates: int, parsed: dict[str, pd.Series],
+def finish(raw: RawTable, data: pd.DataFrame, hashing: Future, parsed: dict[str, pd.Series],
            problems: Problems, book: regions.RegionBook, source: str) -> Parsed:
-    """Derive the shared columns, check coordinates, split clean from quarantined."""
+    """Derive the shared columns, check coordinates, drop exact duplicates, split clean from quarantined.
+
+    An exact duplicate (every cell the same as an earlier row) counts as a duplicate only, never as
+    quarantined, whatever problems it has.
+    """
     region = parsed["region_code"]
     if "latitude" in parsed:
         region = geo.check_points(parsed["latitude"], parsed["longitude"], region, book.names, problems)
@@ -73,9 +79,14 @@ def finish(raw: RawTable, data: pd.DataFrame, hashes: pd.Series, duplicates: int
     city = as_category(clean_text(optional(data, "city")))
     keys = regions.city_keys(city)
     when = parsed["occurred_on"]
+    hashes = hashing.result()
+    dup = hashes.duplicated(keep="first").to_numpy()
+    duplicates = int(dup.sum())
     rid = clean_text(optional(data, "source_record_id"))
-    ids = rid.dropna()
-    repeated = (rid.notna() & rid.duplicated(keep="first")) if ids.nunique() < len(ids) else np.zeros(len(rid), bool)
+    ids = rid[~dup].dropna()
+    repeated = np.zeros(len(rid), bool)
+    if ids.nunique() < len(ids):  # the same id on rows that are not exact copies of each other
+        repeated = (rid.notna() & rid.where(~dup).duplicated(keep="first") & ~dup).to_numpy()
     problems.add(repeated, lambda rows: "source_record_id: '" + rid[rows] + "' appears more than once with different values")
     sample = parse_bool(optional(data, "sample"), "sample", problems).fillna(False).astype(bool)
 
@@ -102,7 +113,9 @@ def finish(raw: RawTable, data: pd.DataFrame, hashes: pd.Series, duplicates: int
     frame = pd.DataFrame({name: columns[name] for name in INCIDENT_COLUMNS if name in columns}, index=data.index)
 
     reasons = problems.reasons()
-    bad = frame.index.isin(reasons.index)
+    if duplicates:
+        reasons = reasons[~reasons.index.isin(data.index[dup])]
+    bad = frame.index.isin(reasons.index) | dup
     quarantine = pd.DataFrame({
         "row_number": reasons.index.to_numpy(dtype="int64"),
         "raw": raw_json(raw, reasons.index).to_numpy(),

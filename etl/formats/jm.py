@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from etl import taxonomy
-from etl.formats.incidents import Parsed, drop_exact_duplicates, finish, optional, today
+from etl.formats.incidents import Parsed, finish, optional, start_hashing, today
 from etl.formats.parse import Problems, choose, clean_text, parse_date, parse_money, said
 from etl.formats.tabular import Column, RawTable, read_table
 from etl import regions  # module import: etl.regions imports etl.formats.parse in turn
@@ -57,7 +57,8 @@ def read(path: Path) -> RawTable:
 
 def transform(raw: RawTable, book: regions.RegionBook | None = None, on: dt.date | None = None) -> Parsed:
     book = book or regions.region_book()
-    data, hashes, duplicates = drop_exact_duplicates(raw)
+    hashing = start_hashing(raw)
+    data = raw.data
     problems = Problems(data.index)
     parsed: dict[str, pd.Series] = {}
     when = parse_date(data["date"], "loss_date", problems, on or today(), required=True)
@@ -81,4 +82,4 @@ def transform(raw: RawTable, book: regions.RegionBook | None = None, on: dt.date
     parsed["loss_usd"] = paid.fillna(0) + reserve.fillna(0)
     parsed["loss_usd"] = parsed["loss_usd"].where(paid.notna() | reserve.notna())
     parsed["claim_status"] = choose(optional(data, "status"), "status", STATUSES, problems, "claim status")
-    return finish(raw, data, hashes, duplicates, parsed, problems, book, SOURCE)
+    return finish(raw, data, hashing, parsed, problems, book, SOURCE)

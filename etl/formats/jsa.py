@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from etl import taxonomy
-from etl.formats.incidents import Parsed, drop_exact_duplicates, finish, optional, today
+from etl.formats.incidents import Parsed, finish, optional, start_hashing, today
 from etl.formats.parse import (Problems, choose, clean_text, parse_bool, parse_coordinate, parse_count, parse_date,
                                parse_hour, parse_money, quote, said)
 from etl.formats.tabular import Column, RawTable, read_table
@@ -77,7 +77,8 @@ def read(path: Path) -> RawTable:
 
 def transform(raw: RawTable, book: regions.RegionBook | None = None, on: dt.date | None = None) -> Parsed:
     book = book or regions.region_book()
-    data, hashes, duplicates = drop_exact_duplicates(raw)
+    hashing = start_hashing(raw)
+    data = raw.data
     problems = Problems(data.index)
     parsed: dict[str, pd.Series] = {}
     parsed["occurred_on"] = parse_date(data["date"], "date", problems, on or today(), required=True)
@@ -116,4 +117,4 @@ def transform(raw: RawTable, book: regions.RegionBook | None = None, on: dt.date
     problems.add(half & clean_text(optional(data, "latitude")).isna(), "latitude: is blank but longitude is given")
     problems.add(half & clean_text(optional(data, "longitude")).isna(), "longitude: is blank but latitude is given")
     parsed["latitude"], parsed["longitude"] = lat, lon
-    return finish(raw, data, hashes, duplicates, parsed, problems, book, SOURCE)
+    return finish(raw, data, hashing, parsed, problems, book, SOURCE)

@@ -15,6 +15,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -130,7 +131,14 @@ def sniff(path: Path) -> str:
 
 def detect_encoding(path: Path) -> str:
     """UTF-8 (with or without BOM) first, then Windows-1252, then Latin-1."""
-    data = path.read_bytes()
+    st = path.stat()
+    return _encoding(str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=32)
+def _encoding(path: str, _mtime_ns: int, _size: int) -> str:
+    """Decoding a big file costs a tenth of a second or more: once per file version."""
+    data = Path(path).read_bytes()
     for enc in ("utf-8-sig", "cp1252"):
         try:
             data.decode(enc)
