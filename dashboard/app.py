@@ -5,8 +5,7 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
-import sqlalchemy as sa
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, callback, html
 from flask import Response, send_file
 
 from dashboard import context
@@ -129,8 +128,3 @@ def data_notices(_pathname: str | None) -> tuple:
     return banner, footer
 
 
-def database_ready(engine: sa.Engine) -> bool:
-    from etl import schema
-
-    with engine.connect() as conn:
-        return schema.check_version(conn)

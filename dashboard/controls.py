@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, clientside_callback, dcc, html
+from dash import Input, Output, State, clientside_callback, dcc
 
 from dashboard.components import PAGE_LOCATION
 from dashboard.state import ALL, METRICS, SOURCES, SUBTYPE_CATEGORY, SUBTYPES, Filters

@@ -106,18 +106,6 @@ def category_label(category: str, labels: dict[str, str]) -> str:
     return labels.get(category, category.replace("_", " ").title())
 
 
-def yearly_bars(df: pd.DataFrame, labels: dict[str, str], value: str = "incidents", title: str = "") -> go.Figure:
-    """Stacked bars: one per year, one colour per crime category."""
-    fig = go.Figure()
-    for cat, part in df.groupby("category", sort=False):
-        fig.add_bar(x=part["year"], y=part[value], name=category_label(cat, labels),
-                    marker_color=theme.CATEGORY_COLOURS.get(cat, "#777"), customdata=[cat] * len(part),
-                    hovertemplate="%{x}: %{y:,} " + category_label(cat, labels).lower() + "<extra>click for guidance</extra>")
-    theme.apply(fig, barmode="stack", title=title, xaxis_title="Year", yaxis_title="Incidents",
-                xaxis=dict(dtick=1))
-    return fig
-
-
 def empty(message: str, height: int = 300) -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",

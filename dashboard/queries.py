@@ -157,15 +157,6 @@ def region_year_counts(engine: sa.Engine, f: Filters) -> pd.DataFrame:
 
 
 @cached
-def region_type_counts(engine: sa.Engine, f: Filters) -> pd.DataFrame:
-    """Incidents per region and crime type over the selected years."""
-    q = (sa.select(R.c.region_code.label("code"), R.c.category, R.c.subtype, _count(R, f.source).label("incidents"),
-                   _loss(R, f.source).label("losses"))
-         .where(*_where(R, f)).group_by(R.c.region_code, R.c.category, R.c.subtype))
-    return _frame(engine, q)
-
-
-@cached
 def yearly_by_category(engine: sa.Engine, f: Filters) -> pd.DataFrame:
     cond = _where(R, f, years=False)
     if f.region:
@@ -173,18 +164,6 @@ def yearly_by_category(engine: sa.Engine, f: Filters) -> pd.DataFrame:
     q = (sa.select(R.c.year, R.c.category, _count(R, f.source).label("incidents"),
                    _loss(R, f.source).label("losses"))
          .where(*cond).group_by(R.c.year, R.c.category).order_by(R.c.year, R.c.category))
-    return _frame(engine, q)
-
-
-@cached
-def half_years(engine: sa.Engine, f: Filters) -> pd.DataFrame:
-    cond = _where(R, f, years=False)
-    if f.major_only:
-        cond.append(R.c.is_major_city.is_(True))
-    if f.region:
-        cond.append(R.c.region_code == f.region)
-    q = (sa.select(R.c.year, R.c.half, R.c.category, _count(R, f.source).label("incidents"))
-         .where(*cond).group_by(R.c.year, R.c.half, R.c.category).order_by(R.c.year, R.c.half))
     return _frame(engine, q)
 
 

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from etl.config import RAW_DIR, make_engine, resolve_db_url
-from etl.errors import EtlError, FileRejected, SchemaVersionError
+from etl.errors import EtlError, SchemaVersionError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Jewelry-industry crime statistics: load data, check figures, serve the dashboard.")

@@ -206,8 +206,3 @@ def compute_all(engine: sa.Engine) -> list[Figure]:
         return [f(conn) for f in FIGURES]
 
 
-def compute_one(engine: sa.Engine, figure_id: str) -> Figure:
-    if figure_id not in FIGURE_IDS:
-        raise KeyError(figure_id)
-    with engine.connect() as conn:
-        return dict(zip(FIGURE_IDS, FIGURES))[figure_id](conn)

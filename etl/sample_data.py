@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import etl.formats  # noqa: F401  # must precede etl.regions, which cannot be imported first (circular import)
 from etl.config import GEO_FILE, REFERENCE_DIR
 from etl.regions import city_key
 

@@ -12,7 +12,6 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-import etl.formats  # noqa: F401  # before etl.regions (circular import otherwise)
 from etl.regions import city_key
 from etl.sample_data import CAUSE_SPELLINGS, NON_CRIME_CAUSES, NON_CRIME_NOTES, CityBook, Reference, describe
 from etl.sample_jsa import (CATEGORY_WEIGHTS, LOSS_CAP, LOSS_MODEL, MONTH_WEIGHTS, _dates,

@@ -18,7 +18,6 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-import etl.formats  # noqa: F401  # before etl.regions (circular import otherwise)
 from etl.regions import city_key
 from etl.sample_data import (CRIME_SPELLINGS, OFF_PREMISES_LOCATIONS, STORE_LOCATION_MIX, STORE_LOCATIONS, CityBook,
                              Reference, describe, inside)

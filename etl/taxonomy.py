@@ -125,10 +125,6 @@ def resolve_series(values: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(out, index=values.index)
 
 
-def known_spellings() -> list[str]:
-    return sorted(ALIASES)
-
-
 def crime_type_rows() -> list[dict]:
     """Rows of the crime_type table, written into every new database."""
     return [

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-import etl.formats  # noqa: F401  # must be imported before etl.regions (circular import otherwise)
 from etl import figures, taxonomy
 from etl.config import REFERENCE_DIR
 from etl.formats import jm, jsa, nibrs, reference
