@@ -130,8 +130,8 @@ def data_status(engine: sa.Engine) -> dict[str, Any]:
     """What the data is: sample or not, first and last month, the files it came from."""
     b = schema.load_batch
     with engine.connect() as conn:
-        lo, hi, sample = conn.execute(sa.select(sa.func.min(M.c.year * 100 + M.c.month),
-                                                sa.func.max(M.c.year * 100 + M.c.month),
+        ym = sa.cast(M.c.year, sa.Integer) * 100 + M.c.month  # PostgreSQL keeps smallint * smallint in smallint
+        lo, hi, sample = conn.execute(sa.select(sa.func.min(ym), sa.func.max(ym),
                                                 sa.func.max(sa.cast(M.c.is_sample, sa.Integer)))).one()
         files = conn.execute(sa.select(b.c.batch_id, b.c.file_name, b.c.format, b.c.finished_at, b.c.loaded, b.c.is_sample)
                              .where(b.c.is_current, b.c.format != "reference").order_by(b.c.batch_id)).all()
@@ -274,8 +274,8 @@ def trend_months(engine: sa.Engine, f: Filters, country: str) -> pd.DataFrame:
 def month_span(engine: sa.Engine) -> tuple[int | None, int | None]:
     """First and last month with any data, as year*100+month: months outside are not zeros."""
     with engine.connect() as conn:
-        lo, hi = conn.execute(sa.select(sa.func.min(M.c.year * 100 + M.c.month),
-                                        sa.func.max(M.c.year * 100 + M.c.month))).one()
+        ym = sa.cast(M.c.year, sa.Integer) * 100 + M.c.month
+        lo, hi = conn.execute(sa.select(sa.func.min(ym), sa.func.max(ym))).one()
     return (int(lo) if lo is not None else None, int(hi) if hi is not None else None)
 
 
