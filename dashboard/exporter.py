@@ -88,7 +88,7 @@ def figure_alt(fig: dict, kind: str) -> str:
     verdict = {"supported": "consistent with the campaign's claim", "not supported":
                "a correction of a claim the data does not support", "no data": "no data to check"}[fig["verdict"]]
     sample = " (sample data)" if fig["sample_data"] else ""
-    return f"{kind} of {fig['label'].lower()} showing {campaign.figure_value(fig)}: {what}; {verdict}{sample}."
+    return f"{kind} of {fig['label'][0].lower()}{fig['label'][1:]} showing {campaign.figure_value(fig)}: {what}; {verdict}{sample}."
 
 
 def figure_scenario(engine: sa.Engine, fig: dict) -> str:
@@ -184,9 +184,14 @@ def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str |
     summary = result.summary
     dropped = False
     figure_id = CLAIM_OF_CHART.get(chart_id)
-    if figure_id and headline(engine, figure_id)["verdict"] != "supported":
-        chart, dropped = _without_claim(chart)
-        summary = " ".join(x for x in summary.split(". ") if "claim" not in x.lower())
+    number = None
+    if figure_id:
+        fig = headline(engine, figure_id)
+        if fig["value"] is not None:  # the headline number this chart stands behind, as computed
+            number = f"headline figure {campaign.figure_value(fig)}: {fig['label']}"
+        if fig["verdict"] != "supported":
+            chart, dropped = _without_claim(chart)
+            summary = " ".join(x for x in summary.split(". ") if "claim" not in x.lower())
     if chart_id == "map":  # the browser fetches the boundaries by URL; the exporter hands them over
         for trace in chart.data:
             if getattr(trace, "geojson", None) is not None:
@@ -196,7 +201,7 @@ def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str |
     if dropped:
         subtitle += " · The campaign's published figure is left out: the data does not support it"
     frame = _frame(title, subtitle, result.source, queries.data_status(engine)["range"], result.sample)
-    drawing = campaign.chart_graphic(chart, frame, preset)
+    drawing = campaign.chart_graphic(chart, frame, preset, headline=number)
     width, height = campaign.PRESETS[preset]
     filters = "_".join(f"{k}-{v}" for k, v in sorted(query.items()) if v not in (None, "", ALL))
     name = f"{safe_filename(chart_id)}_{safe_filename(filters) + '_' if filters else ''}{preset}.{fmt}"
@@ -204,7 +209,7 @@ def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str |
     alt = f"{kind_words} of {title.lower()} ({subtitle}) showing {takeaway.rstrip('.')}" \
           + (" (sample data)." if result.sample else ".")
     data = render.render(drawing, fmt, width, height)
-    info = {"chart_id": chart_id, "filters": query, "rows_drawn": len(result.rows), "source": result.source,
+    info = {"chart_id": chart_id, "filters": query, "headline_figure": figure_id, "headline_value": number, "rows_drawn": len(result.rows), "source": result.source,
             "summary": summary, "unsupported_claim_left_out": dropped, "sample_data": result.sample, "batches": vintage(engine, ("jsa", "jm", "nibrs"))}
     return Exported(name, data, alt, _manifest(engine, name, "chart", preset, fmt, alt, **info))
 

@@ -49,7 +49,7 @@ def test_png_has_exactly_the_preset_size(cli, sample_db, tmp_path, size, expecte
     image, alt = export(cli, sample_db, tmp_path, "--figure", "change_since_2019", "--size", size)
     assert Image.open(image).size == expected
     assert image.name == f"change_since_2019_social_{size}.png"
-    assert alt.read_text().startswith("Social graphic of crimes against u.s. jewelers")
+    assert alt.read_text().startswith("Social graphic of crimes against U.S. jewelers")
 
 
 def test_svg_carries_title_source_and_sample_mark(cli, sample_db, tmp_path):
