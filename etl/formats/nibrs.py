@@ -27,10 +27,10 @@ COLUMNS: tuple[Column, ...] = (
            "Total, Crimes Against Persons/Property/Society, or an offense category under the last class row",
            "Crimes Against Property"),
     Column("incidents", ("number of incidents", "incidents", "incident count"), False, "count",
-           "Number of incidents; thousands separators allowed", "7,560,867"),
+           "Number of incidents; thousands separators allowed", "6,543,210"),
     Column("offenses", ("number of offenses", "offenses", "offences", "offense count"), True, "count",
-           "Number of offenses", "8,879,728"),
-    Column("victims", ("number of victims", "victims"), False, "count", "Number of victims", "9,362,709"),
+           "Number of offenses", "7,654,321"),
+    Column("victims", ("number of victims", "victims"), False, "count", "Number of victims", "8,765,432"),
     Column("known_offenders", ("number of known offenders", "known offenders", "offenders"), False, "count",
            "Number of known offenders", "7,173,072"),
 )
