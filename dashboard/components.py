@@ -7,10 +7,12 @@ a 'view data' grid and a CSV download of exactly the rows drawn.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -177,6 +179,36 @@ def verdict_badge(verdict: str) -> dbc.Badge:
                      className=f"verdict verdict-badge fs-6 verdict-{verdict.replace(' ', '-')}")
 
 
+# On screen a campaign claim is drawn beside the data with its verdict; in an exported image only when the
+# data supports it. The exporter builds charts inside `for_export()`; builders ask `claim_shown()`.
+_export_left_out: ContextVar[list[str] | None] = ContextVar("export_left_out", default=None)
+
+
+@contextlib.contextmanager
+def for_export() -> Iterator[list[str]]:
+    """Build charts for an export; yields the ids of headline figures whose claims were left out."""
+    left_out: list[str] = []
+    token = _export_left_out.set(left_out)
+    try:
+        yield left_out
+    finally:
+        _export_left_out.reset(token)
+
+
+def claim_shown(figure_id: str) -> bool:
+    """May a chart draw the campaign's claim about this headline figure?"""
+    left_out = _export_left_out.get()
+    if left_out is None:
+        return True
+    from dashboard import context, queries
+
+    verdict = next((f["verdict"] for f in queries.headline_figures(context.engine()) if f["id"] == figure_id), None)
+    if verdict == "supported":
+        return True
+    left_out.append(figure_id)
+    return False
+
+
 GUIDANCE_PREFIX = "guidance:"
 
 
@@ -208,5 +240,5 @@ clientside_callback(
 )
 
 
-__all__ = ["guidance_tag", "verdict_badge", "VERDICT", "ChartResult", "chart_card", "chart_outputs", "render", "part", "FBI_SOURCE_LINE", "JSA_JM_SOURCE_LINE",
+__all__ = ["claim_shown", "for_export", "guidance_tag", "verdict_badge", "VERDICT", "ChartResult", "chart_card", "chart_outputs", "render", "part", "FBI_SOURCE_LINE", "JSA_JM_SOURCE_LINE",
            "PAGE_LOCATION", "safe_filename", "guidance_links"]

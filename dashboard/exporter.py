@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-import plotly.graph_objects as go
 import sqlalchemy as sa
 
 from dashboard import campaign, queries, render
-from dashboard.components import ChartResult, safe_filename
+from dashboard.components import ChartResult, for_export, safe_filename
 from dashboard.figures import geojson
 from dashboard.guidance_content import SCENARIOS, tips
 from dashboard.state import ALL, Filters
@@ -46,8 +45,8 @@ CHARTS: dict[str, tuple[str, str, str]] = {
     "risk-weekday": ("Bar chart", "Incidents by day of the week", "risk:build_patterns[risk-weekday]"),
     "guidance-frequency": ("Line chart", "How often a crime type is recorded", "guidance_scenario:build"),
 }
-# charts that draw a campaign claim, and the headline figure that judges it
-CLAIM_OF_CHART = {"share-nibrs": "property_share_2020", "trends-index": "change_since_2019",
+# charts that stand behind a headline figure (its number goes into the export's subtitle)
+HEADLINE_OF_CHART = {"share-nibrs": "property_share_2020", "trends-index": "change_since_2019",
                   "trends-half": "major_cities_theft_robbery_h1"}
 FIGURE_SCENARIO = {"property_share_2020": "after-hours-burglary"}  # NIBRS property crime: the store break-in
 
@@ -104,19 +103,6 @@ def figure_scenario(engine: sa.Engine, fig: dict) -> str:
     top = mix.sort_values("incidents", ascending=False).iloc[0]
     ct = BY_KEY.get((top["category"], top["subtype"] or None))
     return ct.guidance if ct and ct.guidance in SCENARIOS else "smash-and-grab"
-
-
-def _without_claim(chart: go.Figure) -> tuple[go.Figure, bool]:
-    """The chart without traces or notes that show a campaign claim (used when the data does not support it)."""
-    out = go.Figure(chart)
-    keep = [t for t in out.data if "claim" not in (t.name or "").lower()]
-    notes = [a for a in (out.layout.annotations or ()) if "claim" not in (a.text or "").lower()]
-    shapes = [sh for sh in (out.layout.shapes or ()) if "claim" not in (getattr(sh, "name", None) or "").lower()]
-    dropped = len(keep) < len(out.data) or len(notes) < len(out.layout.annotations or ())
-    out.data = keep
-    out.layout.annotations = notes
-    out.layout.shapes = shapes
-    return out, dropped
 
 
 def _manifest(engine: sa.Engine, name: str, kind: str, preset: str, fmt: str, alt: str, **info: Any) -> dict:
@@ -179,19 +165,15 @@ def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str |
         query = dict(parse_qsl(query.lstrip("?")))
     query = dict(query or {})
     kind_words, title, _ = CHARTS[chart_id] if chart_id in CHARTS else ("", "", "")
-    result = chart_result(chart_id, query)
-    chart = result.figure
-    summary = result.summary
-    dropped = False
-    figure_id = CLAIM_OF_CHART.get(chart_id)
+    with for_export() as left_out:  # the builders leave out any claim the data does not support
+        result = chart_result(chart_id, query)
+    chart, summary, dropped = result.figure, result.summary, bool(left_out)
+    figure_id = HEADLINE_OF_CHART.get(chart_id)
     number = None
     if figure_id:
         fig = headline(engine, figure_id)
         if fig["value"] is not None:  # the headline number this chart stands behind, as computed
             number = f"headline figure {campaign.figure_value(fig)}: {fig['label']}"
-        if fig["verdict"] != "supported":
-            chart, dropped = _without_claim(chart)
-            summary = " ".join(x for x in summary.split(". ") if "claim" not in x.lower())
     if chart_id == "map":  # the browser fetches the boundaries by URL; the exporter hands them over
         for trace in chart.data:
             if getattr(trace, "geojson", None) is not None:
@@ -209,8 +191,10 @@ def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str |
     alt = f"{kind_words} of {title.lower()} ({subtitle}) showing {takeaway.rstrip('.')}" \
           + (" (sample data)." if result.sample else ".")
     data = render.render(drawing, fmt, width, height)
-    info = {"chart_id": chart_id, "filters": query, "headline_figure": figure_id, "headline_value": number, "rows_drawn": len(result.rows), "source": result.source,
-            "summary": summary, "unsupported_claim_left_out": dropped, "sample_data": result.sample, "batches": vintage(engine, ("jsa", "jm", "nibrs"))}
+    info = {"chart_id": chart_id, "filters": query, "headline_figure": figure_id, "headline_value": number,
+            "rows_drawn": len(result.rows), "source": result.source, "summary": summary,
+            "unsupported_claim_left_out": dropped, "sample_data": result.sample,
+            "batches": vintage(engine, ("jsa", "jm", "nibrs"))}
     return Exported(name, data, alt, _manifest(engine, name, "chart", preset, fmt, alt, **info))
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 from dash import Input, Output, callback, html
 
 from dashboard import context, controls, figures, figures_share, metrics_trends, queries, state
-from dashboard.components import ChartResult, chart_card, chart_outputs, part, render, verdict_badge
+from dashboard.components import ChartResult, chart_card, chart_outputs, claim_shown, part, render, verdict_badge
 from etl.figures import FBI_SOURCE_LINE, JSA_JM_SOURCE_LINE, SHARE_YEAR
 from etl.taxonomy import CATEGORIES
 
@@ -100,10 +100,9 @@ def claim_marker(year: int | None) -> dict[str, Any] | None:
     """The campaign's share and total (published_figure table) as a marker, for the year the claim is about."""
     if year != SHARE_YEAR:
         return None
-    p = queries.published(context.engine())
-    claims = p[(p["figure_id"] == FIGURE_ID) & (p["kind"] == "campaign_claim")].sort_values("id")
+    claims = queries.campaign_claims(context.engine(), FIGURE_ID)
     share = claims[claims["compares"] == "value"]
-    if share.empty:
+    if share.empty or not claim_shown(FIGURE_ID):
         return None
     total = claims[claims["compares"] == "denominator"]
     of = f" of {figures_share.fmt_big(float(total['value'].iloc[0]))}" if len(total) else ""

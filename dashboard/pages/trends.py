@@ -8,7 +8,7 @@ import pandas as pd
 from dash import Input, callback, html
 
 from dashboard import context, controls, figures, figures_trends, metrics_trends, queries, state
-from dashboard.components import ChartResult, chart_card, chart_outputs, render
+from dashboard.components import ChartResult, chart_card, chart_outputs, claim_shown, render
 from dashboard.figures import fmt_change
 from etl.figures import BASE_YEAR, H1_YEARS, JSA_JM_SOURCE_LINE, TARGET_YEAR
 
@@ -111,10 +111,11 @@ def build_yearly(filters: dict[str, Any]) -> ChartResult:
 
 
 def campaign_claim(figure_id: str) -> pd.Series | None:
-    """The campaign's published value for a headline figure (published_figure table), or None."""
-    p = queries.published(context.engine())
-    rows = p[(p["figure_id"] == figure_id) & (p["kind"] == "campaign_claim") & (p["compares"] == "value")]
-    return rows.sort_values("id").iloc[0] if len(rows) else None
+    """The campaign's published value for a headline figure, or None (none published, or an export of a claim
+    the data does not support)."""
+    rows = queries.campaign_claims(context.engine(), figure_id)
+    rows = rows[rows["compares"] == "value"]
+    return rows.iloc[0] if len(rows) and claim_shown(figure_id) else None
 
 
 def _headline(figure_id: str) -> dict[str, Any] | None:
