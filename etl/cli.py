@@ -19,7 +19,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from etl.config import RAW_DIR, make_engine, resolve_db_url
-from etl.errors import EtlError, SchemaVersionError
+from etl.errors import EtlError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Jewelry-industry crime statistics: load data, check figures, serve the dashboard.")
@@ -111,11 +111,7 @@ def etl_command(
     if rebuild:
         pipeline.rebuild(engine)
         err.print(f"dropped every table in {_safe_url(url)}; rebuilding from {RAW_DIR}", highlight=False)
-    try:
-        created = pipeline.ensure_database(engine)
-    except SchemaVersionError:
-        raise
-    if created:
+    if pipeline.ensure_database(engine):  # an old schema raises SchemaVersionError: one message, exit 1
         err.print(f"created database {_safe_url(url)} with the reference tables", highlight=False)
     files, results = _expand(list(paths)) if paths else (pipeline.discover(), [])
     if rebuild and paths:

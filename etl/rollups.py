@@ -177,7 +177,4 @@ def rebuild_for_source(conn: sa.Connection, source: str) -> None:
     """Recompute the rollups of every batch of one source (used after relinking)."""
     inc = schema.incident
     batch_ids = [r[0] for r in conn.execute(sa.select(inc.c.batch_id).where(inc.c.source == source).distinct())]
-    b = schema.load_batch
-    stale = [r[0] for r in conn.execute(sa.select(b.c.batch_id).where(b.c.source == source))]
-    delete_batches(conn, stale)
     rebuild_batches(conn, batch_ids)

@@ -14,21 +14,12 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard import guidance_content as content
-from dashboard.app import create_app
 from dashboard.components import guidance_tag
 from etl import schema
 from etl.taxonomy import GUIDANCE_SCENARIOS
-from tests.conftest import FIXTURES
-from tests.test_dashboard_risk import ids, text
+from tests.test_dashboard_risk import app, ids, text  # noqa: F401 - app is the shared fixture
 
-RISK = FIXTURES / "dashboard" / "risk_known.csv"
 RESOURCES = {"https://www.partnerforprotection.com/", "https://www.jewelersmutual.com/", "https://jewelerssecurity.org/"}
-
-
-@pytest.fixture
-def app(cli, db_url):
-    assert cli("etl", RISK, "--db", db_url).exit_code == 0
-    return create_app(db_url)
 
 
 @pytest.fixture

@@ -20,19 +20,12 @@ def detect(path: Path) -> str:
     if path.parent.name == "reference" and path.name in reference.FILES:
         return reference.NAME
     _, _, head = read_head(path)
-    best, best_score = None, 0
-    for name, module in TABULAR.items():
-        aliases = alias_map(module.COLUMNS)
-        for row in head:
-            matched = {match_header(str(c), aliases) for c in row if c is not None and str(c).strip()} - {None}
-            score = len(matched) + 3 * len(matched & _SIGNATURE[name])
-            if score > best_score:
-                best, best_score = name, score
-    if best is None or best_score < 4:
+    best = _best_format(head, near_misses=False)
+    if best is None:
         if not any(c is not None and str(c).strip() for row in head for c in row):
             raise FileRejected(path, "has no header row and no data (only blank lines)")
         _check_delimiter(path, head)
-        near = _near_format(head)
+        near = _best_format(head, near_misses=True)
         if near is not None:  # misspelt headers: let the format's reader say which column and what it looks like
             return near
         raise FileRejected(path, "cannot tell the format from the header (expected a JSA incident list, a JM claims list "
@@ -40,14 +33,19 @@ def detect(path: Path) -> str:
     return best
 
 
-def _near_format(head: list) -> str | None:
-    """The format the header would match if its near-miss spellings ('Crime Typ', 'Loss Amt') were right."""
+def _best_format(head: list, near_misses: bool) -> str | None:
+    """The format whose columns a header row matches best (at least 4 points; signature columns weigh 3).
+
+    With near_misses, spellings close to a column ('Crime Typ', 'Loss Amt') count too, so a misspelt file
+    still reaches its format's reader, which then says which column is wrong.
+    """
     best, best_score = None, 0
     for name, module in TABULAR.items():
         aliases = alias_map(module.COLUMNS)
         for row in head:
             cells = [str(c) for c in row if c is not None and str(c).strip()]
-            matched = {match_header(c, aliases) or closest_column(c, module.COLUMNS) for c in cells} - {None}
+            matched = {match_header(c, aliases) or (closest_column(c, module.COLUMNS) if near_misses else None)
+                       for c in cells} - {None}
             score = len(matched) + 3 * len(matched & _SIGNATURE[name])
             if score > best_score:
                 best, best_score = name, score
