@@ -10,6 +10,7 @@ import datetime as dt
 import importlib
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,8 +188,9 @@ def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str |
     width, height = campaign.PRESETS[preset]
     filters = "_".join(f"{k}-{v}" for k, v in sorted(query.items()) if v not in (None, "", ALL))
     name = f"{safe_filename(chart_id)}_{safe_filename(filters) + '_' if filters else ''}{preset}.{fmt}"
-    takeaway = summary.split("): ", 1)[1] if "): " in summary else summary
-    alt = f"{kind_words} of {title.lower()} ({subtitle}) showing {takeaway.rstrip('.')}" \
+    # page summaries read "<chart> of <data> (<filters>): <takeaway>" (or "; "): keep the takeaway
+    takeaway = re.split(r"\)[:;] ", summary, maxsplit=1)[-1]
+    alt = f"{kind_words} of “{title}” ({subtitle}) showing {takeaway.rstrip('.')}" \
           + (" (sample data)." if result.sample else ".")
     data = render.render(drawing, fmt, width, height)
     info = {"chart_id": chart_id, "filters": query, "headline_figure": figure_id, "headline_value": number,
