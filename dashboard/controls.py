@@ -13,7 +13,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, clientside_callback, dcc
 
 from dashboard.components import PAGE_LOCATION
-from dashboard.state import ALL, METRICS, SOURCES, SUBTYPE_CATEGORY, SUBTYPES, Filters
+from dashboard.state import ALL, METRICS, SUBTYPE_CATEGORY, SUBTYPES, Filters, source_options
 from etl.taxonomy import CATEGORIES
 
 
@@ -45,8 +45,9 @@ def crime_type(page: str, f: Filters) -> list[dbc.Col]:
     ]
 
 
-def source(page: str, f: Filters) -> list[dbc.Col]:
-    opts = [{"label": label, "value": key} for key, label in SOURCES.items()]
+def source(page: str, f: Filters, loaded: Any = ()) -> list[dbc.Col]:
+    """Source picker: JSA, JM, both combined, and each mapped source loaded (`loaded`: queries.sources())."""
+    opts = [{"label": label, "value": key} for key, label in source_options(loaded).items()]
     return [_labelled("Source", dcc.Dropdown(id=cid(page, "source"), options=opts, value=f.source, clearable=False))]
 
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 import pandas as pd
 import sqlalchemy as sa
 
-from dashboard.state import ALL, Filters
+from dashboard.state import ALL, COMBINED_SOURCES, Filters
 from etl import schema
 from etl.figures import compute_all
 
@@ -69,10 +69,13 @@ def _loss_known(t: sa.Table, source: str) -> sa.ColumnElement:
     return sa.func.sum(t.c.loss_known_combined if source == "combined" else t.c.loss_known)
 
 
+def _source(t: sa.Table, f: Filters) -> sa.ColumnElement:
+    """One source, or the JSA + JM combination (a mapped source never mixes into it)."""
+    return t.c.source == f.source if f.source != "combined" else t.c.source.in_(COMBINED_SOURCES)
+
+
 def _where(t: sa.Table, f: Filters, years: bool = True) -> list[sa.ColumnElement]:
-    cond: list[sa.ColumnElement] = []
-    if f.source != "combined":
-        cond.append(t.c.source == f.source)
+    cond: list[sa.ColumnElement] = [_source(t, f)]
     if f.subtype != ALL:
         cond.append(t.c.subtype == f.subtype)
     if f.category != ALL:
@@ -123,6 +126,13 @@ def campaign_claims(engine: sa.Engine, figure_id: str) -> pd.DataFrame:
 def years(engine: sa.Engine) -> list[int]:
     with engine.connect() as conn:
         return [int(y) for (y,) in conn.execute(sa.select(R.c.year).distinct().order_by(R.c.year))]
+
+
+@cached
+def sources(engine: sa.Engine) -> list[str]:
+    """Every incident source with rows: JSA, JM and any mapped source (e.g. 'LAPD open data')."""
+    with engine.connect() as conn:
+        return [s for (s,) in conn.execute(sa.select(R.c.source).distinct().order_by(R.c.source))]
 
 
 @cached
@@ -237,9 +247,7 @@ def risk_patterns(engine: sa.Engine, f: Filters) -> pd.DataFrame:
     its whole category; and it cannot tell non-crime claims apart, so the
     'other' category is left out unless asked for.
     """
-    cond = [P.c.region_code == f.region, P.c.year.between(f.year_from, f.year_to)]
-    if f.source != "combined":
-        cond.append(P.c.source == f.source)
+    cond = [P.c.region_code == f.region, P.c.year.between(f.year_from, f.year_to), _source(P, f)]
     cond.append(P.c.category == f.category if f.category != ALL else P.c.category != "other")
     q = (sa.select(P.c.dimension, P.c.value, _count(P, f.source).label("incidents"))
          .where(*cond).group_by(P.c.dimension, P.c.value))

@@ -11,9 +11,21 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Iterable
 from urllib.parse import urlencode
 
+from etl.linking import CLAIMS, INCIDENTS
 from etl.taxonomy import CATEGORIES, CRIME_TYPES
 
-SOURCES = {"combined": "JSA and JM combined", "JSA": "JSA-style incidents", "JM": "JM-style claims"}
+# the industry sources and their sum; any other source in the database (a column mapping's) is listed by its own name
+SOURCES = {"combined": "JSA and JM combined", INCIDENTS: "JSA-style incidents", CLAIMS: "JM-style claims"}
+COMBINED_SOURCES = (INCIDENTS, CLAIMS)
+
+
+def source_label(source: str) -> str:
+    return SOURCES.get(source, f"{source} (mapped source)")
+
+
+def source_options(loaded: Iterable[str] = ()) -> dict[str, str]:
+    """Every source a filter may name: the industry ones and their sum, then each other source loaded."""
+    return {**SOURCES, **{s: source_label(s) for s in sorted(loaded) if s not in SOURCES}}
 METRICS = {
     "incidents": "Incidents",
     "per_100_businesses": "Incidents per 100 jewelry businesses",
@@ -68,7 +80,7 @@ class Filters:
             parts.append(CATEGORIES[self.category])
         else:
             parts.append("all crime types")
-        parts.append(SOURCES[self.source])
+        parts.append(source_label(self.source))
         return "; ".join(parts)
 
 
@@ -81,7 +93,7 @@ def _int(value: Any, allowed: Iterable[int]) -> int | None:
 
 
 def parse(query: dict[str, Any], years: list[int], regions: Iterable[str] = (), nibrs_years: Iterable[int] = (),
-          all_years_by_default: bool = False) -> Filters:
+          all_years_by_default: bool = False, sources: Iterable[str] = ()) -> Filters:
     """URL query (or callback values) -> Filters; anything not allowed becomes the default.
 
     Without years in the query a page shows the latest year, or every year
@@ -103,7 +115,7 @@ def parse(query: dict[str, Any], years: list[int], regions: Iterable[str] = (), 
             category = SUBTYPE_CATEGORY[subtype]
         elif SUBTYPE_CATEGORY[subtype] != category:
             subtype = ALL
-    source = query.get("source") if query.get("source") in SOURCES else "combined"
+    source = query.get("source") if query.get("source") in source_options(sources) else "combined"
     metric = query.get("metric") if query.get("metric") in METRICS else "incidents"
     region_codes = set(regions)
     region = str(query.get("region")).upper() if query.get("region") and str(query.get("region")).upper() in region_codes else None

@@ -30,11 +30,13 @@ err = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() els
 DbOption = Annotated[Optional[str], typer.Option("--db", help="Database URL (default: $DATABASE_URL or the bundled SQLite file)")]
 
 
-class FormatName(str, Enum):
-    jsa = "jsa"
-    jm = "jm"
-    nibrs = "nibrs"
-    reference = "reference"
+def _format_names() -> type[Enum]:
+    from etl.formats import FORMAT_NAMES
+
+    return Enum("FormatName", {n: n for n in FORMAT_NAMES}, type=str)
+
+
+FormatName = _format_names()
 
 
 def _safe_url(url: str) -> str:
@@ -100,12 +102,33 @@ def etl_command(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders to load (default: everything under data/raw/)")] = None,
     db: DbOption = None,
     fmt: Annotated[Optional[FormatName], typer.Option("--format", help="Skip detection and read the files as this format")] = None,
-    year: Annotated[Optional[int], typer.Option("--year", min=1980, max=2100, help="Year of an FBI NIBRS table")] = None,
+    mapping: Annotated[Optional[str], typer.Option("--map", help="A column mapping (TOML file, or a bundled preset: "
+                                                   "chicago, lapd, jsa-news) for an incident file of any layout")] = None,
+    sheet: Annotated[Optional[str], typer.Option("--sheet", help="Read only this sheet of a workbook (name or number)")] = None,
+    year: Annotated[Optional[int], typer.Option("--year", min=1980, max=2100, help="Year of a table for one year (FBI NIBRS)")] = None,
+    force_year: Annotated[bool, typer.Option("--force-year", help="Use --year even where the file states another year")] = False,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the database and rebuild it from data/raw/")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the load summary as JSON")] = False,
 ) -> None:
     """Load incident, claim, NIBRS and reference files into the database."""
     from etl import pipeline
+    from etl.errors import UsageError
+    from etl.formats.base import Options
 
+    if fmt and mapping:
+        raise _usage("--format and --map cannot be used together: a mapping says how to read the file")
+    if force_year and year is None:
+        raise _usage("--force-year needs --year")
+    forced = None
+    if mapping:
+        from etl.mapping import load_mapping
+        try:
+            forced = load_mapping(mapping).as_format()
+        except UsageError as exc:
+            raise _usage(str(exc)) from None
+    elif fmt:
+        forced = fmt.value
+    opts = Options(year=year, force_year=force_year, sheet=sheet)
     url = resolve_db_url(db)
     engine = make_engine(url)
     if rebuild:
@@ -123,74 +146,175 @@ def etl_command(
                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("loading", total=len(files))
         for path in files:
-            result = pipeline.load_file(engine, path, fmt.value if fmt else None, year,
-                                        lambda msg, p=path: bar.update(task, description=f"{p.name}: {msg}"))
+            result = pipeline.load_file(engine, path, forced, progress=lambda msg, p=path: bar.update(
+                task, description=f"{p.name}: {msg}"), opts=opts)
             results.append(result)
             bar.advance(task)
-    print_summary(results)
-    raise typer.Exit(0 if all(r.ok for r in results) else 1)
+    if as_json:
+        sys.stdout.write(json.dumps([r.as_dict() for r in results], indent=2, default=str) + "\n")
+    else:
+        print_summary(results)
+    refused = [r for r in results if r.status == "refused"]
+    for r in refused:
+        err.print(f"[red]usage error:[/] {r.message}", highlight=False)
+    raise typer.Exit(2 if refused else 0 if all(r.ok for r in results) else 1)
+
+
+def _usage(message: str) -> Exception:
+    import click
+
+    return click.UsageError(message)
 
 
 def print_summary(results: list) -> None:
     table = Table(title="Load summary", show_lines=False)
     for col, justify in (("file", "left"), ("format", "left"), ("status", "left"), ("rows in", "right"),
-                         ("loaded", "right"), ("duplicates", "right"), ("quarantined", "right")):
+                         ("loaded", "right"), ("duplicates", "right"), ("quarantined", "right"), ("skipped", "right"),
+                         ("filtered out", "right")):
         table.add_column(col, justify=justify)
     for r in results:
-        colour = {"rejected": "red", "failed": "red", "unchanged": "dim"}.get(r.status, "green")
+        colour = {"rejected": "red", "failed": "red", "refused": "red", "unchanged": "dim"}.get(r.status, "green")
         table.add_row(r.path.name, r.format or "?", f"[{colour}]{r.status}[/]", f"{r.rows_in:,}", f"{r.loaded:,}",
-                      f"{r.duplicates:,}", f"{r.quarantined:,}")
+                      f"{r.duplicates:,}", f"{r.quarantined:,}", f"{r.skipped:,}", f"{r.filtered:,}")
     out.print(table)
     for r in results:
-        if r.status in ("rejected", "failed"):
-            out.print(f"[red]{r.status}[/] {r.path}: {r.message}", highlight=False)
-        elif r.status == "unchanged":
-            out.print(f"[dim]{r.path.name}: {r.message}[/]", highlight=False)
-        for w in r.warnings:
-            out.print(f"[yellow]note[/] {r.path.name}: {w}", highlight=False)
-        if r.quarantined and r.status != "unchanged":
-            out.print(f"[yellow]{r.path.name}: {r.quarantined:,} row(s) quarantined; see `jewelcrime quarantine`[/]",
-                      highlight=False)
+        _print_details(r)
     linked = [r.linked for r in results if r.linked is not None]
     if linked:
         out.print(f"JM claims linked to a JSA incident (counted once in combined figures): {linked[-1]:,}")
     ok = [r for r in results if r.ok]
+    fresh = [r for r in results if r.status != "unchanged"]
     out.print(f"{len(ok)} of {len(results)} file(s) loaded or unchanged; "
-              f"{sum(r.loaded for r in results):,} rows loaded, {sum(r.duplicates for r in results if r.status != 'unchanged'):,} "
-              f"duplicates skipped, {sum(r.quarantined for r in results if r.status != 'unchanged'):,} quarantined")
+              f"{sum(r.loaded for r in results):,} rows loaded, {sum(r.duplicates for r in fresh):,} "
+              f"duplicates skipped, {sum(r.quarantined for r in fresh):,} quarantined, "
+              f"{sum(r.skipped for r in fresh):,} skipped, {sum(r.filtered for r in fresh):,} filtered out")
+
+
+def _print_details(r) -> None:  # noqa: ANN001 - a pipeline.FileResult
+    name = r.path.name
+    if r.status in ("rejected", "failed"):
+        out.print(f"[red]{r.status}[/] {r.path}: {r.message}", highlight=False)
+    elif r.status == "unchanged":
+        out.print(f"[dim]{name}: {r.message}[/]", highlight=False)
+    if not r.ok or r.status == "unchanged":
+        return
+    if r.source:
+        out.print(f"{name}: read as {r.format} (source: {r.source})", highlight=False)
+    for part in r.sheets:
+        out.print(f"{name}, sheet '{part['sheet']}': {part['rows_in']:,} rows in, {part['loaded']:,} loaded, "
+                  f"{part['duplicates']:,} duplicates, {part['quarantined']:,} quarantined, {part['skipped']:,} "
+                  f"skipped, {part['filtered']:,} filtered out", highlight=False)
+    for w in r.warnings:
+        out.print(f"[yellow]note[/] {name}: {w}", highlight=False)
+    for sheet, row, why in r.skipped_rows[:20]:
+        out.print(f"skipped {name}{f', sheet {sheet!r}' if sheet else ''}, row {row}: {why}", highlight=False)
+    if len(r.skipped_rows) > 20:
+        out.print(f"... {len(r.skipped_rows) - 20:,} more skipped rows; see `jewelcrime quarantine --skipped`")
+    for why, n in r.filtered_detail.items():
+        out.print(f"filtered out {name}: {n:,} row(s): {why}", highlight=False)
+    if r.quarantined:
+        out.print(f"[yellow]{name}: {r.quarantined:,} row(s) quarantined; see `jewelcrime quarantine`[/]", highlight=False)
+    if r.notes:
+        out.print(f"[yellow]{name}: {r.notes:,} value(s) could not be read and were loaded as unknown; "
+                  "see `jewelcrime quarantine --notes`[/]", highlight=False)
 
 
 @app.command("quarantine")
 @guarded
 def quarantine_command(
     db: DbOption = None,
-    csv: Annotated[Optional[Path], typer.Option("--csv", help="Write every quarantined row to this CSV file")] = None,
+    csv: Annotated[Optional[Path], typer.Option("--csv", help="Write every listed row to this CSV file")] = None,
+    notes: Annotated[bool, typer.Option("--notes", help="List the cells of loaded rows read as unknown, with why")] = False,
+    skipped: Annotated[bool, typer.Option("--skipped", help="List the rows that were not data (blank, headers, totals)")] = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Rows to show on screen")] = 50,
 ) -> None:
-    """List or export quarantined rows with their reasons."""
-    from etl.reports import quarantined_rows
+    """List or export quarantined rows with their reasons (or, with --notes / --skipped, the notes or skipped rows)."""
+    from etl import reports
 
+    if notes and skipped:
+        raise _usage("--notes and --skipped list different things; give one of them")
     engine = engine_for(db)
     _require_schema(engine)
-    df = quarantined_rows(engine)
+    if notes:
+        df, what, shown = reports.noted_cells(engine), "noted cell(s)", ("file", "sheet", "row", "column", "value", "note")
+    elif skipped:
+        df, what, shown = reports.skipped_rows(engine), "skipped row(s)", ("file", "sheet", "row", "reason", "raw")
+    else:
+        df, what, shown = reports.quarantined_rows(engine), "quarantined row(s)", ("file", "sheet", "row", "reasons", "raw")
     if csv is not None:
-        try:
-            df.to_csv(csv, index=False)
-        except OSError as exc:
-            raise EtlError(f"cannot write {csv}: {exc.strerror or exc}") from None
-        out.print(f"wrote {len(df):,} quarantined row(s) to {csv}", highlight=False)
+        _write_csv(df, csv)
+        out.print(f"wrote {len(df):,} {what} to {csv}", highlight=False)
         return
     if df.empty:
-        out.print("no quarantined rows")
+        out.print(f"no {what.replace('(s)', 's')}")
         return
-    table = Table(title=f"Quarantined rows ({len(df):,})")
-    for col in ("file", "row", "reasons", "raw"):
+    table = Table(title=f"{what[0].upper()}{what[1:].replace('(s)', 's')} ({len(df):,})")
+    for col in shown:
         table.add_column(col, overflow="fold")
     for r in df.head(limit).itertuples(index=False):
-        table.add_row(r.file, str(r.row), r.reasons, r.raw[:160])
+        table.add_row(*[_cell(getattr(r, c)) for c in shown])
     out.print(table)
     if len(df) > limit:
         out.print(f"... {len(df) - limit:,} more; use --csv FILE for all of them")
+
+
+def _cell(value: object, width: int = 160) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value)[:width]
+
+
+def _write_csv(df, path: Path) -> None:  # noqa: ANN001
+    try:
+        df.to_csv(path, index=False)
+    except OSError as exc:
+        raise EtlError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+@app.command("incidents")
+@guarded
+def incidents_command(
+    db: DbOption = None,
+    source: Annotated[Optional[str], typer.Option("--source", help="JSA, JM or a mapped source's name (any case)")] = None,
+    region: Annotated[Optional[str], typer.Option("--region", help="State or province code, e.g. TX or ON")] = None,
+    year_from: Annotated[Optional[int], typer.Option("--year-from", min=1900, max=2100)] = None,
+    year_to: Annotated[Optional[int], typer.Option("--year-to", min=1900, max=2100)] = None,
+    category: Annotated[Optional[str], typer.Option("--category", help="robbery, burglary, theft, off_premises or other")] = None,
+    csv: Annotated[Optional[Path], typer.Option("--csv", help="Write every matching row to this CSV file")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Rows to show on screen")] = 50,
+) -> None:
+    """List or export the loaded incident rows, each with the file, sheet and row it came from."""
+    from etl import reports, taxonomy
+    from etl.regions import region_book
+
+    if category and category not in taxonomy.CATEGORIES:
+        raise _usage(f"--category {category!r} is not one of {', '.join(taxonomy.CATEGORIES)}")
+    if region and region.upper() not in region_book().names:
+        raise _usage(f"--region {region!r} is not a U.S. state or Canadian province code (e.g. TX, ON)")
+    if year_from and year_to and year_from > year_to:
+        raise _usage(f"--year-from {year_from} is after --year-to {year_to}")
+    engine = engine_for(db)
+    _require_schema(engine)
+    known = reports.sources(engine)
+    if source and source.lower() not in {s.lower() for s in known}:
+        raise _usage(f"--source {source!r} has no incidents (sources loaded: {', '.join(known) or 'none'})")
+    df = reports.incident_rows(engine, source, region, year_from, year_to, category, None if csv else limit + 1)
+    if csv is not None:
+        _write_csv(df, csv)
+        out.print(f"wrote {len(df):,} incident row(s) to {csv}", highlight=False)
+        return
+    if df.empty:
+        out.print("no incidents match")
+        return
+    shown = ("file", "sheet", "row", "source", "occurred_on", "region_code", "city", "category", "subtype", "loss_usd")
+    table = Table(title="Incidents")
+    for col in shown:
+        table.add_column(col, overflow="fold")
+    for r in df.head(limit).itertuples(index=False):
+        table.add_row(*[_cell(getattr(r, c)) for c in shown])
+    out.print(table)
+    if len(df) > limit:
+        out.print(f"more rows match; use --csv FILE for all of them, or --limit N")
 
 
 def _require_schema(engine: sa.Engine) -> None:

@@ -1,6 +1,6 @@
 """Row hashes for exact-duplicate detection.
 
-A row's cells (columns in name order, blanks as NUL) are joined by Arrow in C
+A row's cells (every column of the file, in name order; trimmed; blanks as NUL) are joined by Arrow in C
 and hashed with xxHash3 (64 bit), seeded with the column names, so the same
 text in the same columns hashes the same in any file, whatever the column
 order. About 0.6 s for a million rows; not for security, and two different
@@ -25,7 +25,9 @@ def _arrow(s: pd.Series) -> pa.Array:
         s.astype(object).where(s.notna(), None).to_numpy(), type=pa.large_string())
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    return pc.fill_null(arr.cast(pa.large_string()), _BLANK)
+    arr = pc.utf8_trim_whitespace(arr.cast(pa.large_string()))
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.large_string()), arr)
+    return pc.fill_null(arr, _BLANK)
 
 
 def row_hashes(data: pd.DataFrame) -> pd.Series:

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from etl import schema, taxonomy
 
 MAX_DAYS_APART = 1
+INCIDENTS, CLAIMS = "JSA", "JM"  # the two sources linking pairs; no other source takes part
 
 
 def candidates(claims: pd.DataFrame, incidents: pd.DataFrame) -> pd.DataFrame:
@@ -53,14 +54,14 @@ def relink(conn: sa.Connection) -> int:
     inc = schema.incident
     cols = [inc.c.incident_id, inc.c.region_code, inc.c.category, inc.c.day_number, inc.c.city_key, inc.c.subtype]
     jsa_cats = list(taxonomy.JSA_CATEGORIES)
-    claims = pd.read_sql_query(sa.select(*cols).where(inc.c.source == "JM", inc.c.category.in_(jsa_cats)), conn)
-    conn.execute(inc.update().where(inc.c.source == "JM").values(linked_incident_id=None, counts_in_combined=True))
+    claims = pd.read_sql_query(sa.select(*cols).where(inc.c.source == CLAIMS, inc.c.category.in_(jsa_cats)), conn)
+    conn.execute(inc.update().where(inc.c.source == CLAIMS).values(linked_incident_id=None, counts_in_combined=True))
     if claims.empty:
         return 0
     lo, hi = int(claims["day_number"].min()) - MAX_DAYS_APART, int(claims["day_number"].max()) + MAX_DAYS_APART
     regions = sorted(claims["region_code"].unique().tolist())
     incidents = pd.read_sql_query(
-        sa.select(*cols).where(inc.c.source == "JSA", inc.c.category.in_(jsa_cats), inc.c.region_code.in_(regions),
+        sa.select(*cols).where(inc.c.source == INCIDENTS, inc.c.category.in_(jsa_cats), inc.c.region_code.in_(regions),
                                inc.c.day_number.between(lo, hi)), conn)
     if incidents.empty:
         return 0

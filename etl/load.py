@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from etl import linking, rollups, schema, taxonomy
 from etl.bulk import insert_frame, read_column_ints, staged
-from etl.formats.incidents import Parsed
+from etl.formats.base import Parsed
 
 EPOCH = np.datetime64("1970-01-01", "D")
 
@@ -41,6 +41,7 @@ class LoadCounts:
     quarantined: int
     replaced_batches: list[int] = field(default_factory=list)
     linked: int | None = None
+    parts: list[dict] = field(default_factory=list)  # per sheet: rows in, loaded, duplicates, ...
 
 
 def now() -> dt.datetime:
@@ -68,8 +69,7 @@ def _retire_previous(conn: sa.Connection, info: BatchInfo, batch_id: int) -> lis
         b.c.file_name == info.file_name, b.c.format == info.format, b.c.is_current, b.c.batch_id != batch_id))]
     if not old:
         return []
-    rollups.delete_batches(conn, old)
-    for table in (schema.incident, schema.incident_duplicate, schema.quarantine, schema.nibrs_offense):
+    for table in reversed(schema.batch_tables()):
         conn.execute(table.delete().where(table.c.batch_id.in_(old)))
     conn.execute(b.update().where(b.c.batch_id.in_(old)).values(is_current=False, status="replaced"))
     return old
@@ -80,6 +80,7 @@ def _write_quarantine(conn: sa.Connection, batch_id: int, quarantine: pd.DataFra
         return
     frame = pd.DataFrame({
         "batch_id": batch_id,
+        "sheet": quarantine["sheet"] if "sheet" in quarantine.columns else None,
         "row_number": quarantine["row_number"].astype("int64"),
         "raw": quarantine["raw"].astype("str"),
         "reasons": [json.dumps(list(r), ensure_ascii=False) for r in quarantine["reasons"]],
@@ -87,12 +88,38 @@ def _write_quarantine(conn: sa.Connection, batch_id: int, quarantine: pd.DataFra
     insert_frame(conn, schema.quarantine, frame)
 
 
-def _finish_batch(conn: sa.Connection, batch_id: int, rows_in: int, loaded: int, duplicates: int, quarantined: int,
-                  is_sample: bool, message: str | None) -> None:
+def _write_row_records(conn: sa.Connection, batch_id: int, parsed: Parsed) -> None:
+    """What happened to the rows that did not simply load: quarantined, skipped, loaded with a note."""
+    _write_quarantine(conn, batch_id, parsed.quarantine)
+    if len(parsed.skipped):
+        insert_frame(conn, schema.skipped_row, parsed.skipped.assign(batch_id=batch_id))
+    if len(parsed.notes):
+        insert_frame(conn, schema.load_note, parsed.notes.assign(batch_id=batch_id))
+
+
+def _finish_batch(conn: sa.Connection, batch_id: int, parsed: Parsed, loaded: int, duplicates: int,
+                  is_sample: bool, parts: list[dict]) -> None:
     b = schema.load_batch
+    sheets = [p for p in parts if p.get("sheet")]
     conn.execute(b.update().where(b.c.batch_id == batch_id).values(
-        rows_in=rows_in, loaded=loaded, duplicates=duplicates, quarantined=quarantined, is_sample=is_sample,
-        finished_at=now(), status="loaded", message=message))
+        rows_in=parsed.rows_in, loaded=loaded, duplicates=duplicates, quarantined=len(parsed.quarantine),
+        skipped=len(parsed.skipped), filtered=parsed.filtered_out, notes=len(parsed.notes), is_sample=is_sample,
+        sheets=json.dumps(sheets, ensure_ascii=False) if sheets else None,
+        not_used=json.dumps(parsed.unused, ensure_ascii=False) if parsed.unused else None,
+        finished_at=now(), status="loaded", message="; ".join(parsed.warnings) or None))
+
+
+def _loaded_parts(parsed: Parsed, clean: pd.DataFrame, seen: np.ndarray) -> list[dict]:
+    """Per sheet: rows that passed validation less those another file already had (counted as duplicates)."""
+    cross = clean.loc[seen, "sheet"].fillna("").value_counts() if seen.any() else pd.Series(dtype="int64")
+    parts = []
+    for part in parsed.parts:
+        part = dict(part)
+        n = int(cross.get(part["sheet"] or "", 0))
+        part["loaded"] = part.pop("clean") - n
+        part["duplicates"] += n
+        parts.append(part)
+    return parts
 
 
 def _already_present(conn: sa.Connection, source: str, hashes: pd.Series) -> np.ndarray:
@@ -135,16 +162,17 @@ def _promote_parked(conn: sa.Connection, source: str) -> list[int]:
 
 
 def load_incidents(engine: sa.Engine, info: BatchInfo, parsed: Parsed) -> LoadCounts:
-    """Write one file's incidents, quarantine, rollups and links in one transaction."""
+    """Write one file's incidents, row records, rollups and links in one transaction."""
     clean = parsed.clean.assign(
-        counts_in_combined=True,
         day_number=(parsed.clean["occurred_on"].to_numpy().astype("datetime64[D]") - EPOCH).astype("int64"),
     ).reset_index(drop=True)
     inc = schema.incident
     source = info.source or ""
-    # the rollups are worked out on the second core while SQLite writes the rows (it releases the GIL)
+    linked_source = source in (linking.INCIDENTS, linking.CLAIMS)
+    # the rollups are worked out on the second core while SQLite writes the rows (it releases the GIL);
+    # claims wait for linking, which decides whether each counts in combined figures
     pool = ThreadPoolExecutor(max_workers=1)
-    early = pool.submit(rollups.compute, clean, 0) if info.source == "JSA" else None
+    early = pool.submit(rollups.compute, clean, 0) if source != linking.CLAIMS else None
     with pool, engine.connect() as conn, staged(conn, inc, clean) as stage, conn.begin():
         batch_id = _start_batch(conn, info)
         replaced = _retire_previous(conn, info, batch_id)
@@ -153,50 +181,49 @@ def load_incidents(engine: sa.Engine, info: BatchInfo, parsed: Parsed) -> LoadCo
         insert_frame(conn, schema.incident_duplicate, clean[seen].assign(batch_id=batch_id))
         kept = clean[~seen].assign(batch_id=batch_id)
         duplicates = parsed.duplicates + int(seen.sum())
-        _write_quarantine(conn, batch_id, parsed.quarantine)
+        _write_row_records(conn, batch_id, parsed)
         if early is not None:
             frames = early.result()
             if seen.any():  # rows of other files were skipped: count only what was kept
                 frames = rollups.compute(kept)
             rollups.write(conn, {name: f.assign(batch_id=batch_id) if len(f) else f for name, f in frames.items()})
         promoted = _promote_parked(conn, source) if replaced else []
-        if promoted and info.source == "JSA":
+        if promoted and source != linking.CLAIMS:
             rollups.rebuild_batches(conn, promoted)
         linked = None
-        jm_present = conn.execute(sa.select(inc.c.incident_id).where(inc.c.source == "JM").limit(1)).first() is not None
-        if jm_present:
+        if linked_source and conn.execute(sa.select(inc.c.incident_id).where(inc.c.source == linking.CLAIMS)
+                                          .limit(1)).first() is not None:
             linked = linking.relink(conn)
-            rollups.rebuild_for_source(conn, "JM")
-        _finish_batch(conn, batch_id, parsed.rows_in, loaded, duplicates, len(parsed.quarantine),
-                      bool(kept["is_sample"].any()) if len(kept) else False, "; ".join(parsed.warnings) or None)
-    return LoadCounts(batch_id, loaded, duplicates, len(parsed.quarantine), replaced, linked)
+            rollups.rebuild_for_source(conn, linking.CLAIMS)
+        parts = _loaded_parts(parsed, clean, seen)
+        _finish_batch(conn, batch_id, parsed, loaded, duplicates,
+                      bool(kept["is_sample"].any()) if len(kept) else False, parts)
+    return LoadCounts(batch_id, loaded, duplicates, len(parsed.quarantine), replaced, linked, parts)
 
 
-def load_nibrs(engine: sa.Engine, info: BatchInfo, parsed: Parsed) -> LoadCounts:
-    with engine.begin() as conn:
-        batch_id = _start_batch(conn, info)
-        replaced = _retire_previous(conn, info, batch_id)
-        frame = parsed.clean.drop(columns=["row_number"]).assign(batch_id=batch_id)
-        insert_frame(conn, schema.nibrs_offense, frame)
-        _write_quarantine(conn, batch_id, parsed.quarantine)
-        notes = parsed.warnings + [f"footnote: {f}" for f in parsed.meta.get("footnotes", [])]
-        _finish_batch(conn, batch_id, parsed.rows_in, len(frame), 0, len(parsed.quarantine), False,
-                      "; ".join(notes) or None)
-    return LoadCounts(batch_id, len(frame), 0, len(parsed.quarantine), replaced)
-
-
-def load_reference(conn: sa.Connection, info: BatchInfo, table_name: str, frame: pd.DataFrame) -> LoadCounts:
-    """Replace one reference table's contents (called inside the caller's transaction)."""
+def load_rows(conn: sa.Connection, info: BatchInfo, parsed: Parsed, table_name: str) -> LoadCounts:
+    """Any other format's rows into its table, inside the caller's transaction (FBI tables, reference tables)."""
     batch_id = _start_batch(conn, info)
     replaced = _retire_previous(conn, info, batch_id)
     table = schema.metadata.tables[table_name]
-    if table_name == "nibrs_offense":
-        frame = frame.assign(batch_id=batch_id)
-    else:
-        conn.execute(table.delete())
+    if parsed.meta.get("replace_table"):
+        conn.execute(table.delete())  # a curated reference table is replaced whole
+    frame = parsed.clean.assign(batch_id=batch_id) if "batch_id" in table.c else parsed.clean
     insert_frame(conn, table, frame)
-    _finish_batch(conn, batch_id, len(frame), len(frame), 0, 0, False, None)
-    return LoadCounts(batch_id, len(frame), 0, 0, replaced)
+    _write_row_records(conn, batch_id, parsed)
+    notes = [f"footnote: {f}" for f in parsed.meta.get("footnotes", [])]
+    parsed.warnings = parsed.warnings + notes
+    parts = _loaded_parts(parsed, parsed.clean.assign(sheet=None), np.zeros(len(parsed.clean), dtype=bool))
+    _finish_batch(conn, batch_id, parsed, len(frame), 0, False, parts)
+    return LoadCounts(batch_id, len(frame), 0, len(parsed.quarantine), replaced, parts=parts)
+
+
+def write(engine: sa.Engine, info: BatchInfo, parsed: Parsed, target: str) -> LoadCounts:
+    """One file's rows into the table its format fills, in one transaction."""
+    if target == schema.incident.name:
+        return load_incidents(engine, info, parsed)
+    with engine.begin() as conn:
+        return load_rows(conn, info, parsed, target)
 
 
 def create_database(conn: sa.Connection) -> None:

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from etl.errors import SchemaVersionError
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
+SOURCE_LENGTH = 80  # a mapped source's own name, e.g. 'Chicago Police open data'
 metadata = sa.MetaData()
 
 meta = sa.Table(
@@ -23,14 +24,19 @@ load_batch = sa.Table(
     sa.Column("file_name", sa.Text, nullable=False),
     sa.Column("file_path", sa.Text, nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("format", sa.String(32), nullable=False),
-    sa.Column("source", sa.String(16)),
+    sa.Column("format", sa.String(64), nullable=False),
+    sa.Column("source", sa.String(SOURCE_LENGTH)),
     sa.Column("encoding", sa.String(16)),
+    sa.Column("sheets", sa.Text),  # JSON list of the workbook sheets read, with their counts
     sa.Column("data_year", sa.Integer),
     sa.Column("rows_in", sa.Integer, nullable=False, default=0),
     sa.Column("loaded", sa.Integer, nullable=False, default=0),
     sa.Column("duplicates", sa.Integer, nullable=False, default=0),
     sa.Column("quarantined", sa.Integer, nullable=False, default=0),
+    sa.Column("skipped", sa.Integer, nullable=False, default=0),  # blank rows, repeated headers, totals rows
+    sa.Column("filtered", sa.Integer, nullable=False, default=0),  # left out by a mapping's filter
+    sa.Column("notes", sa.Integer, nullable=False, default=0),  # cells read as unknown, with a note
+    sa.Column("not_used", sa.Text),  # JSON list of the headers of columns the format does not use
     sa.Column("is_sample", sa.Boolean, nullable=False, default=False),
     sa.Column("started_at", sa.DateTime, nullable=False),
     sa.Column("finished_at", sa.DateTime),
@@ -44,17 +50,41 @@ quarantine = sa.Table(
     "quarantine", metadata,
     sa.Column("quarantine_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("batch_id", sa.Integer, sa.ForeignKey("load_batch.batch_id"), nullable=False, index=True),
+    sa.Column("sheet", sa.Text),
     sa.Column("row_number", sa.Integer, nullable=False),
     sa.Column("raw", sa.Text, nullable=False),
     sa.Column("reasons", sa.Text, nullable=False),  # JSON list of strings
+)
+# Rows that are not data (blank rows, a repeated header, a totals row), each with its reason.
+skipped_row = sa.Table(
+    "skipped_row", metadata,
+    sa.Column("skipped_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("load_batch.batch_id"), nullable=False, index=True),
+    sa.Column("sheet", sa.Text),
+    sa.Column("row_number", sa.Integer, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("raw", sa.Text, nullable=False),
+)
+# A cell of a loaded row whose value could not be read as written: stored as unknown (or as the number it
+# began with), and this note says so.
+load_note = sa.Table(
+    "load_note", metadata,
+    sa.Column("note_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("load_batch.batch_id"), nullable=False, index=True),
+    sa.Column("sheet", sa.Text),
+    sa.Column("row_number", sa.Integer, nullable=False),
+    sa.Column("column", sa.Text, nullable=False),
+    sa.Column("value", sa.Text),
+    sa.Column("note", sa.Text, nullable=False),
 )
 
 incident = sa.Table(
     "incident", metadata,
     sa.Column("incident_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("batch_id", sa.Integer, sa.ForeignKey("load_batch.batch_id"), nullable=False),
-    sa.Column("source", sa.String(8), nullable=False),
+    sa.Column("source", sa.String(SOURCE_LENGTH), nullable=False),
     sa.Column("source_record_id", sa.Text),
+    sa.Column("sheet", sa.Text),
     sa.Column("row_number", sa.Integer, nullable=False),
     sa.Column("row_hash", sa.BigInteger, nullable=False),
     sa.Column("occurred_on", sa.Date, nullable=False),
@@ -84,6 +114,7 @@ incident = sa.Table(
     sa.Column("latitude", sa.Float),
     sa.Column("longitude", sa.Float),
     sa.Column("description", sa.Text),
+    sa.Column("extra", sa.Text),  # JSON: the file's other columns (not used by the format), header -> cell
     sa.Column("is_sample", sa.Boolean, nullable=False),
     sa.Column("linked_incident_id", sa.Integer),  # a JM claim's JSA twin
     sa.Column("counts_in_combined", sa.Boolean, nullable=False, default=True),
@@ -117,7 +148,8 @@ _MEASURES = (
 
 
 def _rollup(name: str, *dims: sa.Column, measures: bool = True) -> sa.Table:
-    cols = [sa.Column("batch_id", sa.Integer, nullable=False), sa.Column("source", sa.String(8), nullable=False),
+    cols = [sa.Column("batch_id", sa.Integer, nullable=False),
+            sa.Column("source", sa.String(SOURCE_LENGTH), nullable=False),
             sa.Column("is_sample", sa.Boolean, nullable=False), *dims]
     cols += [c.copy() for c in _MEASURES] if measures else [sa.Column("n", sa.Integer, nullable=False),
                                                           sa.Column("n_combined", sa.Integer, nullable=False)]
@@ -251,6 +283,11 @@ crime_type = sa.Table(
 )
 
 ROLLUPS = (rollup_region, rollup_month, rollup_pattern)
+
+
+def batch_tables() -> list[sa.Table]:
+    """Every table whose rows belong to a load batch (found from the schema, so a new table is never missed)."""
+    return [t for t in metadata.sorted_tables if "batch_id" in t.c and t is not load_batch]
 
 
 def stored_version(conn: sa.Connection) -> int | None:

@@ -22,10 +22,11 @@ from conftest import snapshot, table_counts
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 
-# one row of the load summary table: file | format | status | rows in | loaded | duplicates | quarantined
+# one row of the load summary table:
+# file | format | status | rows in | loaded | duplicates | quarantined | skipped | filtered out
+_NUMBERS = ("rows_in", "loaded", "duplicates", "quarantined", "skipped", "filtered")
 _SUMMARY_ROW = re.compile(r"^[│|]\s*(?P<file>\S+)\s*[│|]\s*(?P<format>\S+)\s*[│|]\s*(?P<status>\S+)\s*[│|]"
-                          r"\s*(?P<rows_in>[\d,]+)\s*[│|]\s*(?P<loaded>[\d,]+)\s*[│|]\s*(?P<duplicates>[\d,]+)\s*[│|]"
-                          r"\s*(?P<quarantined>[\d,]+)\s*[│|]\s*$")
+                          + "".join(rf"\s*(?P<{n}>[\d,]+)\s*[│|]" for n in _NUMBERS) + r"\s*$")
 
 
 # ---------------------------------------------------------------- helpers (shared)
@@ -60,11 +61,20 @@ def summary_row(output: str, name: str) -> dict:
 
 
 def counts(output: str, name: str) -> tuple[int, int, int, int]:
-    """(rows in, loaded, duplicates, quarantined) of one file in the summary, checking they add up."""
+    """(rows in, loaded, duplicates, quarantined) of one file in the summary, checking that every row is
+    accounted for (rows in = loaded + duplicates + quarantined + skipped + filtered out)."""
     row = summary_row(output, name)
     got = (row["rows_in"], row["loaded"], row["duplicates"], row["quarantined"])
-    assert got[0] == sum(got[1:]), f"{name}: rows in {got[0]} != loaded + duplicates + quarantined {got[1:]}"
+    rest = row["skipped"] + row["filtered"]
+    assert got[0] == sum(got[1:]) + rest, f"{name}: rows in {got[0]} != {got[1:]} + skipped/filtered {rest}"
     return got
+
+
+def all_counts(output: str, name: str) -> tuple[int, ...]:
+    """(rows in, loaded, duplicates, quarantined, skipped, filtered out), checked to add up."""
+    counts(output, name)
+    row = summary_row(output, name)
+    return tuple(row[n] for n in _NUMBERS)
 
 
 def batch(engine: sa.Engine, name: str) -> dict:
@@ -133,7 +143,7 @@ def assert_rejected(result, path: Path, *fragments: str) -> str:  # noqa: ANN001
     for fragment in fragments:
         assert fragment in problem, f"{fragment!r} not in {problem!r}"
     row = summary_row(result.output, path.name)
-    assert (row["status"], row["rows_in"], row["loaded"], row["duplicates"], row["quarantined"]) == ("rejected", 0, 0, 0, 0)
+    assert (row["status"], *(row[n] for n in _NUMBERS)) == ("rejected", 0, 0, 0, 0, 0, 0)
     return problem
 
 

@@ -60,7 +60,8 @@ def layout(scenario: str | None = None, **query: Any) -> html.Div:
     s = scenario_of(scenario)
     if s is None:
         return not_found(scenario)
-    source = query.get("source") if query.get("source") in state.SOURCES else "combined"
+    source = query.get("source") if query.get("source") in state.source_options(queries.sources(context.engine())) \
+        else "combined"
     return html.Div([
         html.Nav(html.Ol([html.Li(dcc.Link("Guidance", href="/guidance"), className="breadcrumb-item"),
                           html.Li(s.title, className="breadcrumb-item active", **{"aria-current": "page"})],
@@ -94,8 +95,9 @@ def build(filters: dict[str, Any]) -> ChartResult:
     engine = context.engine()
     status = queries.data_status(engine)
     s = scenario_of((filters or {}).get("scenario"))
-    f = state.parse({"source": (filters or {}).get("source")}, queries.years(engine), all_years_by_default=True)
-    where = f"Data {status['range']}; {state.SOURCES[f.source]}; all states and provinces"
+    f = state.parse({"source": (filters or {}).get("source")}, queries.years(engine), all_years_by_default=True,
+                    sources=queries.sources(engine))
+    where = f"Data {status['range']}; {state.source_label(f.source)}; all states and provinces"
     if s is None or f.year_from is None:
         message = "No incident data is loaded" if s else "Unknown guidance scenario"
         return ChartResult(figures.empty(message), pd.DataFrame(), message + ".", JSA_JM_SOURCE_LINE, where,
@@ -113,7 +115,7 @@ def build(filters: dict[str, Any]) -> ChartResult:
     per_year = rows.groupby("year")["incidents"].sum()
     last, prior = float(per_year.get(latest, 0)), float(per_year.get(latest - 1, 0))
     if rows.empty:
-        summary = f"No incidents of these crime types are recorded ({state.SOURCES[f.source]})."
+        summary = f"No incidents of these crime types are recorded ({state.source_label(f.source)})."
         return ChartResult(figures.empty("No incidents of these types recorded"), rows, summary, JSA_JM_SOURCE_LINE,
                            where, status["is_sample"])
     share = last / float(totals.get(latest, 0)) * 100 if totals.get(latest, 0) else 0.0

@@ -21,7 +21,7 @@ dash.register_page(__name__, path="/map", name="Map", title="Crime map · Jewelr
 
 def current(query: dict[str, Any]) -> state.Filters:
     engine = context.engine()
-    return state.parse(query, queries.years(engine), queries.regions(engine)["code"])
+    return state.parse(query, queries.years(engine), queries.regions(engine)["code"], sources=queries.sources(engine))
 
 
 def layout(**query: Any) -> html.Div:
@@ -32,7 +32,7 @@ def layout(**query: Any) -> html.Div:
         html.P("Each state and province is coloured from low to high crime in five classes. The class breaks are fixed "
                "for each measure and crime type, so the colours mean the same in every year. Grey means no data, "
                "not low crime. Click a region for its risk page.", className="text-muted"),
-        controls.filter_row(controls.year_range(PAGE, years, f), controls.crime_type(PAGE, f), controls.source(PAGE, f),
+        controls.filter_row(controls.year_range(PAGE, years, f), controls.crime_type(PAGE, f), controls.source(PAGE, f, queries.sources(context.engine())),
                             controls.metric(PAGE, f)),
         controls.store(PAGE, f),
         chart_card(CHART, "Crime by state and province", height=580),

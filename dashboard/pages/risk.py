@@ -35,7 +35,7 @@ dash.register_page(__name__, path="/risk", name="Regional risk", title="Regional
 
 def current(query: dict[str, Any]) -> state.Filters:
     engine = context.engine()
-    return state.parse(query, queries.years(engine), queries.regions(engine)["code"])
+    return state.parse(query, queries.years(engine), queries.regions(engine)["code"], sources=queries.sources(engine))
 
 
 def layout(**query: Any) -> html.Div:
@@ -61,7 +61,7 @@ def layout(**query: Any) -> html.Div:
         html.P("How much jewelry crime a state or province sees, how it compares with its country, which crimes "
                "are most common there and when they happen, with what to do about each.", className="text-muted"),
         controls.filter_row(controls.region(PAGE, queries.regions(engine), f, width=4),
-                            controls.year_range(PAGE, queries.years(engine), f), controls.source(PAGE, f)),
+                            controls.year_range(PAGE, queries.years(engine), f), controls.source(PAGE, f, queries.sources(engine))),
         controls.filter_row(controls.crime_type(PAGE, f), controls.metric(PAGE, f)),
         controls.store(PAGE, f),
         html.Div(id=HEADLINE, className="mb-4", role="status"),

@@ -27,7 +27,8 @@ dash.register_page(__name__, path="/share", name="Share", title="Share of crime 
 
 def current(query: dict[str, Any]) -> state.Filters:
     engine = context.engine()
-    return state.parse(query, queries.years(engine), nibrs_years=queries.nibrs_years(engine))
+    return state.parse(query, queries.years(engine), nibrs_years=queries.nibrs_years(engine),
+                       sources=queries.sources(engine))
 
 
 # ---------------------------------------------------------------- pure data prep
@@ -227,7 +228,7 @@ def layout(**query: Any) -> html.Div:
         chart_card(OFFENSES, "Offense categories within each class", height=380, note=(
             "Shown when the loaded FBI table lists offense categories; the published national totals do not.")),
         html.H2("Crimes against jewelers by type", className="h4 mt-4"),
-        controls.filter_row(controls.year_range(PAGE, years, f), controls.source(PAGE, f)),
+        controls.filter_row(controls.year_range(PAGE, years, f), controls.source(PAGE, f, queries.sources(engine))),
         dbc.Row([
             dbc.Col(chart_card(MIX_COUNT, "By number of incidents", height=520, note=(
                 "Click a bar to read what to do about that kind of crime.")), xl=6),

@@ -25,7 +25,8 @@ dash.register_page(__name__, path="/trends", name="Trends", title="Trends · Jew
 
 def current(query: dict[str, Any]) -> tuple[state.Filters, str]:
     """Checked filters and country ('' = both) from the URL query or the page's store."""
-    f = state.parse(query, queries.years(context.engine()), all_years_by_default=True)
+    engine = context.engine()
+    f = state.parse(query, queries.years(engine), all_years_by_default=True, sources=queries.sources(engine))
     country = query.get("country")
     return f, country if isinstance(country, str) and country in COUNTRY else ""
 
@@ -249,7 +250,7 @@ def layout(**query: Any) -> html.Div:
                "in the first half of each year, and across the calendar. The campaign's headline figures count "
                "U.S. incidents from the JSA-style list only: choose 'United States' and the JSA source to compare "
                "like with like.", className="text-muted"),
-        controls.filter_row(controls.year_range(PAGE, years, f), controls.crime_type(PAGE, f), controls.source(PAGE, f)),
+        controls.filter_row(controls.year_range(PAGE, years, f), controls.crime_type(PAGE, f), controls.source(PAGE, f, queries.sources(context.engine()))),
         controls.filter_row(controls.base_year(PAGE, years, f), controls.country(PAGE, country, COUNTRY),
                             controls.major_only(PAGE, f)),
         _store(f, country),

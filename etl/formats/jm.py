@@ -5,15 +5,14 @@ A claim's loss (loss_usd) is what it is expected to cost: paid plus reserve
 """
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
-
 import pandas as pd
 
 from etl import taxonomy
-from etl.formats.incidents import Parsed, finish, optional, start_hashing, today
+from etl.formats.base import Format, Options, Parsed
+from etl.formats.headers import Column
+from etl.formats.incidents import IncidentSpec, finish, optional, start_hashing
 from etl.formats.parse import Problems, choose, clean_text, parse_date, parse_money, said
-from etl.formats.tabular import Column, RawTable, read_table
+from etl.formats.tabular import RawTable
 from etl import regions  # module import: etl.regions imports etl.formats.parse in turn
 
 NAME = "jm"
@@ -21,10 +20,10 @@ SOURCE = "JM"
 TITLE = "JM-style claims list"
 
 COLUMNS: tuple[Column, ...] = (
-    Column("source_record_id", ("claim_number", "claim_no", "claim_id", "claim_num", "claim", "claim #"), True, "text",
-           "Claim number; unique within the file", "JM-22-004512"),
+    Column("source_record_id", ("claim_number", "claim_no", "claim_id", "claim_num", "claim #"), True, "text",
+           "Claim number; unique within the file", "JM-22-004512", weak=("claim",)),
     Column("date", ("loss_date", "date_of_loss", "loss_dt", "incident_date", "date_of_incident"), True, "date",
-           "Day of the loss: ISO 2022-03-05, US 3/5/2022, or an Excel date", "3/5/2022"),
+           "Day of the loss: 2022-03-05, 3/5/2022, Mar 5, 2022, an Excel date, ... (see Dates)", "3/5/2022"),
     Column("reported_date", ("report_date", "date_reported", "reported", "notice_date", "fnol_date",
                              "reported_on"), False, "date",
            "Day the claim was reported; not before the loss date", "2022-03-07"),
@@ -33,16 +32,17 @@ COLUMNS: tuple[Column, ...] = (
                       "store_state_province", "state_or_province"), True, "text",
            "Store state or province: postal code or full name, any case", "ON"),
     Column("country", ("country_code", "store_country"), False, "text", "United States or Canada; inferred when blank", "CA"),
-    Column("loss_cause", ("cause", "cause_of_loss", "peril", "loss_type", "claim_type", "type_of_loss"), True, "text",
+    Column("loss_cause", ("cause_of_loss", "peril", "loss_type", "claim_type", "type_of_loss"), True, "text",
            "robbery, smash and grab, burglary, theft, distraction, grab and run, mysterious disappearance, damage, ...",
-           "smash and grab"),
+           "smash and grab", weak=("cause",)),
     Column("paid_usd", ("paid", "paid_amount", "paid_loss", "amount_paid", "indemnity_paid", "total_paid"), False, "money",
            "Amount paid so far, U.S. dollars; blank = unknown", "$18,250.00"),
     Column("reserve_usd", ("reserve", "outstanding_reserve", "case_reserve", "reserve_amount", "open_reserve"), False,
            "money", "Amount still reserved, U.S. dollars; blank = unknown", "0"),
     Column("status", ("claim_status", "state_of_claim"), False, "text",
            "open, closed, reopened, denied, pending, withdrawn", "closed"),
-    Column("description", ("notes", "narrative", "details", "summary", "loss_description"), False, "text", "Free text", ""),
+    Column("description", ("narrative", "details", "summary", "loss_description"), False, "text", "Free text", "",
+           weak=("notes",)),
     Column("sample", ("is_sample", "synthetic"), False, "yes/no", "true marks a synthetic row (bundled sample data)", "true"),
 )
 
@@ -51,18 +51,17 @@ STATUSES = {"open": "open", "closed": "closed", "reopened": "reopened", "re open
             "cwp": "denied", "subrogation": "closed", "settled": "closed", "paid": "closed"}
 
 
-def read(path: Path) -> RawTable:
-    return read_table(path, COLUMNS)
+SPEC = IncidentSpec(source=SOURCE, allow_other=True)
 
 
-def transform(raw: RawTable, book: regions.RegionBook | None = None, on: dt.date | None = None) -> Parsed:
+def transform(raw: RawTable, opts: Options = Options(), book: regions.RegionBook | None = None) -> Parsed:
     book = book or regions.region_book()
     hashing = start_hashing(raw)
     data = raw.data
     problems = Problems(data.index)
     parsed: dict[str, pd.Series] = {}
-    when = parse_date(data["date"], "loss_date", problems, on or today(), required=True)
-    reported = parse_date(optional(data, "reported_date"), "reported_date", problems, on or today(), required=False)
+    when = parse_date(data["date"], "loss_date", problems, opts.day(), required=True)
+    reported = parse_date(optional(data, "reported_date"), "reported_date", problems, opts.day(), required=False)
     problems.add(reported.notna() & when.notna() & (reported < when), "reported_date: is before the loss date")
     parsed["occurred_on"] = when
     parsed["reported_on"] = reported
@@ -82,4 +81,8 @@ def transform(raw: RawTable, book: regions.RegionBook | None = None, on: dt.date
     parsed["loss_usd"] = paid.fillna(0) + reserve.fillna(0)
     parsed["loss_usd"] = parsed["loss_usd"].where(paid.notna() | reserve.notna())
     parsed["claim_status"] = choose(optional(data, "status"), "status", STATUSES, problems, "claim status")
-    return finish(raw, data, hashing, parsed, problems, book, SOURCE)
+    return finish(raw, data, hashing, parsed, problems, book, SPEC)
+
+
+FORMAT = Format(NAME, TITLE, COLUMNS, transform, target="incident", source=SOURCE,
+                signature=frozenset({"source_record_id", "loss_cause"}))

@@ -8,15 +8,16 @@ numbers with thousands separators; category names with footnote digits.
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from etl.errors import FileRejected
-from etl.formats.incidents import Parsed, raw_json
+from etl.errors import FileRejected, UsageError
+from etl.formats.base import Format, Options, Parsed
+from etl.formats.headers import Column
+from etl.formats.incidents import package
 from etl.formats.parse import Problems, clean_text, quote
-from etl.formats.tabular import Column, RawTable, read_table
+from etl.formats.rawrows import row_json
+from etl.formats.tabular import RawTable
 
 NAME = "nibrs"
 SOURCE = "FBI"
@@ -40,18 +41,28 @@ CLASSES = {"crimes against persons": "persons", "crimes against property": "prop
 YEAR = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
 
 
-def read(path: Path) -> RawTable:
-    return read_table(path, COLUMNS)
+def find_year(raw: RawTable, given: int | None, force: bool = False) -> tuple[int, list[str]]:
+    """--year, else the title lines, else the file name.
 
-
-def find_year(raw: RawTable, given: int | None) -> tuple[int, list[str]]:
-    """--year, else the title lines, else the file name."""
+    A --year the file contradicts (its title or name states another year) is a usage error, unless
+    --force-year says to use it anyway.
+    """
     notes: list[str] = []
     title_years = {int(y) for line in raw.title_lines for y in YEAR.findall(line)}
     name_years = {int(y) for y in YEAR.findall(raw.path.stem)}
     if given is not None:
-        others = (title_years | name_years) - {given}
-        if others:
+        stated = (title_years | name_years)
+        others = stated - {given}
+        if others and given not in stated:
+            said_where = "title" if title_years - {given} else "file name"
+            if not force:
+                raise UsageError(f"{raw.path.name}: --year {given} contradicts the year the file's {said_where} states "
+                                 f"({', '.join(map(str, sorted(others)))}); use --year "
+                                 f"{min(others) if len(others) == 1 else 'N'} or leave it out, or add --force-year to "
+                                 f"load it as {given} anyway")
+            notes.append(f"--year {given} used with --force-year; the file's {said_where} says "
+                         f"{', '.join(map(str, sorted(others)))}")
+        elif others:
             notes.append(f"--year {given} used; the file also mentions {', '.join(map(str, sorted(others)))}")
         return given, notes
     for found, where in ((title_years, "title"), (name_years, "file name")):
@@ -78,8 +89,8 @@ def parse_number(raw: pd.Series, column: str, problems: Problems) -> pd.Series:
     return value.where(ok).astype("Int64")
 
 
-def transform(raw: RawTable, year: int | None = None) -> Parsed:
-    data_year, notes = find_year(raw, year)
+def transform(raw: RawTable, opts: Options = Options()) -> Parsed:
+    data_year, notes = find_year(raw, opts.year, opts.force_year)
     data = raw.data
     label = clean_text(data["offense_category"]).str.replace(r"\s*\d+$", "", regex=True).str.replace(r"\s+", " ", regex=True)
     problems = Problems(data.index)
@@ -89,6 +100,7 @@ def transform(raw: RawTable, year: int | None = None) -> Parsed:
     # rows without any number are footnotes or sub-headings, not data
     is_note = no_numbers & ~label.str.lower().isin(list(CLASSES)).fillna(False).astype(bool)
     footnotes = [str(v) for v in label[is_note].dropna()]
+    note_rows = data.index[is_note.to_numpy()]
     keep = ~is_note.to_numpy()
     data, label = data[keep], label[keep]
     numbers = {k: v[keep] for k, v in numbers.items()}
@@ -121,14 +133,16 @@ def transform(raw: RawTable, year: int | None = None) -> Parsed:
     if dup.any():
         problems.add(dup, "offense_category: " + quote(label) + " appears twice")
         reasons = problems.reasons()
-    quarantine = pd.DataFrame({"row_number": reasons.index.to_numpy(dtype="int64"),
-                               "raw": raw_json(raw, reasons.index).to_numpy(), "reasons": reasons.to_numpy()})
-    clean = frame[~frame.index.isin(reasons.index)].reset_index(drop=True)
-    warnings = notes + _consistency(clean)
-    if footnotes:
-        warnings.append(f"{len(footnotes)} footnote/heading line(s) kept as notes, not data")
-    return Parsed(clean, quarantine, 0, warnings, len(clean) + len(quarantine),
-                  meta={"year": data_year, "footnotes": footnotes})
+    quarantine = pd.DataFrame({"sheet": raw.sheet, "row_number": reasons.index.to_numpy(dtype="int64"),
+                               "raw": row_json(data.loc[reasons.index], raw.columns).to_numpy(),
+                               "reasons": reasons.to_numpy()})
+    kept = frame.index[~frame.index.isin(reasons.index)]
+    clean = frame.loc[kept].reset_index(drop=True)
+    skip = pd.Series("footnote or heading line, not data", index=note_rows)
+    parsed = package(raw, clean, quarantine, 0, problems, kept, skip, {})
+    parsed.warnings[:0] = notes + _consistency(clean)
+    parsed.meta = {"year": data_year, "footnotes": footnotes}
+    return parsed
 
 
 def _consistency(clean: pd.DataFrame) -> list[str]:
@@ -144,3 +158,7 @@ def _consistency(clean: pd.DataFrame) -> list[str]:
     if total.empty:
         out.append("no 'Total' row: shares will use the sum of the three classes")
     return out
+
+
+FORMAT = Format(NAME, TITLE, COLUMNS, transform, target="nibrs_offense", source=SOURCE,
+                signature=frozenset({"offense_category"}), skip_totals=False, uses_year=True)

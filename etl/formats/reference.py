@@ -13,8 +13,11 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from etl.errors import FileRejected
+from etl.formats.base import Format, Options, Parsed
+from etl.formats.tabular import RawTable
 
 NAME = "reference"
+TITLE = "Reference tables"
 
 _str = pa.Column(str, nullable=False)
 _opt = pa.Column(str, nullable=True, required=False)
@@ -95,3 +98,21 @@ def read(path: Path) -> pd.DataFrame:
     if table == "nibrs_offense":
         df = df.rename(columns={"derived": "is_derived"}).assign(offense_category="", is_sample=False)
     return df
+
+
+def _read(path: Path, _opts: Options) -> list[RawTable]:
+    """A reference table is checked whole by its schema; its validated frame stands in for the raw rows."""
+    frame = read(path)
+    return [RawTable(path, "csv", "utf-8-sig", None, 1, {c: c for c in frame.columns}, frame)]
+
+
+def _transform(raw: RawTable, _opts: Options) -> Parsed:
+    return Parsed(raw.data, pd.DataFrame(columns=["sheet", "row_number", "raw", "reasons"]), rows_in=len(raw.data),
+                  target=table_for(raw.path), meta={"replace_table": table_for(raw.path) != "nibrs_offense"})
+
+
+def _claims(path: Path) -> bool:
+    return path.parent.name == "reference" and path.name in SCHEMAS
+
+
+FORMAT = Format(NAME, TITLE, (), _transform, target="reference", detectable=False, reader=_read, claims_path=_claims)

@@ -1,23 +1,23 @@
-"""Read a CSV or XLSX file into a grid of strings with canonical column names.
+"""Read a CSV file or the sheets of an XLSX workbook into tables of strings.
 
-Shared by every input format: the format modules say which columns they
-expect; this module finds the header (title rows above it are allowed),
-detects the encoding, rejects files that cannot be read with one clear
-message, and keeps each row's spreadsheet row number for error messages.
-Nothing here knows about the database.
+Shared by every tabular format: the format says which columns it expects
+(`headers.Column`); this module detects the container and the encoding, reads
+every sheet of a workbook, finds the header (title rows above it allowed),
+keeps every column of the file (those the format does not use as well, for the
+exact-duplicate rule and the stored raw row), sets aside rows that are not
+data (blank rows, repeated headers, totals rows) with their reason, and keeps
+each row's spreadsheet row number for messages. Nothing here knows about the
+database.
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import difflib
 import io
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -25,73 +25,46 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from etl.errors import FileRejected
+from etl.formats.headers import (HEAD_ROWS, Column, ColumnMap, alias_map, describe_found, expected_columns,
+                                 find_header, map_columns, present)
+from etl.formats.rawrows import build
 
 CSV_EXTENSIONS = {".csv", ".txt"}
 XLSX_EXTENSIONS = {".xlsx", ".xlsm"}
-HEAD_ROWS = 40  # title rows above the header we are willing to skip
 # a long description must not stop the exact (slow) reader; pyarrow's fast reader has no such limit
 csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
 
 
-@dataclass(frozen=True)
-class Column:
-    """One expected input column, with the spellings accepted for its header."""
-
-    name: str
-    aliases: tuple[str, ...] = ()
-    required: bool = False
-    kind: str = "text"
-    description: str = ""
-    example: str = ""
-
-
 @dataclass
 class RawTable:
+    """One file, or one sheet of a workbook, as text cells."""
+
     path: Path
     container: str  # "csv" or "xlsx"
     encoding: str | None
+    sheet: str | None  # the sheet's name; None for CSV
     header_row: int  # spreadsheet row number of the header (1-based)
-    columns: dict[str, str]  # canonical name -> header as written in the file
-    data: pd.DataFrame  # canonical columns as strings (NaN = blank); index = row number
+    columns: dict[str, str]  # data-frame column -> header as written (one line)
+    data: pd.DataFrame  # every column as strings (NaN = blank); index = row number
     malformed: list[tuple[int, str, str]] = field(default_factory=list)  # (row, raw text, reason)
-    blank_rows: int = 0
-    ignored_columns: list[str] = field(default_factory=list)
+    skipped: list[tuple[int, str, str]] = field(default_factory=list)  # (row, reason, raw JSON)
+    unused: list[str] = field(default_factory=list)  # headers of the columns the format does not use
+    choices: list[str] = field(default_factory=list)  # which of two competing columns was used
+    hints: dict[str, str] = field(default_factory=dict)  # unused header -> the column it looks like
     title_lines: list[str] = field(default_factory=list)
+    filtered: dict[str, int] = field(default_factory=dict)  # rows a mapping's filter left out, by reason
 
     @property
     def rows_in(self) -> int:
-        return len(self.data) + len(self.malformed)
+        return len(self.data) + len(self.malformed) + len(self.skipped) + sum(self.filtered.values())
+
+    @property
+    def where(self) -> str:
+        return f"{self.path.name}, sheet '{self.sheet}'" if self.sheet else self.path.name
 
 
-def norm_header(cell: object) -> str:
-    """'Loss ($)' -> 'loss', 'Incidents\\n1' -> 'incidents1', 'Montréal' -> 'montreal'."""
-    s = unicodedata.normalize("NFKD", str(cell)).encode("ascii", "ignore").decode()
-    s = re.sub(r"[^a-z0-9]+", "_", s.lower()).strip("_")
-    return s
-
-
-def alias_map(columns: Sequence[Column]) -> dict[str, str]:
-    table: dict[str, str] = {}
-    for col in columns:
-        for spelling in (col.name, *col.aliases):
-            table[norm_header(spelling)] = col.name
-    return table
-
-
-def match_header(cell: str, aliases: dict[str, str]) -> str | None:
-    key = norm_header(cell)
-    if key in aliases:
-        return aliases[key]
-    stripped = re.sub(r"_?\d+$", "", key)  # FBI footnote digits: "Incidents1", "Victims 2"
-    return aliases.get(stripped) if stripped else None
-
-
-def header_score(cells: Sequence[object], aliases: dict[str, str]) -> int:
-    return len({match_header(str(c), aliases) for c in cells if _present(c)} - {None})
-
-
-def _present(value: object) -> bool:
-    return value is not None and str(value).strip() != ""
+def rejected(path: Path, sheet: str | None, problem: str) -> FileRejected:
+    return FileRejected(path, f"sheet '{sheet}': {problem}" if sheet else problem)
 
 
 # ---------------------------------------------------------------- containers
@@ -166,19 +139,38 @@ def _cell_text(value: object) -> str | None:
     return text if text.strip() else None
 
 
-def _xlsx_grid(path: Path) -> list[list[str | None]]:
+def workbook(path: Path) -> dict[str, list[list[str | None]]]:
+    """Every sheet of a workbook as rows of cell text, in workbook order (read once per file version)."""
+    st = path.stat()
+    return _workbook(str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=4)
+def _workbook(path_text: str, _mtime_ns: int, _size: int) -> dict[str, list[list[str | None]]]:
     from python_calamine import CalamineWorkbook
 
+    path = Path(path_text)
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        wb = CalamineWorkbook.from_path(path_text)
         if not wb.sheet_names:
             raise FileRejected(path, "workbook has no sheets")
-        rows = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        return {name: [[_cell_text(v) for v in row] for row in wb.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+                for name in wb.sheet_names}
     except FileRejected:
         raise
     except Exception as exc:  # calamine raises its own types for corrupt archives
         raise FileRejected(path, f"is not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
-    return [[_cell_text(v) for v in row] for row in rows]
+
+
+def pick_sheet(path: Path, names: Sequence[str], wanted: str) -> str:
+    """--sheet NAME (any case) or --sheet N (1-based)."""
+    for name in names:
+        if name.strip().lower() == wanted.strip().lower():
+            return name
+    if wanted.strip().isdigit() and 1 <= int(wanted) <= len(names):
+        return names[int(wanted) - 1]
+    listing = ", ".join(f"{i}: '{n}'" for i, n in enumerate(names, 1))
+    raise FileRejected(path, f"has no sheet '{wanted}' (its sheets are {listing}); give --sheet a name or a number")
 
 
 def _csv_rows(path: Path, text: str) -> list[list[str]]:
@@ -195,140 +187,107 @@ def _csv_head(path: Path, encoding: str, n: int = HEAD_ROWS) -> list[list[str]]:
     return _csv_rows(path, text)
 
 
-def read_head(path: Path) -> tuple[str, str | None, list[list[str | None]]]:
-    """The first rows of a file, for format detection and header search."""
+def heads(path: Path, sheet: str | None = None) -> list[tuple[str | None, list[list[str | None]]]]:
+    """The first rows of the file, or of each sheet (only `sheet` when given), for detection."""
     container = sniff(path)
-    if container == "xlsx":
-        return container, None, _xlsx_grid(path)[:HEAD_ROWS]
-    enc = detect_encoding(path)
-    return container, enc, _csv_head(path, enc)
+    if container == "csv":
+        return [(None, _csv_head(path, detect_encoding(path)))]
+    book = workbook(path)
+    names = [pick_sheet(path, list(book), sheet)] if sheet else list(book)
+    return [(name, book[name][:HEAD_ROWS]) for name in names]
 
 
-def find_header(path: Path, head: list[list[str | None]], score: Callable[[list], int], columns_hint: str) -> int:
-    best, best_score = -1, 0
-    for i, row in enumerate(head):
-        s = score(row)
-        if s > best_score:
-            best, best_score = i, s
-    if best < 0:
-        if not any(any(_present(c) for c in row) for row in head):
-            raise FileRejected(path, "has no header row and no data (only blank lines)")
-        _check_delimiter(path, head)
-        found = ", ".join(repr(str(c)) for c in next(r for r in head if any(_present(c) for c in r)) if _present(c))
-        raise FileRejected(path, f"no header row with recognised column names found in the first {HEAD_ROWS} rows "
-                                 f"(first row has: {found[:300]}); expected columns such as {columns_hint}")
-    return best
-
-
-def _check_delimiter(path: Path, head: list[list[str | None]]) -> None:
+def check_delimiter(path: Path, head: list[list[str | None]]) -> None:
     for row in head:
-        cells = [c for c in row if _present(c)]
+        cells = [c for c in row if present(c)]
         if len(cells) == 1:
             for delim, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
-                if cells[0].count(delim) >= 2:
+                if str(cells[0]).count(delim) >= 2:
                     raise FileRejected(path, f"columns are separated by {name}, not commas; "
                                              "save the file as comma-separated CSV")
 
 
-# ---------------------------------------------------------------- columns
-
-def map_columns(path: Path, header: list[str | None], columns: Sequence[Column]) -> tuple[dict[int, str], list[str]]:
-    """Header cells -> canonical names, or a FileRejected that says exactly why."""
-    aliases = alias_map(columns)
-    seen_raw: dict[str, int] = {}
-    mapping: dict[int, str] = {}
-    owner: dict[str, int] = {}
-    unknown: list[tuple[int, str]] = []
-    for i, cell in enumerate(header):
-        if not _present(cell):
-            continue
-        label = str(cell).strip()
-        key = label.lower()
-        if key in seen_raw:
-            raise FileRejected(path, f"duplicate column name '{label}' (columns {seen_raw[key] + 1} and {i + 1})")
-        seen_raw[key] = i
-        canon = match_header(label, aliases)
-        if canon is None:
-            unknown.append((i, label))
-            continue
-        if canon in owner:
-            other = str(header[owner[canon]]).strip()
-            raise FileRejected(path, f"columns '{other}' and '{label}' both give '{canon}'; keep only one of them")
-        owner[canon] = i
-        mapping[i] = canon
-
-    missing = [c for c in columns if c.required and c.name not in owner]
-    problems = []
-    named: set[str] = set()  # labels already given as a missing column's closest match
-    for col in missing:
-        spellings = ", ".join(sorted({col.name, *col.aliases})[:6])
-        found = ", ".join(f"'{str(h).strip()}'" for h in header if _present(h))
-        guess = None
-        for _, label in unknown:
-            if closest_column(label, [col]):
-                guess = label
-        if guess:
-            named.add(guess)
-        hint = f"; closest match in the file: '{guess}'" if guess else ""
-        problems.append(f"missing required column '{col.name}' (accepted: {spellings}); found: {found}{hint}")
-    for _, label in unknown:
-        guess = closest_column(label, columns, exclude=set(owner))
-        if guess and label not in named:
-            problems.append(f"column '{label}' not recognised; did you mean '{guess}'?")
-    if problems:
-        raise FileRejected(path, "; ".join(problems))
-    ignored = [label for _, label in unknown]
-    return mapping, ignored
+def first_row_text(head: list[list[str | None]]) -> str:
+    row = next((r for r in head if any(present(c) for c in r)), [])
+    return describe_found(row)
 
 
-def closest_column(label: str, columns: Sequence[Column], exclude: set[str] | frozenset = frozenset()) -> str | None:
-    """The canonical name whose spellings look most like `label`, if any is close."""
-    key = norm_header(label)
-    best, best_ratio = None, 0.0
-    for col in columns:
-        if col.name in exclude:
-            continue
-        for spelling in (col.name, *col.aliases):
-            ratio = difflib.SequenceMatcher(None, key, norm_header(spelling)).ratio()
-            if ratio > best_ratio:
-                best, best_ratio = col.name, ratio
-    return best if best_ratio >= 0.72 else None
+# ---------------------------------------------------------------- reading whole tables
 
+def read_parts(path: Path, columns: Sequence[Column], sheet: str | None = None,
+               skip_totals: bool = True) -> list[RawTable]:
+    """Every part of a file that fits the columns: the CSV itself, or each data sheet of a workbook.
 
-# ---------------------------------------------------------------- reading
-
-def read_table(path: Path, columns: Sequence[Column]) -> RawTable:
-    """Read a whole CSV/XLSX file into a RawTable (strings only, no parsing)."""
+    A workbook's data sheets are those whose header names every required
+    column; with `sheet` only that sheet is read. Sheets passed over are
+    named in the first part's `choices`.
+    """
     path = Path(path)
     aliases = alias_map(columns)
-    container = sniff(path)
-    hint = ", ".join(c.name for c in columns if c.required)
-    if container == "xlsx":
-        grid = _xlsx_grid(path)
-        h = find_header(path, grid[:HEAD_ROWS], lambda r: header_score(r, aliases), hint)
-        return _has_rows(_from_grid(path, "xlsx", None, grid, h, columns))
-    enc = detect_encoding(path)
-    head = _csv_head(path, enc)
-    h = find_header(path, head, lambda r: header_score(r, aliases), hint)
-    if header_score(head[h], aliases) < 2:
-        _check_delimiter(path, head)
-    header = head[h]
-    mapping, ignored = map_columns(path, header, columns)
-    titles = [" ".join(str(c) for c in row if _present(c)) for row in head[:h]]
-    fast = _csv_fast(path, enc, h, len(header), mapping)
-    if fast is not None:
-        data, blank = fast
-        return _has_rows(RawTable(path, "csv", enc, h + 1, {v: str(header[k]).strip() for k, v in mapping.items()},
-                                  data, [], blank, ignored, titles))
-    grid = _csv_rows(path, path.read_bytes().decode(enc))
-    return _has_rows(_from_grid(path, "csv", enc, grid, h, columns, titles=titles))
+    if sniff(path) == "csv":
+        enc = detect_encoding(path)
+        head = _csv_head(path, enc)
+        h, score = find_header(head, aliases)
+        if h < 0:
+            raise _no_header(path, None, head, columns)
+        if score < 2:
+            check_delimiter(path, head)
+        cmap = map_columns(head[h], columns)
+        if cmap.problems:
+            raise rejected(path, None, "; ".join(cmap.problems))
+        titles = [" ".join(str(c) for c in row if present(c)) for row in head[:h]]
+        fast = _csv_fast(path, enc, h, len(head[h]))
+        if fast is not None:
+            return [_has_rows(build(path, "csv", enc, None, head[h], h, cmap, fast, [], titles, skip_totals))]
+        grid = _csv_rows(path, path.read_bytes().decode(enc))
+        return [_has_rows(_from_grid(path, "csv", enc, None, grid, h, cmap, titles, skip_totals))]
+
+    book = workbook(path)
+    names = [pick_sheet(path, list(book), sheet)] if sheet else list(book)
+    found = []
+    for name in names:
+        h, score = find_header(book[name], aliases)
+        if h >= 0:
+            found.append((name, h, score, map_columns(book[name][h], columns)))
+    fitting = [f for f in found if not f[3].problems]
+    if not fitting:
+        if found:
+            name, _, _, cmap = max(found, key=lambda f: f[2])
+            raise rejected(path, name, "; ".join(cmap.problems))
+        raise _no_header(path, names, None, columns, book)
+    parts = []
+    for name, h, _, cmap in fitting:
+        titles = [" ".join(str(c) for c in row if present(c)) for row in book[name][:h]]
+        parts.append(_has_rows(_from_grid(path, "xlsx", None, name, book[name], h, cmap, titles, skip_totals)))
+    passed = [n for n in book if n not in {f[0] for f in fitting}]
+    if passed and not sheet:
+        parts[0].choices.append("sheet(s) not read (no header with the required columns): "
+                                + ", ".join(f"'{n}'" for n in passed))
+    return parts
+
+
+def _no_header(path: Path, sheets: list[str] | None, head: list | None, columns: Sequence[Column],
+               book: dict | None = None) -> FileRejected:
+    expected = expected_columns(columns)
+    if sheets is None:
+        if not any(any(present(c) for c in row) for row in head):
+            return FileRejected(path, "has no header row and no data (only blank lines)")
+        check_delimiter(path, head)
+        return FileRejected(path, f"no header row with recognised column names found in the first {HEAD_ROWS} rows "
+                                  f"(first row has: {first_row_text(head)}); expected columns such as {expected}; "
+                                  "use --format for another kind of file or --map for a layout of its own")
+    if all(not any(any(present(c) for c in row) for row in book[n]) for n in sheets):
+        return FileRejected(path, "has no header row and no data (only blank lines)")
+    seen = "; ".join(f"sheet '{n}' first row: {first_row_text(book[n][:HEAD_ROWS]) or '(empty)'}" for n in sheets)
+    return FileRejected(path, f"no sheet has a header row with recognised column names in its first {HEAD_ROWS} rows "
+                              f"({seen}); expected columns such as {expected}; use --sheet, --format or --map")
 
 
 def _has_rows(raw: RawTable) -> RawTable:
     """A header and nothing under it is an empty file (a failed export), not a file with no incidents."""
-    if raw.rows_in == 0:
-        blank = f" (only {raw.blank_rows} blank line(s))" if raw.blank_rows else ""
-        raise FileRejected(raw.path, f"has a header row (row {raw.header_row}) but no data rows{blank}")
+    if len(raw.data) + len(raw.malformed) == 0 and not any(r[1] != "blank row" for r in raw.skipped):
+        blank = f" (only {len(raw.skipped)} blank line(s))" if raw.skipped else ""
+        raise rejected(raw.path, raw.sheet, f"has a header row (row {raw.header_row}) but no data rows{blank}")
     return raw
 
 
@@ -342,8 +301,8 @@ def _lines_through(path: Path, enc: str, h: int) -> int:
         return reader.line_num
 
 
-def _csv_fast(path: Path, enc: str, h: int, ncols: int, mapping: dict[int, str]) -> tuple[pd.DataFrame, int] | None:
-    """pyarrow's multi-threaded reader; None when the file needs the exact slow path."""
+def _csv_fast(path: Path, enc: str, h: int, ncols: int) -> pd.DataFrame | None:
+    """Every column by pyarrow's multi-threaded reader; None when the file needs the exact slow path."""
     names = [f"c{i}" for i in range(ncols)]
     bad: list[int] = []
 
@@ -360,59 +319,31 @@ def _csv_fast(path: Path, enc: str, h: int, ncols: int, mapping: dict[int, str])
                                              invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=True, quoted_strings_can_be_null=True,
-                                                 null_values=[""], include_columns=[names[i] for i in mapping]),
+                                                 null_values=[""]),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
         return None
     if bad:
         return None
     df = table.to_pandas()
-    df.columns = [mapping[int(c[1:])] for c in df.columns]
-    if df.empty:
-        return df, 0
-    # a row whose every cell is blank (or only spaces, as the exact reader sees it) is a blank line, not a data row
-    blank_mask = np.ones(len(df), dtype=bool)
-    for name in df.columns:  # narrowed column by column: only rows blank so far are looked at again
-        rows = np.flatnonzero(blank_mask)
-        if not len(rows):
-            break
-        cells = df[name].iloc[rows]
-        blank_mask[rows] = (cells.isna() | (cells.str.strip() == "")).fillna(False).to_numpy(dtype=bool)
-    # row numbers as a spreadsheet shows them: header is row h+1
-    df.index = pd.RangeIndex(h + 2, h + 2 + len(df), name="row")
-    blank = int(blank_mask.sum())
-    if blank:
-        df = df[~blank_mask]
-    return df, blank
+    df.index = pd.RangeIndex(h + 2, h + 2 + len(df), name="row")  # spreadsheet row numbers: header is row h+1
+    return df
 
 
-def _from_grid(path: Path, container: str, enc: str | None, grid: list[list[str | None]], h: int,
-               columns: Sequence[Column], titles: list[str] | None = None) -> RawTable:
-    header = grid[h]
-    mapping, ignored = map_columns(path, header, columns)
-    ncols = len(header)
-    # trailing header cells that are blank but hold data still count as width
-    keep_idx = sorted(mapping)
+def _from_grid(path: Path, container: str, enc: str | None, sheet: str | None, grid: list[list[str | None]], h: int,
+               cmap: ColumnMap, titles: list[str], skip_totals: bool) -> RawTable:
+    ncols = len(grid[h])
     records: list[list[str | None]] = []
     numbers: list[int] = []
     malformed: list[tuple[int, str, str]] = []
-    blank = 0
     for offset, row in enumerate(grid[h + 1:]):
-        number = h + 2 + offset
-        cells = [c if _present(c) else None for c in row]
-        if not any(cells):
-            blank += 1
-            continue
+        cells = [c if present(c) else None for c in row]
         if len(cells) > ncols and any(cells[ncols:]):  # e.g. an unquoted "1,234": every later value would shift
-            malformed.append((number, ",".join(c or "" for c in row),
+            malformed.append((h + 2 + offset, ",".join(c or "" for c in row),
                               f"row has {len(cells)} fields but the header has {ncols}"))
             continue
-        cells += [None] * (ncols - len(cells))
-        records.append([cells[i] for i in keep_idx])
-        numbers.append(number)
-    data = pd.DataFrame(records, columns=[mapping[i] for i in keep_idx], dtype="str")
-    data.index = pd.Index(numbers, name="row", dtype="int64")
-    if titles is None:
-        titles = [" ".join(str(c) for c in row if _present(c)) for row in grid[:h]]
-    return RawTable(path, container, enc, h + 1, {mapping[i]: str(header[i]).strip() for i in keep_idx},
-                    data, malformed, blank, ignored, titles)
+        records.append((cells + [None] * (ncols - len(cells)))[:ncols])
+        numbers.append(h + 2 + offset)
+    frame = pd.DataFrame(records, columns=[f"c{i}" for i in range(ncols)], dtype="str")
+    frame.index = pd.Index(numbers, name="row", dtype="int64")
+    return build(path, container, enc, sheet, grid[h], h, cmap, frame, malformed, titles, skip_totals)

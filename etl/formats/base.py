@@ -1,0 +1,123 @@
+"""What every input format is and gives back.
+
+A format is one module with one `FORMAT`: its columns, how a raw table becomes
+rows (`transform`), and the table those rows go to (`target`). The pipeline
+knows formats only through this object, so adding a format means adding a
+module (plus its docs and tests), and nothing else.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from etl.formats.headers import Column
+from etl.formats.tabular import RawTable, read_parts
+
+SKIPPED_COLUMNS = ["sheet", "row_number", "reason", "raw"]
+NOTE_COLUMNS = ["sheet", "row_number", "column", "value", "note"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line says about the files being loaded."""
+
+    year: int | None = None
+    force_year: bool = False
+    sheet: str | None = None
+    today: dt.date | None = None
+
+    def day(self) -> dt.date:
+        return self.today or dt.date.today()
+
+
+@dataclass
+class Parsed:
+    """One file's rows after validation: what loads, what is set aside and why, and how they add up.
+
+    rows_in = len(clean) + duplicates + len(quarantine) + len(skipped) + sum(filtered.values())
+    """
+
+    clean: pd.DataFrame
+    quarantine: pd.DataFrame  # sheet, row_number, raw (JSON), reasons (list of str)
+    duplicates: int = 0
+    warnings: list[str] = field(default_factory=list)
+    rows_in: int = 0
+    meta: dict = field(default_factory=dict)  # format-specific facts, e.g. the NIBRS year
+    skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SKIPPED_COLUMNS))
+    notes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NOTE_COLUMNS))
+    filtered: dict[str, int] = field(default_factory=dict)  # rows left out by a mapping, by reason
+    unused: list[str] = field(default_factory=list)  # headers of columns the format does not use
+    target: str | None = None  # the table the rows go to, when it is not the format's own
+    parts: list[dict] = field(default_factory=list)  # per sheet: its counts
+
+    @property
+    def filtered_out(self) -> int:
+        return sum(self.filtered.values())
+
+    def counts(self, sheet: str | None = None) -> dict:
+        return {"sheet": sheet, "rows_in": self.rows_in, "clean": len(self.clean), "duplicates": self.duplicates,
+                "quarantined": len(self.quarantine), "skipped": len(self.skipped), "filtered": self.filtered_out,
+                "notes": len(self.notes)}
+
+    @classmethod
+    def combine(cls, parts: list["Parsed"]) -> "Parsed":
+        """The parts (sheets) of one file as one result; a row repeated on another sheet is a duplicate."""
+        if len(parts) == 1:
+            return parts[0]
+        clean = pd.concat([p.clean for p in parts], ignore_index=True)
+        repeated = clean["row_hash"].duplicated(keep="first") if "row_hash" in clean.columns else None
+        out = cls(
+            clean=clean[~repeated].reset_index(drop=True) if repeated is not None else clean,
+            quarantine=pd.concat([p.quarantine for p in parts], ignore_index=True),
+            duplicates=sum(p.duplicates for p in parts) + (int(repeated.sum()) if repeated is not None else 0),
+            warnings=list(dict.fromkeys(w for p in parts for w in p.warnings)),
+            rows_in=sum(p.rows_in for p in parts),
+            meta={k: v for p in parts for k, v in p.meta.items()},
+            skipped=pd.concat([p.skipped for p in parts], ignore_index=True),
+            notes=pd.concat([p.notes for p in parts], ignore_index=True),
+            filtered={},
+            unused=list(dict.fromkeys(u for p in parts for u in p.unused)),
+            target=parts[0].target,
+            parts=[d for p in parts for d in p.parts],
+        )
+        for p in parts:
+            for reason, n in p.filtered.items():
+                out.filtered[reason] = out.filtered.get(reason, 0) + n
+        if repeated is not None and repeated.any():  # a repeat on a later sheet: move it from its sheet's count
+            for sheet, n in clean.loc[repeated, "sheet"].fillna("").value_counts().items():
+                for d in out.parts:
+                    if (d["sheet"] or "") == sheet:
+                        d["clean"] -= int(n)
+                        d["duplicates"] += int(n)
+        return out
+
+
+@dataclass(frozen=True)
+class Format:
+    """An input format: read by `read`, turned into rows by `transform`, written to `target`."""
+
+    name: str
+    title: str  # its section heading in docs/data-formats.md
+    columns: tuple[Column, ...]
+    transform: Callable[[RawTable, Options], Parsed]
+    target: str  # "incident", "nibrs_offense", ...
+    source: str | None = None
+    signature: frozenset[str] = frozenset()  # columns only this format has: they weigh more in detection
+    skip_totals: bool = True  # a row labelled Total is not data (in an FBI table it is)
+    uses_year: bool = False  # the file is a table for one year, which --year may give
+    detectable: bool = True  # found from the header (reference tables are found by their file name)
+    reader: Callable[[Path, Options], list[RawTable]] | None = None
+    claims_path: Callable[[Path], bool] | None = None
+
+    def read(self, path: Path, opts: Options) -> list[RawTable]:
+        if self.reader is not None:
+            return self.reader(path, opts)
+        return read_parts(path, self.columns, opts.sheet, self.skip_totals)
+
+    def parse(self, path: Path, opts: Options) -> Parsed:
+        """Read every part of the file and transform each; one result for the file."""
+        return Parsed.combine([self.transform(raw, opts) for raw in self.read(path, opts)])

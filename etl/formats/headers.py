@@ -1,0 +1,234 @@
+"""Header rows: which row is the header, and which header cell gives which column.
+
+Shared by every tabular format. A format declares its columns (`Column`); this
+module finds the header among the first rows (never a row that looks like
+data), maps each header cell to a column, keeps every other cell as a column
+that is "not used", and rejects a file only when it cannot be used: a required
+column missing, or two cells claiming one column with no way to tell which is
+meant.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Sequence
+
+from rapidfuzz.distance import Levenshtein
+
+from etl.config import REFERENCE_DIR
+
+HEAD_ROWS = 40  # title rows above the header we are willing to skip
+DOCS = "docs/data-formats.md"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One expected input column, with the spellings accepted for its header.
+
+    `weak` spellings are generic words (`id`, `type`, `time`) that give way to
+    any more specific header for the same column; `required_unless` names
+    columns whose presence makes a required one optional (region, when both
+    latitude and longitude are there).
+    """
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    kind: str = "text"
+    description: str = ""
+    example: str = ""
+    weak: tuple[str, ...] = ()
+    required_unless: tuple[str, ...] = ()
+    name_matches: bool = True  # False for a column mapping: only the header it names is this column
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return ((self.name,) if self.name_matches else ()) + (*self.aliases, *self.weak)
+
+
+def norm_header(cell: object) -> str:
+    """'Loss ($)' -> 'loss', 'Incidents\\n1' -> 'incidents_1', 'Montréal' -> 'montreal'."""
+    s = unicodedata.normalize("NFKD", str(cell)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", s.lower()).strip("_")
+
+
+def one_line(cell: object) -> str:
+    """A header as a person would quote it: line breaks and runs of spaces as one space."""
+    return " ".join(str(cell).split())
+
+
+def present(value: object) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+@dataclass(frozen=True)
+class Spelling:
+    column: str
+    rank: int  # 0: the column's own name, 1: an alias, 2: a weak (generic) alias
+
+
+def alias_map(columns: Sequence[Column]) -> dict[str, Spelling]:
+    table: dict[str, Spelling] = {}
+    for col in columns:
+        for rank, group in enumerate(((col.name,) if col.name_matches else (), col.aliases, col.weak)):
+            for spelling in group:
+                table.setdefault(norm_header(spelling), Spelling(col.name, rank))
+    return table
+
+
+def match_header(cell: object, aliases: dict[str, Spelling]) -> Spelling | None:
+    key = norm_header(cell)
+    if key in aliases:
+        return aliases[key]
+    stripped = re.sub(r"_?\d+$", "", key)  # FBI footnote digits: "Incidents1", "Victims 2"
+    return aliases.get(stripped) if stripped else None
+
+
+# ---------------------------------------------------------------- which row is the header
+
+_NUMBER = re.compile(r"^[\s$€£(+-]*\d[\d\s,.]*\)?\s*%?$")
+_DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T].*)?$|^\d{1,2}[- ][A-Za-z]{3,9}[- ,]+\d{2,4}$"
+                   r"|^[A-Za-z]{3,9}\.? \d{1,2}(st|nd|rd|th)?,? \d{4}$")
+
+
+@lru_cache(maxsize=1)
+def _region_codes() -> frozenset[str]:
+    import csv
+
+    with (REFERENCE_DIR / "regions.csv").open(encoding="utf-8-sig", newline="") as fh:
+        return frozenset(row["code"] for row in csv.DictReader(fh))
+
+
+def looks_like_data(row: Sequence[object]) -> bool:
+    """A row made mostly of numbers, dates or state/province codes is data, never a header."""
+    cells = [str(c).strip() for c in row if present(c)]
+    if not cells:
+        return False
+    codes = _region_codes()
+    data_like = sum(1 for c in cells if _NUMBER.match(c) or _DATE.match(c) or c.upper() in codes and len(c) == 2)
+    return data_like * 2 > len(cells)
+
+
+def header_score(row: Sequence[object], aliases: dict[str, Spelling]) -> int:
+    """Distinct known columns a row names; 0 for a row that looks like data."""
+    if looks_like_data(row):
+        return 0
+    return len({s.column for c in row if present(c) and (s := match_header(c, aliases)) is not None})
+
+
+def find_header(head: list[list[object]], aliases: dict[str, Spelling]) -> tuple[int, int]:
+    """(index, score) of the row naming the most known columns; (-1, 0) when none names any."""
+    best, best_score = -1, 0
+    for i, row in enumerate(head[:HEAD_ROWS]):
+        score = header_score(row, aliases)
+        if score > best_score:
+            best, best_score = i, score
+    return best, best_score
+
+
+# ---------------------------------------------------------------- header cells -> columns
+
+@dataclass
+class ColumnMap:
+    """What each header cell gives: a column of the format, or nothing ("not used")."""
+
+    used: dict[int, str]  # cell position -> column name
+    unused: dict[int, str]  # cell position -> header as written, on one line
+    choices: list[str] = field(default_factory=list)  # which of two cells was used for a column, and why
+    hints: dict[str, str] = field(default_factory=dict)  # unused header -> the column it may have been meant for
+    problems: list[str] = field(default_factory=list)  # reasons the file cannot be read (empty when it can)
+
+
+def accepted(col: Column) -> str:
+    """Every accepted spelling of a column, for messages."""
+    return ", ".join(f"'{s}'" for s in col.spellings)
+
+
+def closest(label: str, candidates: Sequence[Column]) -> tuple[str | None, int]:
+    """The column with the spelling nearest to `label` by edit distance, and that distance."""
+    key = norm_header(label)
+    best, best_d = None, 1 << 30
+    for col in candidates:
+        for spelling in col.spellings:
+            d = Levenshtein.distance(key, norm_header(spelling))
+            if d < best_d:
+                best, best_d = col.name, d
+    return best, best_d
+
+
+def near_enough(label: str, distance: int) -> bool:
+    """A typo, not another word: at most a third of the letters differ (and at most 4)."""
+    return distance <= min(4, max(1, len(norm_header(label)) // 3))
+
+
+def map_columns(header: Sequence[object], columns: Sequence[Column]) -> ColumnMap:
+    aliases = alias_map(columns)
+    claims: dict[str, list[tuple[int, int]]] = {}  # column -> [(rank, position)]
+    unused: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    problems: list[str] = []
+    for i, cell in enumerate(header):
+        if not present(cell):
+            continue
+        label = one_line(cell)
+        spelling = match_header(label, aliases)
+        if spelling is None:
+            unused[i] = label
+            continue
+        key = label.lower()
+        if key in seen:
+            problems.append(f"duplicate column name '{label}' (columns {seen[key] + 1} and {i + 1}); keep only one")
+            continue
+        seen[key] = i
+        claims.setdefault(spelling.column, []).append((spelling.rank, i))
+
+    used: dict[int, str] = {}
+    choices: list[str] = []
+    for name, cells in claims.items():
+        cells.sort()
+        best_rank = cells[0][0]
+        winners = [pos for rank, pos in cells if rank == best_rank]
+        if len(winners) > 1:
+            names = " and ".join(f"'{one_line(header[p])}'" for p in winners)
+            problems.append(f"columns {names} both give '{name}' and neither is named exactly '{name}'; keep only one "
+                            f"of them, rename the one to use '{name}', or load the file with --map")
+            continue
+        used[winners[0]] = name
+        for _, pos in cells[1:]:
+            unused[pos] = one_line(header[pos])
+            choices.append(f"'{one_line(header[winners[0]])}' used for {name}; '{one_line(header[pos])}' not used")
+
+    have = set(used.values())
+    for col in columns:
+        if col.name in have or not col.required or (col.required_unless and set(col.required_unless) <= have):
+            continue
+        found = ", ".join(f"'{one_line(h)}'" for h in header if present(h))
+        message = f"missing required column '{col.name}' (accepted: {accepted(col)}); found: {found}"
+        if unused:
+            label = min(unused.values(), key=lambda lab: closest(lab, [col])[1])
+            if near_enough(label, closest(label, [col])[1]):
+                message += f"; closest match in the file: '{label}'"
+        problems.append(message)
+
+    hints = {}
+    free = [c for c in columns if c.name not in have]
+    for label in unused.values():
+        guess, distance = closest(label, free)
+        if guess is not None and near_enough(label, distance):
+            hints[label] = guess
+    order = sorted(unused)
+    return ColumnMap(dict(sorted(used.items())), {p: unused[p] for p in order}, choices, hints, problems)
+
+
+def describe_found(header: Sequence[object], limit: int = 12) -> str:
+    cells = [f"'{one_line(c)}'" for c in header if present(c)]
+    more = f" and {len(cells) - limit} more" if len(cells) > limit else ""
+    return ", ".join(cells[:limit]) + more
+
+
+def expected_columns(columns: Sequence[Column]) -> str:
+    return ", ".join(c.name for c in columns if c.required)
+
+
