@@ -161,9 +161,10 @@ def etl_command(
 
 
 def _usage(message: str) -> Exception:
-    import click
+    """A usage error (exit code 2) of the click that typer bundles."""
+    from typer._click.exceptions import UsageError as ClickUsageError
 
-    return click.UsageError(message)
+    return ClickUsageError(message)
 
 
 def print_summary(results: list) -> None:

@@ -201,11 +201,10 @@ FILE_PROBLEMS = {
     "blank_lines.csv": ("only blank lines",),
     "semicolons.csv": ("separated by semicolons, not commas",),
     "tabs.csv": ("separated by tabs, not commas",),
-    "loss_amt.csv": ("column 'Loss Amt' not recognised; did you mean 'loss_usd'?",),
     "dup_columns.csv": ("duplicate column name 'City'", "columns 2 and 6"),
     "state_province.csv": ("columns 'State' and 'Province' both give 'region'", "keep only one"),
     "crime_typ.csv": ("missing required column 'crime_type'", "found: 'Date', 'State', 'Crime Typ', 'Loss'",
-                      "closest match in the file: 'Crime Typ'"),
+                      "closest match in the file: 'Crime Typ'", "--map"),
 }
 
 
@@ -224,9 +223,12 @@ def test_file_problem_rejects_whole_file_and_leaves_database_unchanged(name, cli
 def test_near_miss_header_names_found_expected_and_closest(cli, db_url, engine, tmp_path, loaded):
     path = place(tmp_path, "crime_typ.csv")
     problem = assert_rejected(etl(cli, db_url, path), path)
-    # expected: the canonical name and the spellings accepted for it
-    assert problem.startswith("missing required column 'crime_type' (accepted: ")
-    assert "crime type" in problem and "crime_category" in problem
+    # what it looks like, then what is missing: the canonical name and every spelling accepted for it
+    assert problem.startswith("the header looks most like a JSA-style incident list, but missing required column "
+                              "'crime_type' (accepted: 'crime_type', 'crime', ")
+    from etl.formats import jsa
+    spellings = next(c for c in jsa.COLUMNS if c.name == "crime_type").spellings
+    assert all(f"'{s}'" in problem for s in spellings)
     # the near miss is named once, not twice
     assert problem.count("Crime Typ'") == 2  # once in "found", once as the closest match
     assert snapshot(engine) == loaded
@@ -267,7 +269,9 @@ def test_directory_named_like_a_csv_is_rejected_by_the_cli(cli, db_url, engine, 
 def test_unknown_layout_says_use_format(cli, db_url, engine, tmp_path, loaded):
     path = tmp_path / "colours.csv"
     path.write_text("colour,size,weight\nred,1,2\n")
-    assert_rejected(etl(cli, db_url, path), path, "cannot tell the format", "use --format jsa|jm|nibrs")
+    problem = assert_rejected(etl(cli, db_url, path), path, "cannot tell the format", "first row: 'colour', 'size', "
+                              "'weight'", "JSA-style incident list (date, region, crime_type)", "--map MAPPING")
+    assert re.search(r"use --format (jm|jsa|nibrs)(\|(jm|jsa|nibrs)){2}\b", problem)
     assert snapshot(engine) == loaded
 
 

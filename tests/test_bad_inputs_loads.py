@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from conftest import snapshot, table_counts
 from etl.config import sqlite_path
-from test_bad_inputs import (assert_rejected, batch, counts, etl, incidents, loaded, place,  # noqa: F401 - fixture
+from test_bad_inputs import (all_counts, assert_rejected, batch, counts, etl, incidents, loaded, place,  # noqa: F401 - fixture
                              reasons_by_id, summary_row)
 
 
@@ -108,7 +108,8 @@ def test_nibrs_table_with_title_footnotes_and_year_from_title(cli, db_url, engin
     path = place(tmp_path, "nibrs_title.csv")
     result = etl(cli, db_url, path)
     assert result.exit_code == 0, result.output
-    assert counts(result.output, "nibrs_title.csv") == (6, 6, 0, 0)
+    assert all_counts(result.output, "nibrs_title.csv") == (8, 6, 0, 0, 2, 0)  # two footnote lines skipped
+    assert "skipped nibrs_title.csv, row 10: footnote or heading line, not data" in result.output
     assert summary_row(result.output, "nibrs_title.csv")["format"] == "nibrs"
     b = batch(engine, "nibrs_title.csv")
     assert b["data_year"] == 2021
@@ -127,7 +128,7 @@ def test_nibrs_table_without_a_year_needs_year_option(cli, db_url, engine, tmp_p
     assert snapshot(engine) == loaded
     result = etl(cli, db_url, path, "--year", "2020")
     assert result.exit_code == 0, result.output
-    assert counts(result.output, "nibrs_table.csv") == (6, 6, 0, 0)
+    assert counts(result.output, "nibrs_table.csv") == (8, 6, 0, 0)
     assert batch(engine, "nibrs_table.csv")["data_year"] == 2020
     assert set(_nibrs(engine, "nibrs_table.csv")["year"]) == {2020}
     # the same bytes with another --year are not "unchanged": the table is now for 2019
@@ -136,12 +137,25 @@ def test_nibrs_table_without_a_year_needs_year_option(cli, db_url, engine, tmp_p
     assert set(_nibrs(engine, "nibrs_table.csv")["year"]) == {2019}
 
 
-def test_nibrs_year_option_wins_over_the_title_with_a_note(cli, db_url, engine, tmp_path):
+def test_nibrs_year_that_contradicts_the_title_is_a_usage_error(cli, db_url, engine, tmp_path, loaded):
     path = place(tmp_path, "nibrs_title.csv")
     result = etl(cli, db_url, path, "--year", "2022")
-    assert result.exit_code == 0, result.output
-    assert "--year 2022 used; the file also mentions 2021" in result.output
+    assert result.exit_code == 2, result.output
+    assert "--year 2022 contradicts the year the file's title states (2021)" in result.output
+    assert "--force-year" in result.output
+    assert snapshot(engine) == loaded  # nothing replaced
+    forced = etl(cli, db_url, path, "--year", "2022", "--force-year")
+    assert forced.exit_code == 0, forced.output
+    assert "--year 2022 used with --force-year; the file's title says 2021" in forced.output
     assert batch(engine, "nibrs_title.csv")["data_year"] == 2022
+    same = etl(cli, db_url, place(tmp_path, "nibrs_title.csv", "other_name.csv"), "--year", "2021")
+    assert same.exit_code == 0, same.output  # the year the file states is no contradiction
+
+
+def test_force_year_needs_year(cli, db_url, engine, tmp_path, loaded):
+    result = cli("etl", place(tmp_path, "nibrs_title.csv"), "--db", db_url, "--force-year")
+    assert result.exit_code == 2 and "--force-year needs --year" in result.output
+    assert snapshot(engine) == loaded
 
 
 def test_nibrs_xlsx_with_line_breaks_in_headers_and_a_bad_number(cli, db_url, engine, tmp_path):
@@ -159,7 +173,7 @@ def test_nibrs_xlsx_with_line_breaks_in_headers_and_a_bad_number(cli, db_url, en
     wb.save(path)
     result = etl(cli, db_url, path)
     assert result.exit_code == 0, result.output
-    assert counts(result.output, "fbi.xlsx") == (5, 3, 0, 2)
+    assert all_counts(result.output, "fbi.xlsx") == (6, 3, 0, 2, 1, 0)
     assert batch(engine, "fbi.xlsx")["data_year"] == 2019
     assert reasons_by_id(engine, "fbi.xlsx", "Offense Category") == {
         "Assault Offenses3": ["offenses: '6O' is not a whole number"],  # one reason: it is not blank
@@ -190,7 +204,7 @@ def test_error_in_the_middle_of_a_load_leaves_the_database_unchanged(cli, db_url
     assert snapshot(engine) == loaded
     monkeypatch.undo()
     retry = etl(cli, db_url, path)  # and the database is still usable
-    assert counts(retry.output, "jsa_rows.csv") == (23, 5, 1, 17)
+    assert counts(retry.output, "jsa_rows.csv") == (23, 10, 1, 12)
 
 
 def _write_big_jsa(path: Path, n: int) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Callable
 
 import numpy as np
@@ -82,17 +82,20 @@ class Problems:
         self._parts.append(msgs)
 
     def note(self, mask: pd.Series | np.ndarray, column: str, raw: pd.Series,
-             why: str | Callable[[pd.Index], pd.Series]) -> None:
+             why: str | pd.Series | Callable[[pd.Index], pd.Series]) -> None:
         """Record a note on the cells of `column` where mask is true; the rows still load.
 
         raw holds the cells as written (aligned with the rows by label); why
-        is one text or a function of the affected row labels.
+        is one text, a Series aligned with the rows, or a function of the
+        affected row labels.
         """
         flags = _flags(mask)
         if not flags.any():
             return
         rows = self.index[flags]
-        if callable(why):
+        if isinstance(why, pd.Series):
+            text = np.asarray(why.loc[rows].to_numpy(), dtype=object)
+        elif callable(why):
             text = np.asarray(pd.Series(why(rows)).to_numpy(), dtype=object)
         else:
             text = np.full(len(rows), why, dtype=object)
@@ -289,10 +292,6 @@ def as_category(s: pd.Series) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(codes, pd.Index(uniques, dtype="str")), index=s.index)
 
 
-def _present(s: pd.Series) -> pd.Series:
-    return s.notna() & (s.str.strip() != "")
-
-
 # ---------------------------------------------------------------- regex and bytes over pyarrow
 
 def _take(arr: pa.ChunkedArray | pa.Array, positions: np.ndarray) -> pa.Array:
@@ -337,10 +336,9 @@ class _Bytes:
         self.length = starts[rows + 1].astype(np.int64) - self.base
         self.data = np.frombuffer(data, dtype=np.uint8)
 
-    def byte(self, at: int | np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
-        """The byte at place `at` of each row; 0 for rows not in `where` (which may be shorter)."""
-        if where is None:
-            return self.data[self.base + at]
+    def byte(self, at: int | np.ndarray, where: np.ndarray) -> np.ndarray:
+        """The byte at place `at` of the rows in `where`; 0 elsewhere and past the end of a row."""
+        where = where & (at < self.length) & (at >= 0)
         out = np.zeros(len(self.base), dtype=np.uint8)
         at = at[where] if isinstance(at, np.ndarray) else at
         out[where] = self.data[self.base[where] + at]
@@ -547,7 +545,7 @@ def _read_dates(u: pd.Series, sub: Problems, column: str, today: dt.date, requir
         stamps = got.to_numpy(dtype="datetime64[us]")
         days = stamps.astype("datetime64[D]").astype("datetime64[us]")
         seconds = (stamps - days) / np.timedelta64(1, "s")
-        hours = np.where(seconds > 0, np.floor(seconds / 3600), np.nan) if _has_time(fmt) else np.full(len(days), np.nan)
+        hours = np.where((seconds > 0) & _has_time(fmt), np.floor(seconds / 3600), np.nan)
         settle(positions, days, hours)
 
     # 2. year first: 2022-01-05, 2022-1-5, 2022-01-05T13:40:00.5+05:00, 2022/01/05
@@ -708,10 +706,12 @@ _MULTIPLIERS = {"k": 10**3, "thousand": 10**3, "m": 10**6, "mm": 10**6, "mn": 10
                 "million": 10**6, "b": 10**9, "bn": 10**9, "billion": 10**9}
 _ONE = (r"\(?\s*(?:usd|us\$)?\s*[+-]?\s*(?:usd|us\$|\$)?\s*" + _NUM + r"\s*(?:" + _MULT + r"\b)?\s*"
         r"(?:usd|us\$|dollars?)?\s*\)?")
-_RANGE = re.compile(r"^(?:between\s+)?" + _ONE + r"\s*(?:-|–|—|to|and)\s*" + _ONE + "$", re.I)
+_RANGE = re.compile(r"^(?:between\s+" + _ONE + r"\s*(?:-|\u2013|\u2014|to|and)\s*" + _ONE
+                    + r"|" + _ONE + r"\s*(?:-|\u2013|\u2014|to)\s*" + _ONE + ")$", re.I)
+# each optional part brings its own leading spaces, so `rest` keeps the space that shows words follow
 _AMOUNT = re.compile(r"^(?P<open>\()?\s*(?:usd|us\$)?\s*(?P<sign>[+-])?\s*(?:usd|us\$|\$)?\s*(?P<num>" + _NUM + r")"
-                     r"(?:\s*(?P<mult>" + _MULT + r")\b)?(?:\s*(?:usd|us\$|dollars?)\b)?(?:\s*(?P<close>\)))?(?P<rest>.*)$",
-                     re.I)
+                     r"(?:\s*(?P<mult>" + _MULT + r")\b)?(?:\s*(?:usd|us\$|dollars?)\b)?(?:\s*(?P<close>\)))?"
+                     r"(?P<rest>.*)$", re.I)
 _WORDS_AFTER = re.compile(r"^(?:\s+|\s*[,;:(/\u2013\u2014-]\s*)(?=.*[a-z])", re.I)
 
 
@@ -730,8 +730,6 @@ def _read_amount(text: str) -> tuple[float, str, str | None]:
         return np.nan, "currency", None
     qualifiers = []
     while m := _QUALIFIER.match(s):
-        if not m.group(0):
-            break
         qualifiers.append(m.group(0).strip())
         s = s[m.end():]
     if _RANGE.match(s):
@@ -743,10 +741,8 @@ def _read_amount(text: str) -> tuple[float, str, str | None]:
     words = bool(rest.strip())
     if words and (not _WORDS_AFTER.match(rest) or re.search(r"\$\s*\d|\d\s*\$", rest)):
         return np.nan, "note", NOT_AN_AMOUNT
-    try:
-        number = Decimal(m.group("num").replace(",", "").replace(" ", ""))
-    except InvalidOperation:  # pragma: no cover - the pattern only lets digits through
-        return np.nan, "note", NOT_AN_AMOUNT
+    # Decimal, so that $1.1B is exactly 1100000000 (in floats 1.1 * 1e9 is not)
+    number = Decimal(m.group("num").replace(",", "").replace(" ", ""))
     if m.group("mult"):
         number *= _MULTIPLIERS[m.group("mult").lower()]
     if m.group("sign") == "-" or m.group("open"):

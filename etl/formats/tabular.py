@@ -30,6 +30,8 @@ from etl.formats.headers import (HEAD_ROWS, Column, ColumnMap, alias_map, descri
 from etl.formats.rawrows import build
 
 CSV_EXTENSIONS = {".csv", ".txt"}
+NEXT_STEPS = ("; rename the column to an accepted spelling, or load the file with --map MAPPING for a layout of its "
+              "own (--format if it is another kind of file)")
 XLSX_EXTENSIONS = {".xlsx", ".xlsm"}
 # a long description must not stop the exact (slow) reader; pyarrow's fast reader has no such limit
 csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
@@ -234,7 +236,7 @@ def read_parts(path: Path, columns: Sequence[Column], sheet: str | None = None,
             check_delimiter(path, head)
         cmap = map_columns(head[h], columns)
         if cmap.problems:
-            raise rejected(path, None, "; ".join(cmap.problems))
+            raise rejected(path, None, "; ".join(cmap.problems) + NEXT_STEPS)
         titles = [" ".join(str(c) for c in row if present(c)) for row in head[:h]]
         fast = _csv_fast(path, enc, h, len(head[h]))
         if fast is not None:
@@ -253,7 +255,7 @@ def read_parts(path: Path, columns: Sequence[Column], sheet: str | None = None,
     if not fitting:
         if found:
             name, _, _, cmap = max(found, key=lambda f: f[2])
-            raise rejected(path, name, "; ".join(cmap.problems))
+            raise rejected(path, name, "; ".join(cmap.problems) + NEXT_STEPS + ", --sheet to read another sheet")
         raise _no_header(path, names, None, columns, book)
     parts = []
     for name, h, _, cmap in fitting:
