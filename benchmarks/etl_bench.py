@@ -3,6 +3,8 @@
     python benchmarks/etl_bench.py                 # 100k and 1M rows, SQLite
     python benchmarks/etl_bench.py --rows 100000   # one size
     python benchmarks/etl_bench.py --db-url postgresql+psycopg://...  # PostgreSQL (dropped and refilled)
+    python benchmarks/etl_bench.py --compare-with ../old-checkout --repeat 3
+        # the same file through an earlier version of the code too, alternating, in the same run
 
 For each size it writes N synthetic JSA-style rows to a CSV (all 64 states
 and provinces weighted by population, mixed date formats, "$12,500.00"
@@ -97,22 +99,51 @@ def fresh_url(base: str | None, folder: Path, name: str) -> str:
     return base
 
 
-def run_etl(csv: Path, url: str) -> tuple[float, float, int]:
-    """Whole command in a child process: (wall seconds, in-process load seconds, peak RSS bytes)."""
+def run_etl(csv: Path, url: str, tree: Path | None = None) -> tuple[float, float, int]:
+    """Whole command in a child process: (wall seconds, in-process load seconds, peak RSS bytes).
+
+    With `tree`, the child imports the ETL from that checkout instead (an earlier version, for a paired run).
+    """
     code = ("import sys, time; t0=time.perf_counter(); from etl.cli import app; "
             "t1=time.perf_counter(); import typer\n"
             "try:\n    app([ 'etl', sys.argv[1], '--db', sys.argv[2]])\n"
             "except SystemExit as e:\n    rc = e.code\n"
             "print('LOAD_SECONDS', time.perf_counter()-t1, file=sys.stderr); sys.exit(rc)")
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    env = dict(os.environ, PYTHONPATH=str(tree)) if tree else None
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, str(csv), url], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", code, str(csv), url], capture_output=True, text=True, env=env,
+                          cwd=str(tree) if tree else None)
     wall = time.perf_counter() - t
     if proc.returncode != 0:
         raise SystemExit(f"etl failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     load = float(next(line.split()[1] for line in proc.stderr.splitlines() if line.startswith("LOAD_SECONDS")))
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return wall, load, max(peak_kb, before) * 1024
+
+
+def compare(n: int, tree: Path, repeat: int) -> None:
+    """The same CSV through this checkout and through `tree`, alternating, `repeat` times each; medians."""
+    import statistics
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        csv = folder / f"jsa_bench_{n}.csv"
+        make_rows(n).to_csv(csv, index=False)
+        times: dict[str, list[tuple[float, float]]] = {"this checkout": [], str(tree): []}
+        for i in range(repeat):
+            for label, where in (("this checkout", None), (str(tree), tree)):
+                db = folder / f"{i}-{'new' if where is None else 'old'}.sqlite"
+                wall, load_s, _ = run_etl(csv, f"sqlite:///{db}", where)
+                times[label].append((wall, load_s))
+        print(f"{n:,} rows, {repeat} runs each, alternating (median wall s / median load-only s / rows per s):")
+        for label, runs in times.items():
+            wall = statistics.median(r[0] for r in runs)
+            load_s = statistics.median(r[1] for r in runs)
+            print(f"  {label:>30}: {wall:6.2f} s  {load_s:6.2f} s  {n / wall:>9,.0f} rows/s")
+        new = statistics.median(r[0] for r in times["this checkout"])
+        old = statistics.median(r[0] for r in times[str(tree)])
+        print(f"  change in wall time: {100 * (new - old) / old:+.1f}%")
 
 
 def run_baseline(csv: Path, url: str) -> tuple[float, float]:
@@ -148,8 +179,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, action="append", help="row count (repeatable); default 100k and 1M")
     ap.add_argument("--db-url", default=None, help="benchmark against this PostgreSQL URL instead of SQLite")
+    ap.add_argument("--compare-with", type=Path, default=None,
+                    help="a checkout of an earlier version: time both on the same file, alternating")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each version with --compare-with")
     args = ap.parse_args()
     sizes = args.rows or [100_000, 1_000_000]
+    if args.compare_with:
+        for n in sizes:
+            compare(n, args.compare_with.resolve(), args.repeat)
+        return
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; pandas {pd.__version__}; "
           f"sqlalchemy {sa.__version__}; database {'PostgreSQL' if args.db_url else 'SQLite'}")
     header = (f"{'rows':>9} {'loaded':>9} {'quar.':>6} {'etl wall s':>10} {'etl rows/s':>11} {'load-only s':>11} "

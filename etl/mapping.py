@@ -37,6 +37,14 @@ FIELDS = {c.name for c in jsa.COLUMNS} - {"sample"}
 REQUIRED = ("date", "crime_type")
 
 
+def _compiles(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"'{pattern}' is not a regular expression ({exc})") from None
+    return pattern
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -56,7 +64,7 @@ class Condition(_Strict):
         if len(given) != 1:
             raise ValueError("a filter needs exactly one of equals, one_of or matches")
         if self.matches is not None:
-            re.compile(self.matches)
+            _compiles(self.matches)
         return self
 
     def describe(self) -> str:
@@ -83,9 +91,8 @@ class Pattern(_Strict):
 
     @field_validator("match")
     @classmethod
-    def _compiles(cls, value: str) -> str:
-        re.compile(value)
-        return value
+    def _valid(cls, value: str) -> str:
+        return _compiles(value)
 
 
 class Values(_Strict):

@@ -166,14 +166,16 @@ def transform(raw: RawTable, spec: IncidentSpec, opts: Options = Options(),
             problems.add(missing, said(where, "location_type", "is not a location type the mapping knows"))
         else:
             problems.note(missing, "location_type", where, "is not a location type the mapping knows (read as unknown)")
-    hour, said_tod = parse_hour(column(data, spec, "hour"), "hour", problems, hhmm=spec.time_hhmm)
-    hour = hour.where(hour.notna(), date_hour)  # a date-time column gives the hour when no time column does
-    parsed["hour"] = hour
-    parsed["time_of_day"] = time_of_day(hour).where(hour.notna(), said_tod)
+    hour, tod = parse_hour(column(data, spec, "hour"), "hour", problems, hhmm=spec.time_hhmm)
+    fill = (hour.isna() & date_hour.notna()).to_numpy(dtype=bool)
+    if fill.any():  # a date-time column gives the hour where no time column does
+        hour = hour.where(~fill, date_hour)
+        tod = tod.astype("object").where(~fill, time_of_day(hour.astype("float64")))
+    parsed["hour"], parsed["time_of_day"] = hour, tod
 
     no_key = (clean_text(optional(data, "date")).isna() & region_raw.isna() & clean_text(optional(data, "crime_type")).isna()
               ).to_numpy(dtype=bool)
-    totals = _sums_above({k: parsed[k] for k in ("loss_usd", "injured", "killed")}, no_key)
+    totals = _sums_above({k: parsed[k] for k in ("loss_usd", "injured", "killed")}, no_key) if no_key.any() else no_key
     skip_rows = pd.Series(dtype="object")
     if totals.any():
         skip_rows = pd.Series("totals row (its numbers are the sums of the rows above)", index=data.index[totals])
