@@ -216,8 +216,8 @@ def _print_details(r) -> None:  # noqa: ANN001 - a pipeline.FileResult
     if r.quarantined:
         out.print(f"[yellow]{name}: {r.quarantined:,} row(s) quarantined; see `jewelcrime quarantine`[/]", highlight=False)
     if r.notes:
-        out.print(f"[yellow]{name}: {r.notes:,} value(s) could not be read and were loaded as unknown; "
-                  "see `jewelcrime quarantine --notes`[/]", highlight=False)
+        out.print(f"[yellow]{name}: {r.notes:,} cell(s) not read exactly as written (loaded as unknown, or as the "
+                  "number they hold); see `jewelcrime quarantine --notes`[/]", highlight=False)
 
 
 @app.command("quarantine")

@@ -23,7 +23,7 @@ from etl.errors import UsageError
 from etl.formats import jsa
 from etl.formats.base import Format, Options, Parsed
 from etl.formats.headers import Column, norm_header
-from etl.formats.incidents import LOCATION_TYPES, IncidentSpec, transform as incident_transform
+from etl.formats.incidents import LOCATION_TYPES, IncidentSpec, shared_date_order, transform as incident_transform
 from etl.formats.parse import clean_text
 from etl.formats.tabular import RawTable, read_parts
 from etl.regions import fold, region_book
@@ -209,7 +209,7 @@ class Mapping(_Strict):
             return incident_transform(raw, spec, opts)
 
         return Format(f"map:{self.name}", f"column mapping '{self.name}' ({self.source})", columns, transform,
-                      target="incident", source=self.source, reader=read)
+                      target="incident", source=self.source, reader=read, prepare=shared_date_order)
 
     def _apply_filter(self, raw: RawTable) -> None:
         """Drop the rows the filter leaves out, counting them by the first condition each fails."""

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from etl.config import REFERENCE_DIR
-from etl.formats.parse import Problems, as_category, by_value, clean_text, map_distinct, quote, said
+from etl.formats.parse import Problems, as_category, by_value, clean_text, known_text, map_distinct, quote, said
 
 
 def fold(text: str) -> str:
@@ -79,6 +79,7 @@ class RegionBook:
             sub.add((value.isna() & (u.str.strip() != "")).to_numpy(), said(u, column, "is not United States or Canada"))
             return value.astype("str")
 
+        raw = known_text(raw)  # 'N/A' or 'unknown': inferred from the region like a blank
         given = by_value(raw, parse, problems).astype("category").cat.set_categories(["US", "CA"])
         inferred = map_distinct(region, self.country, categories=["US", "CA"])
         clash = (given.notna() & inferred.notna() & (given != inferred)).to_numpy()

@@ -17,7 +17,7 @@ def _current(query: sa.Select, table: sa.Table) -> sa.Select:
 def quarantined_rows(engine: sa.Engine) -> pd.DataFrame:
     q, b = schema.quarantine, schema.load_batch
     query = _current(sa.select(b.c.file_name.label("file"), q.c.sheet, q.c.batch_id, q.c.row_number.label("row"),
-                               q.c.reasons, q.c.raw), q).order_by(b.c.file_name, q.c.sheet, q.c.row_number)
+                               q.c.reasons, q.c.raw), q).order_by(b.c.file_name, q.c.quarantine_id)
     with engine.connect() as conn:
         df = pd.read_sql_query(query, conn)
     df["reasons"] = df["reasons"].map(lambda r: "; ".join(json.loads(r)))
@@ -28,8 +28,7 @@ def noted_cells(engine: sa.Engine) -> pd.DataFrame:
     """Cells of loaded rows that could not be read as written: file, sheet, row, column, value, note."""
     n, b = schema.load_note, schema.load_batch
     query = _current(sa.select(b.c.file_name.label("file"), n.c.sheet, n.c.batch_id, n.c.row_number.label("row"),
-                               n.c.column, n.c.value, n.c.note), n).order_by(b.c.file_name, n.c.sheet, n.c.row_number,
-                                                                            n.c.note_id)
+                               n.c.column, n.c.value, n.c.note), n).order_by(b.c.file_name, n.c.note_id)
     with engine.connect() as conn:
         return pd.read_sql_query(query, conn)
 
@@ -38,7 +37,7 @@ def skipped_rows(engine: sa.Engine) -> pd.DataFrame:
     """Rows that were not data (blank, a repeated header, totals), with the reason."""
     s, b = schema.skipped_row, schema.load_batch
     query = _current(sa.select(b.c.file_name.label("file"), s.c.sheet, s.c.batch_id, s.c.row_number.label("row"),
-                               s.c.reason, s.c.raw), s).order_by(b.c.file_name, s.c.sheet, s.c.row_number)
+                               s.c.reason, s.c.raw), s).order_by(b.c.file_name, s.c.skipped_id)
     with engine.connect() as conn:
         return pd.read_sql_query(query, conn)
 
@@ -66,7 +65,7 @@ def incident_rows(engine: sa.Engine, source: str | None = None, region: str | No
         query = query.where(i.c.year <= year_to)
     if category:
         query = query.where(i.c.category == category)
-    query = query.order_by(b.c.file_name, i.c.sheet, i.c.row_number)
+    query = query.order_by(b.c.file_name, i.c.incident_id)  # the file's own order, sheets as in the workbook
     if limit is not None:
         query = query.limit(limit)
     with engine.connect() as conn:

@@ -29,6 +29,7 @@ class Options:
     force_year: bool = False
     sheet: str | None = None
     today: dt.date | None = None
+    date_evidence: tuple[int, int] | None = None  # set per file: its sheets share one day/month order
 
     def day(self) -> dt.date:
         return self.today or dt.date.today()
@@ -65,21 +66,23 @@ class Parsed:
 
     @classmethod
     def combine(cls, parts: list["Parsed"]) -> "Parsed":
-        """The parts (sheets) of one file as one result; a row repeated on another sheet is a duplicate."""
+        """The parts (sheets) of one file as one result; a row repeated on a later sheet is a duplicate."""
         if len(parts) == 1:
             return parts[0]
-        clean = pd.concat([p.clean for p in parts], ignore_index=True)
-        repeated = clean["row_hash"].duplicated(keep="first") if "row_hash" in clean.columns else None
+        seen: set[int] = set()
+        for i, part in enumerate(parts):
+            if i and seen:
+                part.drop_repeats(seen)
+            seen |= part.hashes()
         out = cls(
-            clean=clean[~repeated].reset_index(drop=True) if repeated is not None else clean,
+            clean=pd.concat([p.clean for p in parts], ignore_index=True),
             quarantine=pd.concat([p.quarantine for p in parts], ignore_index=True),
-            duplicates=sum(p.duplicates for p in parts) + (int(repeated.sum()) if repeated is not None else 0),
+            duplicates=sum(p.duplicates for p in parts),
             warnings=list(dict.fromkeys(w for p in parts for w in p.warnings)),
             rows_in=sum(p.rows_in for p in parts),
             meta={k: v for p in parts for k, v in p.meta.items()},
             skipped=pd.concat([p.skipped for p in parts], ignore_index=True),
             notes=pd.concat([p.notes for p in parts], ignore_index=True),
-            filtered={},
             unused=list(dict.fromkeys(u for p in parts for u in p.unused)),
             target=parts[0].target,
             parts=[d for p in parts for d in p.parts],
@@ -87,13 +90,36 @@ class Parsed:
         for p in parts:
             for reason, n in p.filtered.items():
                 out.filtered[reason] = out.filtered.get(reason, 0) + n
-        if repeated is not None and repeated.any():  # a repeat on a later sheet: move it from its sheet's count
-            for sheet, n in clean.loc[repeated, "sheet"].fillna("").value_counts().items():
-                for d in out.parts:
-                    if (d["sheet"] or "") == sheet:
-                        d["clean"] -= int(n)
-                        d["duplicates"] += int(n)
         return out
+
+    def hashes(self) -> set[int]:
+        """Row hashes of every row that loads or is quarantined (for repeats across the sheets of one file)."""
+        found: set[int] = set()
+        for frame in (self.clean, self.quarantine):
+            if "row_hash" in frame.columns:
+                found.update(int(h) for h in frame["row_hash"].dropna())
+        return found
+
+    def drop_repeats(self, seen: set[int]) -> None:
+        """Rows an earlier sheet of the same file already has, exactly: duplicates, with their notes dropped."""
+        gone: list[int] = []
+        counts = self.parts[0] if self.parts else {}
+        for frame_name, key in (("clean", "clean"), ("quarantine", "quarantined")):
+            frame = getattr(self, frame_name)
+            if "row_hash" not in frame.columns or frame.empty:
+                continue
+            repeat = frame["row_hash"].isin(seen).to_numpy(dtype=bool)
+            if repeat.any():
+                gone += frame.loc[repeat, "row_number"].astype(int).tolist()
+                setattr(self, frame_name, frame[~repeat].reset_index(drop=True))
+                self.duplicates += int(repeat.sum())
+                if counts:
+                    counts[key] -= int(repeat.sum())
+                    counts["duplicates"] += int(repeat.sum())
+        if gone and len(self.notes):
+            self.notes = self.notes[~self.notes["row_number"].isin(gone)].reset_index(drop=True)
+            if counts:
+                counts["notes"] = len(self.notes)
 
 
 @dataclass(frozen=True)
@@ -112,6 +138,7 @@ class Format:
     detectable: bool = True  # found from the header (reference tables are found by their file name)
     reader: Callable[[Path, Options], list[RawTable]] | None = None
     claims_path: Callable[[Path], bool] | None = None
+    prepare: Callable[[list[RawTable], Options], Options] | None = None  # what the parts of a file share
 
     def read(self, path: Path, opts: Options) -> list[RawTable]:
         if self.reader is not None:
@@ -120,4 +147,7 @@ class Format:
 
     def parse(self, path: Path, opts: Options) -> Parsed:
         """Read every part of the file and transform each; one result for the file."""
-        return Parsed.combine([self.transform(raw, opts) for raw in self.read(path, opts)])
+        parts = self.read(path, opts)
+        if self.prepare is not None and len(parts) > 1:
+            opts = self.prepare(parts, opts)
+        return Parsed.combine([self.transform(raw, opts) for raw in parts])

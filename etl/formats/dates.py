@@ -167,8 +167,42 @@ def _order_code(order: str | None) -> str | None:
     return code
 
 
+def _numeric_reads(text: pa.Array, today: dt.date) -> tuple[np.ndarray, dict, np.ndarray, np.ndarray, np.ndarray]:
+    """Numeric dates (3/5/2022) among `text`: (rows, fields, hours, day-first reading, month-first reading)."""
+    rows, f = _shape(text, _NUMERIC, today, _FIXED_NUMERIC, "a")
+    if not len(rows):
+        return rows, f, np.array([]), np.array([], dtype="datetime64[us]"), np.array([], dtype="datetime64[us]")
+    hours, clock_ok = _clock(f)
+    usable = clock_ok & f["same_sep"]
+    as_dm, as_md = _calendar(f["y"], f["b"], f["a"]), _calendar(f["y"], f["a"], f["b"])
+    as_dm[~usable] = _NAT
+    as_md[~usable] = _NAT
+    return rows, f, hours, as_dm, as_md
+
+
+def _evidence(f: dict, as_dm: np.ndarray, as_md: np.ndarray) -> tuple[int, int]:
+    """Distinct days that can only be read day-first, and only month-first."""
+    dm_ok, md_ok = ~np.isnat(as_dm), ~np.isnat(as_md)
+    key = (f["y"] * 100 + f["a"]) * 100 + f["b"]  # distinct days, whatever the time or the padding
+    return len(np.unique(key[dm_ok & ~md_ok])), len(np.unique(key[md_ok & ~dm_ok]))
+
+
+def order_evidence(raw: pd.Series, today: dt.date) -> tuple[int, int]:
+    """(day-first only, month-first only) distinct numeric dates of a column: lets the parts of one file (the
+    sheets of a workbook) share one day/month order."""
+    u = pd.Series(pd.unique(raw.dropna()), dtype="str")
+    if u.empty:
+        return 0, 0
+    norm = _normal(_arrow(u))
+    if isinstance(norm, pa.ChunkedArray):
+        norm = norm.combine_chunks()
+    rows, f, _, as_dm, as_md = _numeric_reads(norm, today)
+    return _evidence(f, as_dm, as_md) if len(rows) else (0, 0)
+
+
 def _read_dates(u: pd.Series, sub: Problems, column: str, today: dt.date, required: bool, order: str | None,
-                formats: list[str] | tuple[str, ...] | None) -> tuple[np.ndarray, np.ndarray]:
+                formats: list[str] | tuple[str, ...] | None,
+                evidence: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Days and hours of distinct date texts; problems go to `sub` (one row per distinct value)."""
     n = len(u)
     arr = _arrow(u)
@@ -220,20 +254,15 @@ def _read_dates(u: pd.Series, sub: Problems, column: str, today: dt.date, requir
     # 3. numeric day and month in either order: 3/5/2022, 03.05.22, 03/05/2022 01:40:00 PM
     positions, text = remaining()
     if len(positions):
-        rows, f = _shape(text, _NUMERIC, today, _FIXED_NUMERIC, "a")
+        rows, f, hours, as_dm, as_md = _numeric_reads(text, today)
         if len(rows):
-            hours, clock_ok = _clock(f)
-            a, b, year = f["a"], f["b"], f["y"]
-            usable = clock_ok & f["same_sep"]
-            as_dm, as_md = _calendar(year, b, a), _calendar(year, a, b)
-            as_dm[~usable] = _NAT
-            as_md[~usable] = _NAT
+            a, b = f["a"], f["b"]
             if order is None:
                 dm_ok, md_ok = ~np.isnat(as_dm), ~np.isnat(as_md)
                 only_dm, only_md = dm_ok & ~md_ok, md_ok & ~dm_ok
                 either = dm_ok & md_ok & (a != b)  # 03/03/2022 reads the same both ways
-                key = (year * 100 + a) * 100 + b  # distinct days, whatever the time or the padding
-                n_dm, n_md = len(np.unique(key[only_dm])), len(np.unique(key[only_md]))
+                # the whole file's evidence when it has several parts (sheets), else this column's
+                n_dm, n_md = evidence if evidence is not None else _evidence(f, as_dm, as_md)
                 day_first = n_dm > n_md
                 days = np.where(only_dm, as_dm, np.where(only_md, as_md, as_dm if day_first else as_md))
                 evidence = f"{_dates_count(n_dm)} can only be day-first, {n_md or 'none'} only month-first"
@@ -302,13 +331,14 @@ def _read_dates(u: pd.Series, sub: Problems, column: str, today: dt.date, requir
 
 
 def _dates(raw: pd.Series, column: str, problems: Problems, today: dt.date, required: bool, order: str | None,
-           formats: list[str] | tuple[str, ...] | None, with_hour: bool) -> pd.Series | pd.DataFrame:
+           formats: list[str] | tuple[str, ...] | None, with_hour: bool,
+           evidence: tuple[int, int] | None = None) -> pd.Series | pd.DataFrame:
     order = _order_code(order)
     if required:
         problems.add(raw.isna().to_numpy(dtype=bool), f"{column}: is blank (required)")
 
     def parse(u: pd.Series, sub: Problems) -> pd.Series | pd.DataFrame:
-        day, hour = _read_dates(u, sub, column, today, required, order, formats)
+        day, hour = _read_dates(u, sub, column, today, required, order, formats, evidence)
         days = pd.Series(day, index=u.index, dtype="datetime64[us]")
         if not with_hour:  # the day alone: one column less to spread over a million rows
             return days
@@ -318,14 +348,15 @@ def _dates(raw: pd.Series, column: str, problems: Problems, today: dt.date, requ
 
 
 def parse_date(raw: pd.Series, column: str, problems: Problems, today: dt.date, required: bool,
-               order: str | None = None, formats: list[str] | tuple[str, ...] | None = None) -> pd.Series:
+               order: str | None = None, formats: list[str] | tuple[str, ...] | None = None,
+               evidence: tuple[int, int] | None = None) -> pd.Series:
     """The day (datetime64[us]) of each cell: parse_date_time without the hour."""
-    return _dates(raw, column, problems, today, required, order, formats, with_hour=False)
+    return _dates(raw, column, problems, today, required, order, formats, with_hour=False, evidence=evidence)
 
 
 def parse_date_time(raw: pd.Series, column: str, problems: Problems, today: dt.date, required: bool,
-                    order: str | None = None, formats: list[str] | tuple[str, ...] | None = None
-                    ) -> tuple[pd.Series, pd.Series]:
+                    order: str | None = None, formats: list[str] | tuple[str, ...] | None = None,
+                    evidence: tuple[int, int] | None = None) -> tuple[pd.Series, pd.Series]:
     """(day as datetime64[us], hour as Int64 where a time of day was written).
 
     Read, mixed freely in one column: Excel serial day numbers (a fraction is
@@ -339,10 +370,12 @@ def parse_date_time(raw: pd.Series, column: str, problems: Problems, today: dt.d
 
     The day/month order of numeric dates is inferred from the values that can
     only be read one way (order=None; see the warning it leaves), or forced
-    with order="MD" or "DM". `formats` (strptime) are tried first, in order.
+    with order="MD" or "DM". `evidence` (from `order_evidence` over every part
+    of a file) replaces this column's own counts, so that the sheets of one
+    workbook share one order. `formats` (strptime) are tried first, in order.
     Blank or unknown is NaT; when required, that sends the row to quarantine.
     An unreadable value is quarantined when required, else noted. A day in
     the future or before 1900 is always quarantined.
     """
-    out = _dates(raw, column, problems, today, required, order, formats, with_hour=True)
+    out = _dates(raw, column, problems, today, required, order, formats, with_hour=True, evidence=evidence)
     return out["day"], out["hour"]

@@ -186,6 +186,7 @@ def map_columns(header: Sequence[object], columns: Sequence[Column]) -> ColumnMa
 
     used: dict[int, str] = {}
     choices: list[str] = []
+    contested: set[str] = set()
     for name, cells in claims.items():
         cells.sort()
         best_rank = cells[0][0]
@@ -194,6 +195,7 @@ def map_columns(header: Sequence[object], columns: Sequence[Column]) -> ColumnMa
             names = " and ".join(f"'{one_line(header[p])}'" for p in winners)
             problems.append(f"columns {names} both give '{name}' and neither is named exactly '{name}'; keep only one "
                             f"of them, rename the one to use '{name}', or load the file with --map")
+            contested.add(name)
             continue
         used[winners[0]] = name
         for _, pos in cells[1:]:
@@ -202,7 +204,7 @@ def map_columns(header: Sequence[object], columns: Sequence[Column]) -> ColumnMa
 
     have = set(used.values())
     for col in columns:
-        if col.name in have or not col.required or (col.required_unless and set(col.required_unless) <= have):
+        if col.name in have | contested or not col.required or (col.required_unless and set(col.required_unless) <= have):
             continue
         found = ", ".join(f"'{one_line(h)}'" for h in header if present(h))
         message = f"missing required column '{col.name}' (accepted: {accepted(col)}); found: {found}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,7 @@ import pandas as pd
 from etl import geo, taxonomy
 from etl.hashing import row_hashes
 from etl.formats.base import NOTE_COLUMNS, SKIPPED_COLUMNS, Options, Parsed
+from etl.formats.dates import order_evidence
 from etl.formats.parse import (Problems, as_category, choose, clean_text, is_unknown, known_text, parse_bool,
                                parse_coordinate, parse_count, parse_date_time, parse_hour, parse_money, quote, said,
                                time_of_day)
@@ -48,6 +49,14 @@ class IncidentSpec:
     time_hhmm: bool = False  # every whole number in the time column is HHMM (police exports)
     constants: dict[str, str] = field(default_factory=dict)  # column -> value for every row (fills blanks)
     industry: bool = True  # counts in the JSA + JM combined figures
+
+
+def shared_date_order(parts: list[RawTable], opts: Options) -> Options:
+    """The day/month evidence of every part (sheet) of a file, so that all of them read 03/04/2022 alike."""
+    dates = [raw.data["date"] for raw in parts if "date" in raw.data.columns]
+    if not dates:
+        return opts
+    return replace(opts, date_evidence=order_evidence(pd.concat(dates, ignore_index=True), opts.day()))
 
 
 _hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="row-hash")
@@ -106,7 +115,8 @@ def transform(raw: RawTable, spec: IncidentSpec, opts: Options = Options(),
     problems = Problems(data.index)
     parsed: dict[str, pd.Series] = {}
     when, date_hour = parse_date_time(column(data, spec, "date"), "date", problems, opts.day(), required=True,
-                                      order=spec.date_order, formats=list(spec.date_formats) or None)
+                                      order=spec.date_order, formats=list(spec.date_formats) or None,
+                                      evidence=opts.date_evidence)
     parsed["occurred_on"] = when
 
     ctype = _required_text(data, spec, "crime_type", "crime_type", "a crime type", problems)
@@ -277,6 +287,7 @@ def finish(raw: RawTable, data: pd.DataFrame, hashing: Future, parsed: dict[str,
         "row_number": reasons.index.to_numpy(dtype="int64"),
         "raw": row_json(data.loc[reasons.index], raw.columns).to_numpy(),
         "reasons": reasons.to_numpy(),
+        "row_hash": hashes.loc[reasons.index].to_numpy(),  # a later sheet may repeat a quarantined row
     })
     if raw.malformed:
         extra = pd.DataFrame({"sheet": raw.sheet, "row_number": [m[0] for m in raw.malformed],

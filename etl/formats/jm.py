@@ -10,7 +10,7 @@ import pandas as pd
 from etl import taxonomy
 from etl.formats.base import Format, Options, Parsed
 from etl.formats.headers import Column
-from etl.formats.incidents import IncidentSpec, finish, optional, start_hashing
+from etl.formats.incidents import IncidentSpec, finish, optional, shared_date_order, start_hashing
 from etl.formats.parse import Problems, choose, clean_text, parse_date, parse_money, said
 from etl.formats.tabular import RawTable
 from etl import regions  # module import: etl.regions imports etl.formats.parse in turn
@@ -60,7 +60,7 @@ def transform(raw: RawTable, opts: Options = Options(), book: regions.RegionBook
     data = raw.data
     problems = Problems(data.index)
     parsed: dict[str, pd.Series] = {}
-    when = parse_date(data["date"], "loss_date", problems, opts.day(), required=True)
+    when = parse_date(data["date"], "loss_date", problems, opts.day(), required=True, evidence=opts.date_evidence)
     reported = parse_date(optional(data, "reported_date"), "reported_date", problems, opts.day(), required=False)
     problems.add(reported.notna() & when.notna() & (reported < when), "reported_date: is before the loss date")
     parsed["occurred_on"] = when
@@ -85,4 +85,4 @@ def transform(raw: RawTable, opts: Options = Options(), book: regions.RegionBook
 
 
 FORMAT = Format(NAME, TITLE, COLUMNS, transform, target="incident", source=SOURCE,
-                signature=frozenset({"source_record_id", "loss_cause"}))
+                signature=frozenset({"source_record_id", "loss_cause"}), prepare=shared_date_order)

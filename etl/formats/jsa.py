@@ -65,4 +65,5 @@ def transform(raw: RawTable, opts: Options = Options()) -> Parsed:
     return incidents.transform(raw, SPEC, opts)
 
 
-FORMAT = Format(NAME, TITLE, COLUMNS, transform, target="incident", source=SOURCE, signature=frozenset({"crime_type"}))
+FORMAT = Format(NAME, TITLE, COLUMNS, transform, target="incident", source=SOURCE, signature=frozenset({"crime_type"}),
+                prepare=incidents.shared_date_order)

@@ -257,14 +257,22 @@ def read_parts(path: Path, columns: Sequence[Column], sheet: str | None = None,
             name, _, _, cmap = max(found, key=lambda f: f[2])
             raise rejected(path, name, "; ".join(cmap.problems) + NEXT_STEPS + ", --sheet to read another sheet")
         raise _no_header(path, names, None, columns, book)
-    parts = []
+    parts, empty = [], []
     for name, h, _, cmap in fitting:
         titles = [" ".join(str(c) for c in row if present(c)) for row in book[name][:h]]
-        parts.append(_has_rows(_from_grid(path, "xlsx", None, name, book[name], h, cmap, titles, skip_totals)))
+        part = _from_grid(path, "xlsx", None, name, book[name], h, cmap, titles, skip_totals)
+        if _has_data(part) or len(fitting) == 1:
+            parts.append(_has_rows(part))
+        else:  # next month's sheet, headed but not filled in yet
+            empty.append(name)
+    if not parts:
+        raise rejected(path, None, f"has header rows but no data rows (sheets {', '.join(repr(n) for n in empty)})")
     passed = [n for n in book if n not in {f[0] for f in fitting}]
     if passed and not sheet:
         parts[0].choices.append("sheet(s) not read (no header with the required columns): "
                                 + ", ".join(f"'{n}'" for n in passed))
+    if empty:
+        parts[0].choices.append("sheet(s) with a header but no rows: " + ", ".join(f"'{n}'" for n in empty))
     return parts
 
 
@@ -285,9 +293,13 @@ def _no_header(path: Path, sheets: list[str] | None, head: list | None, columns:
                               f"({seen}); expected columns such as {expected}; use --sheet, --format or --map")
 
 
+def _has_data(raw: RawTable) -> bool:
+    return len(raw.data) + len(raw.malformed) > 0 or any(r[1] != "blank row" for r in raw.skipped)
+
+
 def _has_rows(raw: RawTable) -> RawTable:
     """A header and nothing under it is an empty file (a failed export), not a file with no incidents."""
-    if len(raw.data) + len(raw.malformed) == 0 and not any(r[1] != "blank row" for r in raw.skipped):
+    if not _has_data(raw):
         blank = f" (only {len(raw.skipped)} blank line(s))" if raw.skipped else ""
         raise rejected(raw.path, raw.sheet, f"has a header row (row {raw.header_row}) but no data rows{blank}")
     return raw
