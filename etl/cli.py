@@ -137,17 +137,17 @@ def etl_command(
     if pipeline.ensure_database(engine):  # an old schema raises SchemaVersionError: one message, exit 1
         err.print(f"created database {_safe_url(url)} with the reference tables", highlight=False)
     files, results = _expand(list(paths)) if paths else (pipeline.discover(), [])
-    if rebuild and paths:
-        files = pipeline.discover() + files
+    bundled = pipeline.discover() if rebuild and paths else []  # detected as usual, whatever --format or --map say
     if not files and not results:
         err.print("nothing to load: no CSV or XLSX files found")
         raise typer.Exit(0)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} files"),
                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task("loading", total=len(files))
-        for path in files:
-            result = pipeline.load_file(engine, path, forced, progress=lambda msg, p=path: bar.update(
-                task, description=f"{p.name}: {msg}"), opts=opts)
+        task = bar.add_task("loading", total=len(bundled) + len(files))
+        jobs = [*((p, None, Options()) for p in bundled), *((p, forced, opts) for p in files)]
+        for path, how, options in jobs:
+            result = pipeline.load_file(engine, path, how, progress=lambda msg, p=path: bar.update(
+                task, description=f"{p.name}: {msg}"), opts=options)
             results.append(result)
             bar.advance(task)
     if as_json:

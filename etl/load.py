@@ -31,6 +31,7 @@ class BatchInfo:
     source: str | None = None
     encoding: str | None = None
     data_year: int | None = None
+    format_version: str | None = None
 
 
 @dataclass
@@ -57,6 +58,7 @@ def current_batch(conn: sa.Connection, file_name: str, fmt: str) -> sa.Row | Non
 def _start_batch(conn: sa.Connection, info: BatchInfo) -> int:
     b = schema.load_batch
     values = dict(file_name=info.file_name, file_path=info.file_path, sha256=info.sha256, format=info.format,
+                  format_version=info.format_version,
                   source=info.source, encoding=info.encoding, data_year=info.data_year, started_at=now(),
                   status="loading", is_current=True, rows_in=0, loaded=0, duplicates=0, quarantined=0, is_sample=False)
     return int(conn.execute(b.insert().values(**values).returning(b.c.batch_id)).scalar_one())

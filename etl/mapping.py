@@ -10,10 +10,11 @@ A mapped source never mixes into the JSA or JM figures.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Callable, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -96,18 +97,31 @@ class Pattern(_Strict):
 
 
 class Values(_Strict):
-    """A file's values -> the product's: exact values (any case) first, then patterns in order."""
+    """A file's values -> the product's: exact values (any case) first, then patterns in order, then (for crime
+    types) the product's own spellings."""
 
     unmapped: Literal["quarantine", "skip", "unknown"] = "quarantine"
     values: dict[str, str] = Field(default_factory=dict)
     patterns: list[Pattern] = Field(default_factory=list)
 
-    def value_map(self, what: str) -> ValueMap:
+    def value_map(self, what: str, fallback: Callable[[str], str | None] | None = None) -> ValueMap:
         return ValueMap({fold_value(k): v for k, v in self.values.items()},
-                        tuple((re.compile(p.match, re.I), p.to) for p in self.patterns), self.unmapped, what)
+                        tuple((re.compile(p.match, re.I), p.to) for p in self.patterns), self.unmapped, what, fallback)
 
     def targets(self) -> list[str]:
         return [*self.values.values(), *(p.to for p in self.patterns)]
+
+
+class CrimeTypes(Values):
+    """A crime type is required: what nothing maps is quarantined or skipped, never unknown."""
+
+    unmapped: Literal["quarantine", "skip"] = "quarantine"
+
+
+class LocationTypes(Values):
+    """A location type is optional: what nothing maps is unknown (with a note) unless the mapping says otherwise."""
+
+    unmapped: Literal["quarantine", "skip", "unknown"] = "unknown"
 
 
 class Dates(_Strict):
@@ -127,8 +141,8 @@ class Mapping(_Strict):
     columns: dict[str, str]
     constants: dict[str, str] = Field(default_factory=dict)
     filter: list[Condition] = Field(default_factory=list)
-    crime_types: Values = Values()
-    location_types: Values = Values(unmapped="unknown")
+    crime_types: CrimeTypes = CrimeTypes()
+    location_types: LocationTypes = LocationTypes()
     dates: Dates = Dates()
     times: Times = Times()
 
@@ -141,13 +155,15 @@ class Mapping(_Strict):
 
     @field_validator("columns", "constants")
     @classmethod
-    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
+    def _known_fields(cls, value: dict[str, str], info) -> dict[str, str]:  # noqa: ANN001 - pydantic's ValidationInfo
         out = {}
+        allowed = FIELDS | {"city_state"} if info.field_name == "columns" else FIELDS
         for key, header in value.items():
             field = FIELD_ALIASES.get(key, key)
-            if field not in FIELDS | {"city_state"}:
-                raise ValueError(f"'{key}' is not a field a mapping can fill (fields: "
-                                 f"{', '.join(sorted(FIELDS | {'city_state', *FIELD_ALIASES}))})")
+            if field not in allowed:
+                names = sorted(allowed | (set(FIELD_ALIASES) if info.field_name == "columns" else set()))
+                raise ValueError(f"'{key}' is not a field a mapping's {info.field_name} can fill (fields: "
+                                 f"{', '.join(names)})")
             out[field] = header
         return out
 
@@ -179,9 +195,10 @@ class Mapping(_Strict):
 
     def spec(self) -> IncidentSpec:
         return IncidentSpec(
-            source=self.source, kind_map=self.crime_types.value_map("crime type"),
-            location_map=self.location_types.value_map("location type"), allow_other=True,
-            kind_hint="nothing in the mapping's crime_types matches it", date_order=self.dates.order,
+            source=self.source, kind_map=self.crime_types.value_map("crime type", _taxonomy_spelling),
+            location_map=self.location_types.value_map("location type", _location_spelling), allow_other=True,
+            kind_hint="nothing in the mapping's crime_types matches it, nor a spelling of the product's own",
+            date_order=self.dates.order,
             date_formats=tuple(self.dates.formats), time_hhmm=self.times.format == "HHMM",
             constants=dict(self.constants), industry=False)
 
@@ -208,8 +225,9 @@ class Mapping(_Strict):
         def transform(raw: RawTable, opts: Options) -> Parsed:
             return incident_transform(raw, spec, opts)
 
+        digest = hashlib.sha256(self.model_dump_json().encode()).hexdigest()
         return Format(f"map:{self.name}", f"column mapping '{self.name}' ({self.source})", columns, transform,
-                      target="incident", source=self.source, reader=read, prepare=shared_date_order)
+                      target="incident", source=self.source, reader=read, prepare=shared_date_order, version=digest)
 
     def _apply_filter(self, raw: RawTable) -> None:
         """Drop the rows the filter leaves out, counting them by the first condition each fails."""
@@ -221,6 +239,8 @@ class Mapping(_Strict):
                 raise FileRejected(raw.path, f"the mapping's filter names column '{cond.column}', which "
                                              f"{raw.where} does not have (its columns: "
                                              f"{', '.join(repr(h) for h in raw.columns.values())})")
+            if raw.columns[name] in raw.unused:  # the filter uses it
+                raw.unused.remove(raw.columns[name])
             keep = cond.keep(raw.data[name]).to_numpy(dtype=bool)
             if (~keep).any():
                 raw.filtered[cond.describe()] = raw.filtered.get(cond.describe(), 0) + int((~keep).sum())
@@ -234,6 +254,16 @@ class Mapping(_Strict):
         for i, field in enumerate(("city", "region")):
             value = parts.map(lambda p, i=i: p[i], na_action="ignore")
             raw.data[field] = raw.data[field].fillna(value) if field in raw.data.columns else value
+
+
+def _taxonomy_spelling(value: str) -> str | None:
+    """A value the mapping does not list, spelt the product's own way ('robbery', 'Smash & grab')."""
+    return value if taxonomy.ALIASES.get(taxonomy.normalise(value)) is not None else None
+
+
+def _location_spelling(value: str) -> str | None:
+    """A location the mapping does not list, spelt as a JSA-style list may spell it ('Strip mall', 'kiosk')."""
+    return LOCATION_TYPES.get(re.sub(r"[^a-z0-9]+", " ", value.lower()).strip())
 
 
 def _city_state(text: str) -> tuple[str | None, str | None]:

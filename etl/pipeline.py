@@ -123,9 +123,12 @@ def load_file(engine: sa.Engine, path: Path, fmt: str | Format | None = None, ye
         digest = sha256(path)
         with engine.connect() as conn:
             previous = load.current_batch(conn, path.name, chosen.name)
-        # the same bytes are unchanged, unless --year or --sheet now says to read them differently
+        # the same bytes read the same way are unchanged; --year, --sheet or an edited mapping may read them differently
+        workbook = sniff(path) == "xlsx"
         same_year = opts.year is None or not chosen.uses_year or previous is None or previous.data_year in (None, opts.year)
-        if previous is not None and previous.sha256 == digest and same_year and opts.sheet is None:
+        same_reading = (previous is not None and previous.format_version == chosen.version
+                        and (opts.sheet is None or not workbook))
+        if previous is not None and previous.sha256 == digest and same_year and same_reading:
             return FileResult(path, chosen.name, "unchanged", previous.rows_in, 0,
                               previous.rows_in - previous.quarantined - previous.skipped - previous.filtered,
                               previous.quarantined, f"unchanged since batch {previous.batch_id}; nothing to do",
@@ -137,6 +140,8 @@ def load_file(engine: sa.Engine, path: Path, fmt: str | Format | None = None, ye
             warnings.append(f"replaces the rows of {path.name} loaded earlier from {previous.file_path}")
         if opts.year is not None and not chosen.uses_year:
             warnings.append(f"--year {opts.year} not used: a {chosen.title} gives each row its own date")
+        if opts.sheet is not None and not workbook:
+            warnings.append(f"--sheet {opts.sheet} not used: a CSV file has no sheets")
         note("reading")
         try:
             parsed = chosen.parse(path, opts)
@@ -145,7 +150,7 @@ def load_file(engine: sa.Engine, path: Path, fmt: str | Format | None = None, ye
                 raise FileRejected(path, f"the header looks most like a {chosen.title}, but {exc.problem}") from None
             raise
         info = load.BatchInfo(path.name, str(path.resolve()), digest, chosen.name, chosen.source,
-                              _encoding(path), parsed.meta.get("year"))
+                              _encoding(path), parsed.meta.get("year"), chosen.version)
         note("writing")
         counts = load.write(engine, info, parsed, parsed.target or chosen.target)
     except FileRejected as exc:

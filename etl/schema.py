@@ -25,6 +25,7 @@ load_batch = sa.Table(
     sa.Column("file_path", sa.Text, nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("format", sa.String(64), nullable=False),
+    sa.Column("format_version", sa.String(64)),  # a column mapping's digest: an edited mapping reloads the file
     sa.Column("source", sa.String(SOURCE_LENGTH)),
     sa.Column("encoding", sa.String(16)),
     sa.Column("sheets", sa.Text),  # JSON list of the workbook sheets read, with their counts

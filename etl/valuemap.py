@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ class ValueMap:
     patterns: tuple[tuple[re.Pattern, str], ...]
     unmapped: str  # what happens to a value nothing maps: quarantine | skip (filtered out) | unknown (NULL + note)
     what: str  # "crime type", "location type": for messages
+    fallback: Callable[[str], str | None] | None = None  # tried last: the product's own spellings
 
     def resolve(self, raw: pd.Series) -> pd.Series:
         """Product value per row (NaN where the value is blank or nothing maps it), once per distinct value."""
@@ -40,4 +42,4 @@ class ValueMap:
         for pattern, target in self.patterns:
             if pattern.search(value):
                 return target
-        return None
+        return self.fallback(value) if self.fallback is not None else None

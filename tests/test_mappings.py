@@ -104,7 +104,7 @@ def test_jsa_news_preset_reads_free_text(cli, db_url, engine, tmp_path):
         (3, "loss_usd", "$100,000 in jewelry", "read as 100000; the words after the number were left out")}
     assert {k: v[0] for k, v in reasons_by_id(engine, path.name, "storyId").items()} == {
         "N-5": "crime_type: 'Vandals spray-painted windows' is not a known crime type (nothing in the mapping's "
-               "crime_types matches it)",
+               "crime_types matches it, nor a spelling of the product's own)",
         "N-6": "date: 'sometime in March' is not a date (e.g. 2022-03-05, 3/5/2022, Mar 5, 2022 or an Excel date)",
         "N-7": "region: 'Somewhere' is not a U.S. state or Canadian province"}
 
@@ -197,7 +197,7 @@ def test_own_mapping_with_a_filter_value_tables_and_region_from_coordinates(cli,
     ('source = "X shops"\n[columns]\ndate = "D"\n', "columns.crime_type is required"),
     ('source = "JSA"\n[columns]\ndate = "D"\ncrime_type = "T"\nregion = "S"\n', "'JSA' is reserved"),
     ('source = "X shops"\n[columns]\ndate = "D"\ncrime_type = "T"\nregion = "S"\nshoe_size = "Z"\n',
-     "'shoe_size' is not a field a mapping can fill"),
+     "'shoe_size' is not a field a mapping's columns can fill"),
     ('source = "X shops"\n[columns]\ndate = "D"\ncrime_type = "T"\n', "needs a region"),
     ('source = "X shops"\n[columns]\ndate = "D"\ncrime_type = "T"\nregion = "S"\n[crime_types.values]\n"a" = "jaywalk"\n',
      "'jaywalk', which is not a crime type of the taxonomy"),
@@ -272,3 +272,82 @@ def test_incidents_command_lists_rows_with_their_file_and_row(cli, db_url, engin
                            (("--year-from", "2024", "--year-to", "2020"), "--year-from 2024 is after --year-to 2020")):
         bad = cli("incidents", "--db", db_url, *args)
         assert bad.exit_code == 2 and fragment in plain(bad.output), bad.output
+
+
+# ---------------------------------------------------------------- found while documenting the mappings
+
+def test_a_mapping_without_value_tables_reads_the_products_own_spellings(cli, db_url, engine, tmp_path):
+    mapping = tmp_path / "plain.toml"
+    mapping.write_text('source = "Plain shop list"\n[columns]\ndate = "D"\ncrime_type = "T"\nregion = "S"\n'
+                       'location_type = "Where"\nhour = "Crm Cd"\n')
+    path = tmp_path / "plain.csv"
+    path.write_text("D,T,S,Where,Crm Cd,Crm Cd 1\n2022-01-01,Smash & grab,TX,strip mall,14,310\n"
+                    "2022-01-02,jaywalking,TX,parking lot,9,310\n")
+    result = etl(cli, db_url, path, "--map", mapping)
+    assert all_counts(result.output, "plain.csv") == (2, 1, 0, 1, 0, 0)
+    got = incidents(engine, "plain.csv")
+    assert got[["subtype", "location_type", "hour"]].values.tolist() == [["smash_and_grab", "strip_center", 14]]
+    assert "not used: 'Crm Cd 1'" in result.output  # a mapped header is matched as written, without footnote digits
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ('source = "X"\n[columns]\ndate = "D"\ncrime_type = "T"\nregion = "S"\n[crime_types]\nunmapped = "unknown"\n',
+     "crime_types.unmapped: Input should be 'quarantine' or 'skip'"),
+    ('source = "X shops"\n[columns]\ndate = "D"\ncrime_type = "T"\ncity_state = "P"\n[constants]\ncity_state = "Austin, TX"\n',
+     "'city_state' is not a field a mapping's constants can fill"),
+])
+def test_mapping_settings_that_cannot_work_are_refused(text, fragment, cli, db_url, tmp_path):
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(text)
+    data = tmp_path / "d.csv"
+    data.write_text("D,T,S,P\n2022-01-01,robbery,TX,\"Austin, TX\"\n")
+    result = cli("etl", data, "--map", mapping, "--db", db_url)
+    assert result.exit_code == 2 and fragment in plain(result.output), result.output
+
+
+def test_location_types_are_unknown_by_default_even_with_a_table(cli, db_url, engine, tmp_path):
+    mapping = tmp_path / "loc.toml"
+    mapping.write_text('source = "Loc shops"\n[columns]\ndate = "D"\ncrime_type = "T"\nregion = "S"\n'
+                       'location_type = "W"\n[location_types.values]\n"In a mall" = "mall"\n')
+    path = tmp_path / "loc.csv"
+    path.write_text("D,T,S,W\n2022-01-01,robbery,TX,In a mall\n2022-01-02,robbery,TX,Car park\n")
+    assert all_counts(etl(cli, db_url, path, "--map", mapping).output, "loc.csv") == (2, 2, 0, 0, 0, 0)
+    assert incidents(engine, "loc.csv")["location_type"].tolist()[0] == "mall"
+    assert notes(engine, "loc.csv") == {(3, "location_type", "Car park",
+                                         "is not a location type the mapping knows (read as unknown)")}
+
+
+def test_an_edited_mapping_reads_the_file_again(cli, db_url, engine, tmp_path):
+    mapping = tmp_path / "edit.toml"
+    body = 'source = "Edit shops"\n[columns]\ndate = "D"\ncrime_type = "T"\nregion = "S"\n'
+    mapping.write_text(body + '[crime_types]\nunmapped = "skip"\n[crime_types.values]\n"hold-up" = "robbery"\n')
+    path = tmp_path / "edit.csv"
+    path.write_text("D,T,S\n2022-01-01,hold-up,TX\n2022-01-02,window smashed overnight,TX\n")
+    assert all_counts(etl(cli, db_url, path, "--map", mapping).output, "edit.csv") == (2, 1, 0, 0, 0, 1)
+    assert "unchanged since batch" in etl(cli, db_url, path, "--map", mapping).output
+    mapping.write_text(body + '[crime_types]\nunmapped = "skip"\n[crime_types.values]\n"hold-up" = "robbery"\n'
+                              '"window smashed overnight" = "burglary"\n')
+    again = etl(cli, db_url, path, "--map", mapping)
+    row = all_counts(again.output, "edit.csv")
+    assert row == (2, 2, 0, 0, 0, 0) and "replaced" in again.output
+    assert sorted(incidents(engine, "edit.csv")["category"]) == ["burglary", "robbery"]
+
+
+def test_rows_a_mapping_leaves_out_are_filtered_before_duplicates(cli, db_url, engine, tmp_path):
+    path = copy(tmp_path, "lapd_crime_data_sample.csv")
+    lines = path.read_text().splitlines()
+    battery = next(ln for ln in lines if "BATTERY" in ln)
+    street = next(ln for ln in lines if ",STREET," in ln)
+    path.write_text("\n".join([*lines, battery, street]) + "\n")  # exact copies of two rows the mapping leaves out
+    result = etl(cli, db_url, path, "--map", "lapd")
+    assert all_counts(result.output, path.name) == (10, 6, 0, 0, 0, 4)
+    assert "'Premis Desc'" not in result.output.split("not used:")[1].splitlines()[0]  # the filter uses it
+
+
+def test_rebuild_with_a_mapped_file_loads_the_bundled_data_as_usual(cli, db_url, engine, tmp_path):
+    path = copy(tmp_path, "lapd_crime_data_sample.csv")
+    result = etl(cli, db_url, "--rebuild", path, "--map", "lapd")
+    assert result.exit_code == 0, result.output
+    with engine.connect() as conn:
+        got = dict(conn.execute(sa.text("SELECT format, COUNT(*) FROM load_batch WHERE is_current GROUP BY format")).all())
+    assert got["map:lapd"] == 1 and got["jsa"] == 1 and got["jm"] == 1 and got["reference"] >= 7

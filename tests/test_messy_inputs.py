@@ -710,3 +710,78 @@ def test_incidents_csv_lists_the_loaded_rows_with_file_and_row(cli, db_url, engi
         "2022-01-03", "Houston", "12500.0", "mall", "Two men with handguns")
     h102 = rows[1]
     assert (h102["loss_usd"], h102["location_type"]) == ("", "strip_center")  # unknown loss: an empty cell, not 0
+
+
+# ---------------------------------------------------------------- found while documenting the formats
+
+def test_generic_claim_gives_way_to_claim_number(cli, db_url, engine, tmp_path):
+    path = tmp_path / "claims.csv"
+    path.write_text("Claim #,Claim Number,Loss Date,Store State,Cause of Loss\n7,JM-1,2022-01-01,TX,robbery\n")
+    result = etl(cli, db_url, path)
+    loaded_ok(result, "claims.csv", (1, 1, 0, 0, 0, 0))
+    assert by_id(engine, "claims.csv", "occurred_on") == {"JM-1": "2022-01-01"}
+    assert "'Claim Number' used for source_record_id; 'Claim #' not used" in file_notes(result.output, "claims.csv")
+
+
+def test_the_same_column_twice_under_two_spellings_is_named_as_such(cli, db_url, engine, tmp_path):
+    path = tmp_path / "twice.csv"
+    path.write_text("date,state,crime_type,Crime Type\n2022-01-01,TX,robbery,theft\n")
+    problem = assert_rejected(etl(cli, db_url, path), path)
+    assert problem.startswith("columns 'crime_type' and 'Crime Type' are both the column 'crime_type'; keep only "
+                              "one of them; ")
+
+
+def test_jm_unknown_markers_in_required_columns_and_ids(cli, db_url, engine, tmp_path):
+    path = tmp_path / "jm_unknowns.csv"
+    path.write_text("Claim Number,Loss Date,Store State,Cause of Loss\n"
+                    "N/A,2022-01-01,TX,robbery\n"
+                    "JM-2,2022-01-02,unknown,theft\n"
+                    "JM-3,2022-01-03,TX,?\n"
+                    "JM-4,2022-01-04,TX,theft\n")
+    loaded_ok(etl(cli, db_url, path), "jm_unknowns.csv", (4, 1, 0, 3, 0, 0))
+    assert reasons_by_id(engine, "jm_unknowns.csv", "Loss Date") == {
+        "2022-01-01": ["claim_number: 'N/A' means unknown, but a claim number is required"],
+        "2022-01-02": ["store_region: 'unknown' means unknown, but a state or province is required"],
+        "2022-01-03": ["loss_cause: '?' means unknown, but a loss cause is required"]}
+
+
+def test_record_ids_written_as_unknown_are_no_ids_not_repeats(cli, db_url, engine, tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("date,state,crime_type,record_id\n2022-01-01,TX,robbery,N/A\n2022-01-02,TX,theft,N/A\n")
+    loaded_ok(etl(cli, db_url, path), "ids.csv", (2, 2, 0, 0, 0, 0))
+    assert incidents(engine, "ids.csv")["source_record_id"].isna().all()
+
+
+def test_jm_reported_date_is_read_in_the_loss_dates_order(cli, db_url, engine, tmp_path):
+    path = tmp_path / "dm_claims.csv"
+    path.write_text("Claim Number,Loss Date,Reported Date,Store State,Cause of Loss\n"
+                    "JM-1,25/03/2022,04/05/2022,TX,robbery\n")  # the loss date can only be day-first
+    loaded_ok(etl(cli, db_url, path), "dm_claims.csv", (1, 1, 0, 0, 0, 0))
+    assert by_id(engine, "dm_claims.csv", "reported_on") == {"JM-1": "2022-05-04"}
+
+
+def test_unreadable_optional_nibrs_number_is_a_note(cli, db_url, engine, tmp_path):
+    path = tmp_path / "nibrs_2021.csv"
+    path.write_text("Offense Category,Number of Incidents,Number of Offenses,Number of Victims\n"
+                    "Total,10,12,n.a\nCrimes Against Property,10,12,13\n")
+    loaded_ok(etl(cli, db_url, path), "nibrs_2021.csv", (2, 2, 0, 0, 0, 0))
+    assert stored_notes(engine, "nibrs_2021.csv") == [(None, 2, "victims", "n.a", "is not a whole number (left unknown)")]
+
+
+def test_half_a_point_note_quotes_the_cell_as_written(cli, db_url, engine, tmp_path):
+    path = tmp_path / "half.csv"
+    path.write_text("date,state,crime_type,latitude,longitude\n2022-01-01,TX,robbery, 29.76040 ,\n")
+    loaded_ok(etl(cli, db_url, path), "half.csv", (1, 1, 0, 0, 0, 0))
+    assert stored_notes(engine, "half.csv") == [
+        (None, 2, "latitude/longitude", "29.76040", "only one of latitude and longitude is given, so the point is "
+                                                    "unknown")]
+
+
+def test_sheet_option_on_a_csv_file_is_said_to_be_unused(cli, db_url, engine, tmp_path):
+    path = tmp_path / "plain.csv"
+    path.write_text("date,state,crime_type\n2022-01-01,TX,robbery\n")
+    result = etl(cli, db_url, path, "--sheet", "2")
+    loaded_ok(result, "plain.csv", (1, 1, 0, 0, 0, 0))
+    assert "--sheet 2 not used: a CSV file has no sheets" in file_notes(result.output, "plain.csv")
+    again = etl(cli, db_url, path, "--sheet", "2")
+    assert "plain.csv: unchanged since batch" in again.output

@@ -139,6 +139,7 @@ class Format:
     reader: Callable[[Path, Options], list[RawTable]] | None = None
     claims_path: Callable[[Path], bool] | None = None
     prepare: Callable[[list[RawTable], Options], Options] | None = None  # what the parts of a file share
+    version: str | None = None  # changes when the same name reads files differently (an edited column mapping)
 
     def read(self, path: Path, opts: Options) -> list[RawTable]:
         if self.reader is not None:
@@ -148,6 +149,6 @@ class Format:
     def parse(self, path: Path, opts: Options) -> Parsed:
         """Read every part of the file and transform each; one result for the file."""
         parts = self.read(path, opts)
-        if self.prepare is not None and len(parts) > 1:
+        if self.prepare is not None:
             opts = self.prepare(parts, opts)
         return Parsed.combine([self.transform(raw, opts) for raw in parts])

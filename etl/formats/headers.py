@@ -67,6 +67,7 @@ def present(value: object) -> bool:
 class Spelling:
     column: str
     rank: int  # 0: the column's own name, 1: an alias, 2: a weak (generic) alias
+    exact: bool = False  # a column mapping's header: matched as written, never with footnote digits dropped
 
 
 def alias_map(columns: Sequence[Column]) -> dict[str, Spelling]:
@@ -74,7 +75,7 @@ def alias_map(columns: Sequence[Column]) -> dict[str, Spelling]:
     for col in columns:
         for rank, group in enumerate(((col.name,) if col.name_matches else (), col.aliases, col.weak)):
             for spelling in group:
-                table.setdefault(norm_header(spelling), Spelling(col.name, rank))
+                table.setdefault(norm_header(spelling), Spelling(col.name, rank, not col.name_matches))
     return table
 
 
@@ -83,7 +84,8 @@ def match_header(cell: object, aliases: dict[str, Spelling]) -> Spelling | None:
     if key in aliases:
         return aliases[key]
     stripped = re.sub(r"_?\d+$", "", key)  # FBI footnote digits: "Incidents1", "Victims 2"
-    return aliases.get(stripped) if stripped else None
+    found = aliases.get(stripped) if stripped else None
+    return None if found is None or found.exact else found
 
 
 # ---------------------------------------------------------------- which row is the header
@@ -193,8 +195,14 @@ def map_columns(header: Sequence[object], columns: Sequence[Column]) -> ColumnMa
         winners = [pos for rank, pos in cells if rank == best_rank]
         if len(winners) > 1:
             names = " and ".join(f"'{one_line(header[p])}'" for p in winners)
-            problems.append(f"columns {names} both give '{name}' and neither is named exactly '{name}'; keep only one "
-                            f"of them, rename the one to use '{name}', or load the file with --map")
+            if best_rank == 0:
+                problems.append(f"columns {names} are both the column '{name}'; keep only one of them")
+            else:
+                problems.append(f"columns {names} all give '{name}' and none is named exactly '{name}'; keep only one "
+                                f"of them, rename the one to use '{name}', or load the file with --map"
+                                if len(winners) > 2 else
+                                f"columns {names} both give '{name}' and neither is named exactly '{name}'; keep only "
+                                f"one of them, rename the one to use '{name}', or load the file with --map")
             contested.add(name)
             continue
         used[winners[0]] = name

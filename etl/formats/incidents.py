@@ -51,9 +51,13 @@ class IncidentSpec:
     industry: bool = True  # counts in the JSA + JM combined figures
 
 
+DATE_COLUMNS = ("date", "reported_date")
+
+
 def shared_date_order(parts: list[RawTable], opts: Options) -> Options:
-    """The day/month evidence of every part (sheet) of a file, so that all of them read 03/04/2022 alike."""
-    dates = [raw.data["date"] for raw in parts if "date" in raw.data.columns]
+    """The day/month evidence of every date column of every part (sheet) of a file, so that all of them read
+    03/04/2022 alike."""
+    dates = [raw.data[c] for raw in parts for c in DATE_COLUMNS if c in raw.data.columns]
     if not dates:
         return opts
     return replace(opts, date_evidence=order_evidence(pd.concat(dates, ignore_index=True), opts.day()))
@@ -82,8 +86,8 @@ def column(data: pd.DataFrame, spec: IncidentSpec, name: str) -> pd.Series:
     return values
 
 
-def _required_text(data: pd.DataFrame, spec: IncidentSpec, name: str, label: str, what: str,
-                   problems: Problems) -> pd.Series:
+def required_text(data: pd.DataFrame, spec: IncidentSpec, name: str, label: str, what: str,
+                  problems: Problems) -> pd.Series:
     """A required text column: blank and unknown markers are row problems; returns the known text."""
     raw = clean_text(column(data, spec, name))
     token = raw.notna() & pd.Series(is_unknown(raw), index=raw.index)
@@ -119,7 +123,7 @@ def transform(raw: RawTable, spec: IncidentSpec, opts: Options = Options(),
                                       evidence=opts.date_evidence)
     parsed["occurred_on"] = when
 
-    ctype = _required_text(data, spec, "crime_type", "crime_type", "a crime type", problems)
+    ctype = required_text(data, spec, "crime_type", "crime_type", "a crime type", problems)
     kinds = taxonomy.resolve_series(spec.kind_map.resolve(ctype) if spec.kind_map else ctype)
     leave: list[pd.Series] = []  # row -> why a mapping leaves it out
     unmapped = (ctype.notna() & kinds["category"].isna()).to_numpy(dtype=bool)
@@ -148,8 +152,9 @@ def transform(raw: RawTable, spec: IncidentSpec, opts: Options = Options(),
     nowhere = ((lat == 0) & (lon == 0)).to_numpy(dtype=bool)
     problems.note(nowhere, "latitude/longitude", column(data, spec, "latitude"), "0, 0 is not a place (read as unknown)")
     half = (lat.isna() ^ lon.isna()).to_numpy(dtype=bool)
-    problems.note(half, "latitude/longitude", lat.where(lat.notna(), lon).astype("str"),
-                  "only one of latitude and longitude is given, so the point is unknown")
+    given = clean_text(column(data, spec, "latitude")).fillna(clean_text(column(data, spec, "longitude")))
+    problems.note(half, "latitude/longitude", given, "only one of latitude and longitude is given, so the point "
+                  "is unknown")
     lat, lon = lat.where(~(nowhere | half)), lon.where(~(nowhere | half))
     have_point = lat.notna() & lon.notna()
     region_raw = clean_text(column(data, spec, "region"))
@@ -239,15 +244,16 @@ def finish(raw: RawTable, data: pd.DataFrame, hashing: Future, parsed: dict[str,
     skip_rows = skip_rows if skip_rows is not None else pd.Series(dtype="object")
     skip = data.index.isin(skip_rows.index)
     hashes = hashing.result()
-    dup = hashes.where(~skip).duplicated(keep="first").to_numpy() & ~skip
-    duplicates = int(dup.sum())
+    # a row the mapping leaves out is filtered out before duplicates are looked for, as a filtered row is
     leave_out = np.zeros(len(data), dtype=bool)
     filtered: dict[str, int] = {}
     if left_out is not None and len(left_out):
-        leave_out = data.index.isin(left_out.index) & ~dup & ~skip
+        leave_out = data.index.isin(left_out.index) & ~skip
         filtered = {str(k): int(v) for k, v in left_out.reindex(data.index[leave_out]).value_counts().items()}
+    dup = hashes.where(~(skip | leave_out)).duplicated(keep="first").to_numpy() & ~skip & ~leave_out
+    duplicates = int(dup.sum())
     gone = dup | skip | leave_out
-    rid = clean_text(optional(data, "source_record_id"))
+    rid = known_text(optional(data, "source_record_id"))  # an id of 'N/A' is no id
     ids = rid[~gone].dropna()
     if ids.nunique() < len(ids):  # the same id on rows that are not exact copies of each other
         repeated = (rid.notna() & rid.where(~gone).duplicated(keep="first") & ~gone).to_numpy()

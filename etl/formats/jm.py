@@ -10,8 +10,8 @@ import pandas as pd
 from etl import taxonomy
 from etl.formats.base import Format, Options, Parsed
 from etl.formats.headers import Column
-from etl.formats.incidents import IncidentSpec, finish, optional, shared_date_order, start_hashing
-from etl.formats.parse import Problems, choose, clean_text, parse_date, parse_money, said
+from etl.formats.incidents import IncidentSpec, finish, optional, required_text, shared_date_order, start_hashing
+from etl.formats.parse import Problems, choose, parse_date, parse_money, said
 from etl.formats.tabular import RawTable
 from etl import regions  # module import: etl.regions imports etl.formats.parse in turn
 
@@ -20,7 +20,7 @@ SOURCE = "JM"
 TITLE = "JM-style claims list"
 
 COLUMNS: tuple[Column, ...] = (
-    Column("source_record_id", ("claim_number", "claim_no", "claim_id", "claim_num", "claim #"), True, "text",
+    Column("source_record_id", ("claim_number", "claim_no", "claim_id", "claim_num"), True, "text",
            "Claim number; unique within the file", "JM-22-004512", weak=("claim",)),
     Column("date", ("loss_date", "date_of_loss", "loss_dt", "incident_date", "date_of_incident"), True, "date",
            "Day of the loss: 2022-03-05, 3/5/2022, Mar 5, 2022, an Excel date, ... (see Dates)", "3/5/2022"),
@@ -61,20 +61,20 @@ def transform(raw: RawTable, opts: Options = Options(), book: regions.RegionBook
     problems = Problems(data.index)
     parsed: dict[str, pd.Series] = {}
     when = parse_date(data["date"], "loss_date", problems, opts.day(), required=True, evidence=opts.date_evidence)
-    reported = parse_date(optional(data, "reported_date"), "reported_date", problems, opts.day(), required=False)
+    reported = parse_date(optional(data, "reported_date"), "reported_date", problems, opts.day(), required=False,
+                          evidence=opts.date_evidence)
     problems.add(reported.notna() & when.notna() & (reported < when), "reported_date: is before the loss date")
     parsed["occurred_on"] = when
     parsed["reported_on"] = reported
 
-    cause = clean_text(data["loss_cause"])
+    cause = required_text(data, SPEC, "loss_cause", "loss_cause", "a loss cause", problems)
     kinds = taxonomy.resolve_series(cause)
-    problems.add(cause.isna(), "loss_cause: is blank (required)")
     problems.add(cause.notna() & kinds["category"].isna(), said(cause, "loss_cause", "is not a known loss cause"))
     parsed.update({k: kinds[k] for k in ("category", "subtype", "crimes_against")})
 
-    rid = clean_text(data["source_record_id"])
-    problems.add(rid.isna(), "claim_number: is blank (required)")
-    parsed["region_code"] = book.resolve(data["region"], "store_region", problems)
+    required_text(data, SPEC, "source_record_id", "claim_number", "a claim number", problems)
+    region = required_text(data, SPEC, "region", "store_region", "a state or province", problems)
+    parsed["region_code"] = book.resolve(region, "store_region", problems, allow_blank=region.isna())
     paid = parse_money(optional(data, "paid_usd"), "paid_usd", problems)
     reserve = parse_money(optional(data, "reserve_usd"), "reserve_usd", problems)
     parsed["paid_usd"], parsed["reserve_usd"] = paid, reserve

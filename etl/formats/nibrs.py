@@ -79,13 +79,19 @@ def find_year(raw: RawTable, given: int | None, force: bool = False) -> tuple[in
                                  "use --year")
 
 
-def parse_number(raw: pd.Series, column: str, problems: Problems) -> pd.Series:
+def parse_number(raw: pd.Series, column: str, problems: Problems, required: bool = False) -> pd.Series:
+    """A count with thousands separators; a dash is no number. An unreadable count quarantines the row when the
+    column is required (offenses), else it is unknown with a note."""
     s = clean_text(raw)
     dash = s.isin(["-", "–", "—"]).fillna(False).astype(bool)
     body = s.str.replace(r"[,\s]", "", regex=True)
     value = pd.to_numeric(body.where(~dash), errors="coerce")
     ok = value.isna() | ((value >= 0) & (value == np.floor(value)))
-    problems.add((s.notna() & ~dash & value.isna()) | ~ok, column + ": " + quote(s) + " is not a whole number")
+    bad = ((s.notna() & ~dash & value.isna()) | ~ok).to_numpy(dtype=bool)
+    if required:
+        problems.add(bad, column + ": " + quote(s) + " is not a whole number")
+    else:
+        problems.note(bad, column, s, "is not a whole number (left unknown)")
     return value.where(ok).astype("Int64")
 
 
@@ -94,7 +100,7 @@ def transform(raw: RawTable, opts: Options = Options()) -> Parsed:
     data = raw.data
     label = clean_text(data["offense_category"]).str.replace(r"\s*\d+$", "", regex=True).str.replace(r"\s+", " ", regex=True)
     problems = Problems(data.index)
-    numbers = {c: parse_number(data[c], c, problems) if c in data.columns else pd.Series(pd.NA, index=data.index, dtype="Int64")
+    numbers = {c: parse_number(data[c], c, problems, required=c == "offenses") if c in data.columns else pd.Series(pd.NA, index=data.index, dtype="Int64")
                for c in NUMBER_COLUMNS}
     no_numbers = pd.concat([clean_text(data[c]) for c in NUMBER_COLUMNS if c in data.columns], axis=1).isna().all(axis=1)
     # rows without any number are footnotes or sub-headings, not data

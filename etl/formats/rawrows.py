@@ -144,8 +144,10 @@ def split_rows(frame: pd.DataFrame, headers: dict[str, str], skip_totals: bool
 
 
 def row_json(frame: pd.DataFrame, headers: dict[str, str]) -> pd.Series:
-    """Each row as it was in the file: header as written -> cell text (blank cells left out)."""
-    sub = frame.rename(columns={c: headers.get(c, c) for c in frame.columns})
+    """Each row as it was in the file: header as written -> cell text (blank cells left out; columns worked out
+    by a mapping, such as a city split from 'City, State', are not the file's and are left out too)."""
+    sub = frame[[c for c in frame.columns if c in headers]]
+    sub = sub.rename(columns={c: headers.get(c, c) for c in frame.columns})
     records = sub.astype("object").where(sub.notna(), None).to_dict(orient="records")
     return pd.Series([json.dumps({k: v for k, v in r.items() if v is not None}, ensure_ascii=False) for r in records],
                      index=frame.index, dtype="object")
