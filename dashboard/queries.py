@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from dashboard.state import ALL, COMBINED_SOURCES, Filters
 from etl import schema
-from etl.figures import compute_all
+from etl.figures import JSA_JM_SOURCE_LINE, compute_all
 
 R, M, P = schema.rollup_region, schema.rollup_month, schema.rollup_pattern
 
@@ -144,20 +144,28 @@ def nibrs_years(engine: sa.Engine) -> list[int]:
 
 
 @cached
-def data_status(engine: sa.Engine) -> dict[str, Any]:
-    """What the data is: sample or not, first and last month, the files it came from."""
+def data_status(engine: sa.Engine, source: str | None = None) -> dict[str, Any]:
+    """What the data is: sample or not, first and last month, the files it came from, and the line naming its
+    source. With `source` (a Filters.source), of what that source filter shows only."""
     b = schema.load_batch
+    names = None if source is None else COMBINED_SOURCES if source == "combined" else (source,)
     with engine.connect() as conn:
         ym = sa.cast(M.c.year, sa.Integer) * 100 + M.c.month  # PostgreSQL keeps smallint * smallint in smallint
-        lo, hi, sample = conn.execute(sa.select(sa.func.min(ym), sa.func.max(ym),
-                                                sa.func.max(sa.cast(M.c.is_sample, sa.Integer)))).one()
-        files = conn.execute(sa.select(b.c.batch_id, b.c.file_name, b.c.format, b.c.finished_at, b.c.loaded, b.c.is_sample)
-                             .where(b.c.is_current, b.c.format != "reference").order_by(b.c.batch_id)).all()
+        q = sa.select(sa.func.min(ym), sa.func.max(ym), sa.func.max(sa.cast(M.c.is_sample, sa.Integer)))
+        lo, hi, sample = conn.execute(q if names is None else q.where(M.c.source.in_(names))).one()
+        q = (sa.select(b.c.batch_id, b.c.file_name, b.c.format, b.c.finished_at, b.c.loaded, b.c.is_sample)
+             .where(b.c.is_current, b.c.format != "reference").order_by(b.c.batch_id))
+        files = conn.execute(q if names is None else q.where(b.c.source.in_(names))).all()
+    if names is None or source == "combined" or source in COMBINED_SOURCES:
+        line = JSA_JM_SOURCE_LINE
+    else:  # a mapped source names itself and the files it was loaded from
+        line = f"Data: {source}, loaded with a column mapping from {', '.join(sorted({f.file_name for f in files}))}"
     fmt = lambda ym: pd.Timestamp(year=ym // 100, month=ym % 100, day=1).strftime("%b %Y") if ym else None  # noqa: E731
     return {
         "is_sample": bool(sample) or any(bool(f.is_sample) for f in files),
         "first": fmt(lo), "last": fmt(hi),
         "range": f"{fmt(lo)} to {fmt(hi)}" if lo else "no incident data",
+        "source_line": line,
         "files": [{"batch_id": f.batch_id, "file": f.file_name, "format": f.format, "loaded": f.loaded,
                    "finished_at": str(f.finished_at), "is_sample": bool(f.is_sample)} for f in files],
     }

@@ -249,14 +249,20 @@ def quarantine_command(
     if df.empty:
         out.print(f"no {what.replace('(s)', 's')}")
         return
-    table = Table(title=f"{what[0].upper()}{what[1:].replace('(s)', 's')} ({len(df):,})")
+    _show_rows(df, shown, f"{what[0].upper()}{what[1:].replace('(s)', 's')} ({len(df):,})", limit,
+               f"... {len(df) - limit:,} more; use --csv FILE for all of them")
+
+
+def _show_rows(df, shown: tuple[str, ...], title: str, limit: int, more: str) -> None:  # noqa: ANN001
+    """The first `limit` rows of a frame as a table of the `shown` columns; `more` when there are others."""
+    table = Table(title=title)
     for col in shown:
         table.add_column(col, overflow="fold")
     for r in df.head(limit).itertuples(index=False):
         table.add_row(*[_cell(getattr(r, c)) for c in shown])
     out.print(table)
     if len(df) > limit:
-        out.print(f"... {len(df) - limit:,} more; use --csv FILE for all of them")
+        out.print(more)
 
 
 def _cell(value: object, width: int = 160) -> str:
@@ -307,15 +313,8 @@ def incidents_command(
     if df.empty:
         out.print("no incidents match")
         return
-    shown = ("file", "sheet", "row", "source", "occurred_on", "region_code", "city", "category", "subtype", "loss_usd")
-    table = Table(title="Incidents")
-    for col in shown:
-        table.add_column(col, overflow="fold")
-    for r in df.head(limit).itertuples(index=False):
-        table.add_row(*[_cell(getattr(r, c)) for c in shown])
-    out.print(table)
-    if len(df) > limit:
-        out.print(f"more rows match; use --csv FILE for all of them, or --limit N")
+    _show_rows(df, ("file", "sheet", "row", "source", "occurred_on", "region_code", "city", "category", "subtype",
+                    "loss_usd"), "Incidents", limit, "more rows match; use --csv FILE for all of them, or --limit N")
 
 
 def _require_schema(engine: sa.Engine) -> None:

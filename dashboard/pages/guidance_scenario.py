@@ -11,7 +11,6 @@ from dash import Input, callback, dcc, html
 from dashboard import context, figures, figures_risk, queries, state
 from dashboard.components import ChartResult, chart_card, chart_outputs, render
 from dashboard.guidance_content import SCENARIOS, Scenario, resource_links, type_label
-from etl.figures import JSA_JM_SOURCE_LINE
 
 CHART = "guidance-frequency"
 STORE = "guidance-scenario"
@@ -93,14 +92,14 @@ def layout(scenario: str | None = None, **query: Any) -> html.Div:
 def build(filters: dict[str, Any]) -> ChartResult:
     """Incidents per year of the scenario's crime types, nationwide (a plain function: tested without a browser)."""
     engine = context.engine()
-    status = queries.data_status(engine)
     s = scenario_of((filters or {}).get("scenario"))
     f = state.parse({"source": (filters or {}).get("source")}, queries.years(engine), all_years_by_default=True,
                     sources=queries.sources(engine))
+    status = queries.data_status(engine, f.source)
     where = f"Data {status['range']}; {state.source_label(f.source)}; all states and provinces"
     if s is None or f.year_from is None:
         message = "No incident data is loaded" if s else "Unknown guidance scenario"
-        return ChartResult(figures.empty(message), pd.DataFrame(), message + ".", JSA_JM_SOURCE_LINE, where,
+        return ChartResult(figures.empty(message), pd.DataFrame(), message + ".", status["source_line"], where,
                            status["is_sample"])
     types = queries.crime_types(engine)
     mine = types[types["guidance"] == s.slug]
@@ -116,14 +115,14 @@ def build(filters: dict[str, Any]) -> ChartResult:
     last, prior = float(per_year.get(latest, 0)), float(per_year.get(latest - 1, 0))
     if rows.empty:
         summary = f"No incidents of these crime types are recorded ({state.source_label(f.source)})."
-        return ChartResult(figures.empty("No incidents of these types recorded"), rows, summary, JSA_JM_SOURCE_LINE,
+        return ChartResult(figures.empty("No incidents of these types recorded"), rows, summary, status["source_line"],
                            where, status["is_sample"])
     share = last / float(totals.get(latest, 0)) * 100 if totals.get(latest, 0) else 0.0
     summary = (f"{s.title}: {figures_risk.incidents_text(last)} of these types in {latest} ({share:.0f}% of all "
                f"recorded jewelry crimes that year), {figures_risk.change_text(last, prior, latest)}; "
                f"{per_year.sum():,.0f} {figures_risk.span_text(per_year.index.min(), per_year.index.max())}, "
                f"most in {per_year.idxmax()} ({per_year.max():,.0f}).")
-    return ChartResult(figures_risk.scenario_bars(rows), rows, summary, JSA_JM_SOURCE_LINE, where,
+    return ChartResult(figures_risk.scenario_bars(rows), rows, summary, status["source_line"], where,
                        status["is_sample"], [])
 
 

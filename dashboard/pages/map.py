@@ -9,7 +9,6 @@ from dash import Input, Output, State, callback, html, no_update
 
 from dashboard import context, controls, figures, metrics, queries, state
 from dashboard.components import PAGE_LOCATION, ChartResult, chart_card, chart_outputs, part, render
-from etl.figures import JSA_JM_SOURCE_LINE
 
 PAGE = "map"
 CHART = "map"
@@ -63,8 +62,8 @@ def build(filters: dict[str, Any]) -> ChartResult:
         top = ranked.iloc[0]
         summary = (f"Map of {len(ranked)} states and provinces by {label.lower()} ({f.describe()}): highest is "
                    f"{top['name']} with {figures.fmt_value(top['value'], f.metric)}; {no_data} have no data.")
-    status = queries.data_status(engine)
-    source = JSA_JM_SOURCE_LINE
+    status = queries.data_status(engine, f.source)
+    source = status["source_line"]
     if f.metric == "per_million":
         source += "; population: U.S. Census Bureau and Statistics Canada estimates"
     elif f.metric == "per_100_businesses":

@@ -15,7 +15,6 @@ from dashboard import context, controls, figures, figures_risk, metrics, queries
 from dashboard.components import PAGE_LOCATION, ChartResult, chart_card, chart_outputs, part, render
 from dashboard.guidance_content import SCENARIOS, guidance_card, resource_links
 from dashboard.theme import CLASS_COLOURS
-from etl.figures import JSA_JM_SOURCE_LINE
 
 PAGE = "risk"
 FILTERS = controls.cid(PAGE, "filters")
@@ -188,9 +187,9 @@ def headline(p: Profile) -> Any:
 
 # ---------------------------------------------------------------- charts
 
-def _context() -> tuple[Any, dict[str, Any], pd.DataFrame]:
+def _context(f: state.Filters) -> tuple[Any, dict[str, Any], pd.DataFrame]:
     engine = context.engine()
-    return engine, queries.data_status(engine), queries.crime_types(engine)
+    return engine, queries.data_status(engine, f.source), queries.crime_types(engine)
 
 
 def _range_text(f: state.Filters, name: str, status: dict[str, Any]) -> str:
@@ -208,14 +207,14 @@ def _labels(types: pd.DataFrame) -> tuple[dict[tuple[str, str], str], dict[tuple
 
 
 def _empty(message: str, f: state.Filters, status: dict, name: str, height: int = 300) -> ChartResult:
-    return ChartResult(figures.empty(message, height), pd.DataFrame(), message + ".", JSA_JM_SOURCE_LINE,
+    return ChartResult(figures.empty(message, height), pd.DataFrame(), message + ".", status["source_line"],
                        _range_text(f, name, status), status["is_sample"])
 
 
 def build_trend(filters: dict[str, Any]) -> ChartResult:
     """The region's incidents per year by category, every year, the selected years shaded."""
     f = current(filters)
-    engine, status, types = _context()
+    engine, status, types = _context(f)
     name = _region_name(f)
     df = queries.yearly_by_category(engine, f) if f.region else pd.DataFrame()
     if df.empty or not df["incidents"].sum():
@@ -234,14 +233,14 @@ def build_trend(filters: dict[str, Any]) -> ChartResult:
     drawn = rows.drop_duplicates("category")
     guidance = [(SCENARIOS[s].title, s) for s in dict.fromkeys(drawn["slug"]) if s in SCENARIOS]
     return ChartResult(figures_risk.trend_bars(rows, f.years), rows.drop(columns=["label"]).reset_index(drop=True),
-                       summary, JSA_JM_SOURCE_LINE, _range_text(f, name, status) + " (trend: every year)",
+                       summary, status["source_line"], _range_text(f, name, status) + " (trend: every year)",
                        status["is_sample"], guidance)
 
 
 def build_types(filters: dict[str, Any]) -> ChartResult:
     """The region's most common crime types over the selected years, each with its guidance."""
     f = current(filters)
-    engine, status, types = _context()
+    engine, status, types = _context(f)
     name = _region_name(f)
     df = queries.mix(engine, f) if f.region else pd.DataFrame()
     df = df[df["incidents"] > 0] if len(df) else df
@@ -257,7 +256,7 @@ def build_types(filters: dict[str, Any]) -> ChartResult:
     listed = ", ".join(f"{r.label} ({r.incidents:,.0f}, {r.share_pct:.0f}%)" for r in rows.itertuples())
     summary = f"Most common crime types in {name}, {f.describe()}: {listed}."
     guidance = [(SCENARIOS[s].title, s) for s in dict.fromkeys(rows["slug"]) if s in SCENARIOS]
-    return ChartResult(figures_risk.type_bars(rows), rows, summary, JSA_JM_SOURCE_LINE,
+    return ChartResult(figures_risk.type_bars(rows), rows, summary, status["source_line"],
                        _range_text(f, name, status), status["is_sample"], guidance)
 
 
@@ -281,13 +280,13 @@ def guidance_cards(result: ChartResult) -> Any:
 def build_patterns(filters: dict[str, Any]) -> dict[str, ChartResult]:
     """Hour, time of day, location type and weekday for the region, where the data records them."""
     f = current(filters)
-    engine, status, _types = _context()
+    engine, status, _types = _context(f)
     name = _region_name(f)
     df = queries.risk_patterns(engine, f) if f.region else pd.DataFrame(columns=["dimension", "value", "incidents"])
     scope = ("" if f.subtype == state.ALL else
              f"Patterns are kept by category: counting all {state.CATEGORIES[f.category]}. ")
     total = float(df.loc[df["dimension"] == "weekday", "incidents"].sum())  # every incident has a weekday
-    source, where = JSA_JM_SOURCE_LINE, _range_text(f, name, status)
+    source, where = status["source_line"], _range_text(f, name, status)
     out: dict[str, ChartResult] = {}
     specs = {HOUR: ("hour", "hour of day", ("busiest hour is", "busiest hours are"), None),
              TOD: ("time_of_day", "time of day", ("busiest time of day is", "busiest times are"),
@@ -329,7 +328,7 @@ def build_patterns(filters: dict[str, Any]) -> dict[str, ChartResult]:
 def build_top(filters: dict[str, Any]) -> ChartResult:
     """With no region chosen: the states and provinces with the highest values, coloured by class."""
     f = current(filters)
-    engine, status, _types = _context()
+    engine, status, _types = _context(f)
     p = profile(filters)
     if f.year_from is None or p.table.empty or p.table["value"].notna().sum() == 0:
         return _empty("No state or province has data for this selection", f, status, "all states and provinces", 480)
@@ -343,7 +342,7 @@ def build_top(filters: dict[str, Any]) -> ChartResult:
     summary = (f"The top {len(rows)} states and provinces by {label.lower()} ({f.describe()}): first is "
                f"{top['name']} with {figures.fmt_value(top['value'], f.metric)}, of {p.table['value'].notna().sum()} "
                f"with data. {_national_line(p)}")
-    source = JSA_JM_SOURCE_LINE + ("; " + POPULATION_SOURCE if f.metric == "per_million" else "")
+    source = status["source_line"] + ("; " + POPULATION_SOURCE if f.metric == "per_million" else "")
     return ChartResult(fig, rows, summary, source, _range_text(f, "all states and provinces", status),
                        status["is_sample"])
 

@@ -10,7 +10,7 @@ from dash import Input, Output, callback, html
 
 from dashboard import context, controls, figures, figures_share, metrics_trends, queries, state
 from dashboard.components import ChartResult, chart_card, chart_outputs, claim_shown, part, render, verdict_badge
-from etl.figures import FBI_SOURCE_LINE, JSA_JM_SOURCE_LINE, SHARE_YEAR
+from etl.figures import FBI_SOURCE_LINE, SHARE_YEAR
 from etl.taxonomy import CATEGORIES
 
 PAGE = "share"
@@ -151,16 +151,16 @@ def build_offenses(filters: dict[str, Any]) -> ChartResult:
 def _build_mix(filters: dict[str, Any], value: str) -> ChartResult:
     f = current(filters)
     engine = context.engine()
-    status = queries.data_status(engine)
+    status = queries.data_status(engine, f.source)
     date_line = f"Data {status['range']}; showing {f.describe()}"
     if f.year_from is None:
         return ChartResult(figures.empty("No incident data loaded"), pd.DataFrame(), "No incident data is loaded.",
-                           JSA_JM_SOURCE_LINE, date_line, status["is_sample"])
+                           status["source_line"], date_line, status["is_sample"])
     table = mix_table(queries.mix(engine, f), queries.crime_types(engine))
     table = table[table[value] > 0].reset_index(drop=True) if value == "losses" else table
     if table.empty:
         msg = f"No {'known losses' if value == 'losses' else 'incidents'} for {f.describe()}."
-        return ChartResult(figures.empty(msg), pd.DataFrame(), msg, JSA_JM_SOURCE_LINE, date_line, status["is_sample"])
+        return ChartResult(figures.empty(msg), pd.DataFrame(), msg, status["source_line"], date_line, status["is_sample"])
     fig = figures_share.mix_figure(table, value)
     rows = table[["category", "subtype", "label", "incidents", "share_incidents_pct", "losses", "losses_known",
                   "share_losses_pct", "guidance"]]
@@ -173,7 +173,7 @@ def _build_mix(filters: dict[str, Any], value: str) -> ChartResult:
         summary = (f"Bars of incidents by crime type ({f.describe()}): {int(table['incidents'].sum()):,} in all; the most "
                    f"common is {top['label']} with {int(top['incidents']):,} ({top['share_incidents_pct']:.1f}%).")
     guidance = metrics_trends.guidance_list(table["guidance"])
-    return ChartResult(fig, rows, summary, JSA_JM_SOURCE_LINE, date_line, status["is_sample"], guidance)
+    return ChartResult(fig, rows, summary, status["source_line"], date_line, status["is_sample"], guidance)
 
 
 def build_mix_count(filters: dict[str, Any]) -> ChartResult:

@@ -10,7 +10,7 @@ from dash import Input, callback, html
 from dashboard import context, controls, figures, figures_trends, metrics_trends, queries, state
 from dashboard.components import ChartResult, chart_card, chart_outputs, claim_shown, render
 from dashboard.figures import fmt_change
-from etl.figures import BASE_YEAR, H1_YEARS, JSA_JM_SOURCE_LINE, TARGET_YEAR
+from etl.figures import BASE_YEAR, H1_YEARS, TARGET_YEAR
 
 PAGE = "trends"
 YEARLY, INDEX, HALF, MONTHLY = "trends-yearly", "trends-index", "trends-half", "trends-monthly"
@@ -61,7 +61,7 @@ class Ctx(NamedTuple):  # not a dataclass: Dash Pages imports page files outside
         return metrics_trends.guidance_list(metrics_trends.slug_for(self.slugs, c, sub) for c in cats)
 
     def result(self, fig: Any, rows: pd.DataFrame, summary: str, cats: list[str]) -> ChartResult:
-        return ChartResult(fig, rows, summary, JSA_JM_SOURCE_LINE, self.date_range, self.status["is_sample"],
+        return ChartResult(fig, rows, summary, self.status["source_line"], self.date_range, self.status["is_sample"],
                            self.guidance(cats))
 
 
@@ -71,12 +71,12 @@ def _ctx(filters: dict[str, Any]) -> Ctx:
     types = queries.crime_types(engine)
     labels = dict(zip(types["category"], types["category_label"]))
     return Ctx(f, country, queries.years(engine), labels, metrics_trends.guidance_slugs(types),
-               queries.data_status(engine))
+               queries.data_status(engine, f.source))
 
 
 def _no_data(c: Ctx) -> ChartResult:
     return ChartResult(figures.empty("No incident data loaded"), pd.DataFrame(), "No incident data is loaded.",
-                       JSA_JM_SOURCE_LINE, c.date_range, c.status["is_sample"])
+                       c.status["source_line"], c.date_range, c.status["is_sample"])
 
 
 def _yearly_frame(c: Ctx) -> pd.DataFrame:
