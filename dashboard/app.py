@@ -106,20 +106,22 @@ def create_app(db_url: str | None = None) -> dash.Dash:
 @callback(Output("sample-banner", "children"), Output("data-footer", "children"), Input("_pages_location", "pathname"))
 def data_notices(_pathname: str | None) -> tuple:
     """The 'sample data' notice on every page, and where the data came from."""
-    from dashboard import queries
+    from dashboard import queries, state
 
     engine = context.engine()
     status = queries.data_status(engine)
+    mapped = [s for s in queries.sources(engine) if s not in state.COMBINED_SOURCES]
     banner = None
     if status["is_sample"]:
+        real = (f" The data of {', '.join(mapped)} (loaded with a column mapping) is real." if mapped else "")
         banner = dbc.Alert([html.I(className="bi bi-exclamation-triangle-fill me-2"), html.Strong("Sample data. "),
-                            "Every figure on this site is computed from the bundled synthetic data set, calibrated to "
-                            "published JSA totals; it is not real incident data."],
+                            "Every JSA and JM figure on this site is computed from the bundled synthetic data set, "
+                            "calibrated to published JSA totals; it is not real incident data." + real],
                            color="warning", className="py-2 sample-notice", id="sample-notice")
     files = ", ".join(f"{f['file']} ({f['loaded']:,} rows)" for f in status["files"]) or "no files loaded"
     footer = [html.Span(f"Data {status['range']}. Loaded from: {files}. "),
               html.Span("Sources: Jewelers' Security Alliance and Jewelers Mutual Group style data; "
-                        "FBI National Incident-Based Reporting System.")]
+                        + "".join(f"{s}; " for s in mapped) + "FBI National Incident-Based Reporting System.")]
     return banner, footer
 
 
