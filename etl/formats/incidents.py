@@ -168,19 +168,7 @@ def transform(raw: RawTable, spec: IncidentSpec, opts: Options = Options(),
     parsed["injured"] = parse_count(column(data, spec, "injured"), "injured", problems)
     parsed["killed"] = parse_count(column(data, spec, "killed"), "killed", problems)
     parsed["weapon_shown"] = parse_bool(column(data, spec, "weapon_shown"), "weapon_shown", problems)
-    if spec.location_map is None:
-        parsed["location_type"] = choose(column(data, spec, "location_type"), "location_type", LOCATION_TYPES, problems,
-                                         "location type")
-    else:
-        where = known_text(column(data, spec, "location_type"))
-        parsed["location_type"] = spec.location_map.resolve(where)
-        missing = (where.notna() & parsed["location_type"].isna()).to_numpy(dtype=bool)
-        if spec.location_map.unmapped == "skip":
-            leave.append(_left_out(where, missing, "location type"))
-        elif spec.location_map.unmapped == "quarantine":
-            problems.add(missing, said(where, "location_type", "is not a location type the mapping knows"))
-        else:
-            problems.note(missing, "location_type", where, "is not a location type the mapping knows (read as unknown)")
+    parsed["location_type"] = _location_types(data, spec, problems, leave)
     hour, tod = parse_hour(column(data, spec, "hour"), "hour", problems, hhmm=spec.time_hhmm)
     fill = (hour.isna() & date_hour.notna()).to_numpy(dtype=bool)
     if fill.any():  # a date-time column gives the hour where no time column does
@@ -197,6 +185,22 @@ def transform(raw: RawTable, spec: IncidentSpec, opts: Options = Options(),
     left_out = pd.concat(leave) if leave else pd.Series(dtype="object")
     return finish(raw, data, hashing, parsed, problems, book, spec, skip_rows=skip_rows,
                   left_out=left_out[~left_out.index.duplicated()])
+
+
+def _location_types(data: pd.DataFrame, spec: IncidentSpec, problems: Problems, leave: list[pd.Series]) -> pd.Series:
+    """The JSA spellings, or a mapping's table; what the table does not map goes as its `unmapped` says."""
+    if spec.location_map is None:
+        return choose(column(data, spec, "location_type"), "location_type", LOCATION_TYPES, problems, "location type")
+    where = known_text(column(data, spec, "location_type"))
+    found = spec.location_map.resolve(where)
+    missing = (where.notna() & found.isna()).to_numpy(dtype=bool)
+    if spec.location_map.unmapped == "skip":
+        leave.append(_left_out(where, missing, "location type"))
+    elif spec.location_map.unmapped == "quarantine":
+        problems.add(missing, said(where, "location_type", "is not a location type the mapping knows"))
+    else:
+        problems.note(missing, "location_type", where, "is not a location type the mapping knows (read as unknown)")
+    return found
 
 
 def _left_out(values: pd.Series, mask: np.ndarray, what: str) -> pd.Series:

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl.formats.headers import ColumnMap, norm_header, one_line, present
+from etl.formats.problems import _arrow
 
 if TYPE_CHECKING:
     from etl.formats.tabular import RawTable
@@ -82,13 +83,6 @@ def _repeats_header(frame: pd.DataFrame, headers: dict[str, str]) -> np.ndarray:
     out = np.zeros(len(frame), dtype=bool)
     out[cand[ok & (hits >= 2)]] = True
     return out
-
-
-def _arrow(s: pd.Series) -> pa.ChunkedArray:
-    arr = getattr(s.array, "_pa_array", None)  # zero-copy view of an Arrow-backed string column
-    if arr is None:
-        arr = pa.chunked_array([pa.array(s.astype(object).where(s.notna(), None).to_numpy(), type=pa.string())])
-    return arr
 
 
 def _total_label(frame: pd.DataFrame) -> pd.Series:
