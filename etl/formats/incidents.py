@@ -58,7 +58,7 @@ def shared_date_order(parts: list[RawTable], opts: Options) -> Options:
     """The day/month evidence of every date column of every part (sheet) of a file, so that all of them read
     03/04/2022 alike."""
     dates = [raw.data[c] for raw in parts for c in DATE_COLUMNS if c in raw.data.columns]
-    if not dates:
+    if len(dates) < 2:  # one date column of one sheet decides for itself
         return opts
     return replace(opts, date_evidence=order_evidence(pd.concat(dates, ignore_index=True), opts.day()))
 
@@ -152,9 +152,10 @@ def transform(raw: RawTable, spec: IncidentSpec, opts: Options = Options(),
     nowhere = ((lat == 0) & (lon == 0)).to_numpy(dtype=bool)
     problems.note(nowhere, "latitude/longitude", column(data, spec, "latitude"), "0, 0 is not a place (read as unknown)")
     half = (lat.isna() ^ lon.isna()).to_numpy(dtype=bool)
-    given = clean_text(column(data, spec, "latitude")).fillna(clean_text(column(data, spec, "longitude")))
-    problems.note(half, "latitude/longitude", given, "only one of latitude and longitude is given, so the point "
-                  "is unknown")
+    if half.any():
+        given = clean_text(column(data, spec, "latitude")).fillna(clean_text(column(data, spec, "longitude")))
+        problems.note(half, "latitude/longitude", given, "only one of latitude and longitude is given, so the "
+                      "point is unknown")
     lat, lon = lat.where(~(nowhere | half)), lon.where(~(nowhere | half))
     have_point = lat.notna() & lon.notna()
     region_raw = clean_text(column(data, spec, "region"))
@@ -176,8 +177,10 @@ def transform(raw: RawTable, spec: IncidentSpec, opts: Options = Options(),
         tod = tod.astype("object").where(~fill, time_of_day(hour.astype("float64")))
     parsed["hour"], parsed["time_of_day"] = hour, tod
 
-    no_key = (clean_text(optional(data, "date")).isna() & region_raw.isna() & clean_text(optional(data, "crime_type")).isna()
-              ).to_numpy(dtype=bool)
+    no_key = (region_raw.isna() & ctype.isna()).to_numpy(dtype=bool)  # candidates first: checking dates costs more
+    if no_key.any():
+        no_key = no_key & (clean_text(optional(data, "date")).isna() & clean_text(optional(data, "crime_type")).isna()
+                   ).to_numpy(dtype=bool)
     totals = _sums_above({k: parsed[k] for k in ("loss_usd", "injured", "killed")}, no_key) if no_key.any() else no_key
     skip_rows = pd.Series(dtype="object")
     if totals.any():

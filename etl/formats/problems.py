@@ -191,11 +191,23 @@ def _unknown_of(norm: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 
 def is_unknown(s: pd.Series) -> np.ndarray:
-    """True where the cell is missing, blank or one of UNKNOWN_TOKENS (any case and spacing)."""
-    codes, uniques = pd.factorize(s.astype("str"), use_na_sentinel=True)
-    u = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
-    flag = np.append(_unknown_of(_normal(_arrow(u))), True)
-    return flag[np.where(codes < 0, len(u), codes)]
+    """True where the cell is missing, blank or one of UNKNOWN_TOKENS (any case and spacing).
+
+    Looked at once per distinct value (Arrow's dictionary encoding); no marker has a digit in it, so the
+    distinct values with one (ids, dates, amounts: a million of them, often) are passed over in one pass.
+    """
+    arr = _arrow(s.astype("str") if isinstance(s.dtype, pd.CategoricalDtype) else s)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    missing = _np(pc.is_null(arr)).astype(bool)
+    if pc.count_distinct(arr.slice(0, 2000)).as_py() > 1000:  # mostly distinct values: ids, amounts, date-times
+        digit = pc.fill_null(pc.match_substring_regex(arr, r"\d"), False)
+        arr = pc.if_else(digit, pa.scalar(None, arr.type), arr)  # a value with a digit is never a marker
+    encoded = pc.dictionary_encode(arr)
+    values = encoded.dictionary
+    flag = np.append(_unknown_of(_normal(values)), False) if len(values) else np.array([False])
+    codes = _np(pc.fill_null(encoded.indices, len(values))).astype(np.int64)
+    return flag[codes] | missing
 
 
 def known_text(s: pd.Series) -> pd.Series:
