@@ -161,9 +161,11 @@ def etl_command(
 
 
 def _usage(message: str) -> Exception:
-    """A usage error (exit code 2) of the click that typer bundles."""
-    from typer._click.exceptions import UsageError as ClickUsageError
-
+    """A usage error (exit code 2) of the click that typer runs on (its own bundled copy in newer releases)."""
+    try:
+        from typer._click.exceptions import UsageError as ClickUsageError
+    except ImportError:  # typer releases that use the click package itself
+        from click.exceptions import UsageError as ClickUsageError
     return ClickUsageError(message)
 
 

@@ -80,3 +80,48 @@ def test_dashboard_draws_the_same_rows_from_postgres(cli, pg_url, db_url):
     for chart in cases:
         assert len(drawn[db_url][chart]) > 0, chart
         pd.testing.assert_frame_equal(drawn[pg_url][chart], drawn[db_url][chart], check_dtype=False, obj=chart)
+
+
+def test_mapped_source_messy_workbook_and_replacement_on_postgres(cli, pg_url, db_url, tmp_path):
+    """A mapped file, notes, skipped rows and a second version land the same on PostgreSQL as on SQLite, and the
+    replaced version's rows are gone from every batch table."""
+    import shutil
+
+    lapd = tmp_path / "lapd.csv"
+    shutil.copy(FIXTURES / "mapped" / "lapd_crime_data_sample.csv", lapd)
+    messy = tmp_path / "analyst.csv"
+    messy.write_text("Date,City,State,Crime Type,Store,Loss\n"
+                     "\"Jan 5, 2022\",Houston,TX,robbery,Zales,N/A\n"
+                     "\"Jan 5, 2022\",Houston,TX,robbery,Kay,$100K in gold\n"
+                     ",,,,,\n"
+                     "2022-01-06,Houston,TX,theft,Jared,€900\n"
+                     "Total,,,,,\n")
+    for url in (pg_url, db_url):
+        assert cli("etl", lapd, "--map", "lapd", "--db", url).exit_code == 0
+        assert cli("etl", messy, "--db", url).exit_code == 0
+    dump = {}
+    for url in (pg_url, db_url):
+        with make_engine(url).connect() as conn:
+            dump[url] = {
+                "incident": [tuple(r) for r in conn.execute(sa.text(
+                    "SELECT source, sheet, row_number, CAST(occurred_on AS TEXT), hour, region_code, category, loss_usd, "
+                    "extra FROM incident ORDER BY source, row_number"))],
+                "notes": [tuple(r) for r in conn.execute(sa.text(
+                    'SELECT row_number, "column", value, note FROM load_note ORDER BY row_number'))],
+                "skipped": [tuple(r) for r in conn.execute(sa.text(
+                    "SELECT row_number, reason FROM skipped_row ORDER BY row_number"))],
+                "batches": [tuple(r) for r in conn.execute(sa.text(
+                    "SELECT file_name, format, source, rows_in, loaded, duplicates, quarantined, skipped, filtered, "
+                    "notes FROM load_batch WHERE format <> 'reference' ORDER BY file_name"))]}
+    assert dump[pg_url] == dump[db_url]
+    assert dump[pg_url]["batches"] == [("analyst.csv", "jsa", "JSA", 5, 2, 0, 1, 2, 0, 1),
+                                       ("lapd.csv", "map:lapd", "LAPD open data", 8, 6, 0, 0, 0, 2, 1)]
+    messy.write_text("Date,City,State,Crime Type\n2022-02-01,Austin,TX,burglary\n")
+    assert cli("etl", messy, "--db", pg_url).exit_code == 0
+    with make_engine(pg_url).connect() as conn:
+        old = conn.execute(sa.text("SELECT batch_id FROM load_batch WHERE file_name = 'analyst.csv' AND NOT is_current")
+                           ).scalar_one()
+        from etl import schema
+        left = {t.name: conn.execute(sa.text(f'SELECT COUNT(*) FROM "{t.name}" WHERE batch_id = :b'), {"b": old}).scalar_one()
+                for t in schema.batch_tables()}
+    assert set(left.values()) == {0}, left
