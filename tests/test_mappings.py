@@ -186,7 +186,8 @@ def test_own_mapping_with_a_filter_value_tables_and_region_from_coordinates(cli,
     assert got[["region_code", "country", "category", "location_type", "loss_usd"]].fillna(0).values.tolist() == [
         ["TX", "US", "robbery", "mall", 5000.0], ["ON", "CA", "burglary", "downtown", 0]]
     assert {k: v for k, v in reasons_by_id(engine, "shops.csv", "When").items()} == {
-        "2022-05-05": ["region: is blank (required)"],
+        "2022-05-05": ["region: is blank, and latitude/longitude 0, 0 is not a place (a state or province, or a point, "
+                       "is required)"],
         "2022-05-06": ["location_type: 'In a car park' is not a location type the mapping knows"]}
     assert "filtered out shops.csv: 1 row(s): 'Kind of business' does not match /jewel|watch/" in result.output
     assert "filtered out shops.csv: 1 row(s): crime type 'arson' is not mapped" in result.output

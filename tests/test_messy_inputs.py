@@ -785,3 +785,14 @@ def test_sheet_option_on_a_csv_file_is_said_to_be_unused(cli, db_url, engine, tm
     assert "--sheet 2 not used: a CSV file has no sheets" in file_notes(result.output, "plain.csv")
     again = etl(cli, db_url, path, "--sheet", "2")
     assert "plain.csv: unchanged since batch" in again.output
+
+
+def test_no_region_column_when_every_row_has_a_point(cli, db_url, engine, tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_text("date,crime_type,lat,lon\n2022-01-05,robbery,29.7604,-95.3698\n2022-01-06,theft,43.6532,-79.3832\n"
+                    "2022-01-07,theft,0,0\n")
+    loaded_ok(etl(cli, db_url, path), "points.csv", (3, 2, 0, 1, 0, 0))
+    assert incidents(engine, "points.csv")[["region_code", "country"]].values.tolist() == [["TX", "US"], ["ON", "CA"]]
+    assert reasons_by_id(engine, "points.csv", "date") == {
+        "2022-01-07": ["region: is blank, and latitude/longitude 0, 0 is not a place (a state or province, or a point, "
+                       "is required)"]}

@@ -162,7 +162,11 @@ def transform(raw: RawTable, spec: IncidentSpec, opts: Options = Options(),
     token = region_raw.notna() & pd.Series(is_unknown(region_raw), index=region_raw.index)
     problems.add(token & ~have_point, said(region_raw, "region", "means unknown, but a state or province is required "
                                            "(or latitude and longitude)"))
-    parsed["region_code"] = book.resolve(region_raw.where(~token), "region", problems, allow_blank=have_point | token)
+    no_place = (region_raw.isna() & pd.Series(nowhere, index=region_raw.index)).to_numpy(dtype=bool)
+    problems.add(no_place, "region: is blank, and latitude/longitude 0, 0 is not a place (a state or province, or a "
+                           "point, is required)")
+    parsed["region_code"] = book.resolve(region_raw.where(~token), "region", problems,
+                                         allow_blank=have_point | token | no_place)
     parsed["latitude"], parsed["longitude"] = lat, lon
 
     parsed["loss_usd"] = parse_money(column(data, spec, "loss_usd"), "loss_usd", problems)
