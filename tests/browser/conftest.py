@@ -41,13 +41,12 @@ def sample_db(tmp_path_factory) -> str:  # noqa: ANN001
     return url
 
 
-@pytest.fixture(scope="session")
-def server(sample_db: str) -> Iterator[str]:
+def serving(db_url: str) -> Iterator[str]:
+    """`jewelcrime serve` on a free port for the length of a fixture: yields its base URL."""
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--db", sample_db, "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--db", db_url, "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -57,12 +56,17 @@ def server(sample_db: str) -> Iterator[str]:
             if proc.poll() is not None:
                 raise RuntimeError(proc.stdout.read() if proc.stdout else "server exited")
             time.sleep(0.3)
-    yield base
+    yield f"http://127.0.0.1:{port}"
     proc.terminate()
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(sample_db: str) -> Iterator[str]:
+    yield from serving(sample_db)
 
 
 @pytest.fixture(scope="session")

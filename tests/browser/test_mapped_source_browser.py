@@ -2,17 +2,13 @@
 and the dashboard's charts for it drawn from its rows only."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
 
 import pytest
 
-from tests.browser.conftest import Watched, _free_port, _jewelcrime
+from tests.browser.conftest import Watched, _jewelcrime, serving
 from etl.config import RAW_DIR
 
 pytestmark = pytest.mark.browser
@@ -25,21 +21,7 @@ def mapped_server(tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
     for args in (("etl", str(RAW_DIR)), ("etl", str(LAPD), "--map", "lapd")):
         done = _jewelcrime(*args, "--db", url)
         assert done.returncode == 0, done.stdout + done.stderr
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--db", url, "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    import socket
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.3)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(10)
+    yield from serving(url)
 
 
 @pytest.mark.parametrize("width", [1440, 390])
