@@ -20,6 +20,7 @@ from rich.table import Table
 
 from etl.config import RAW_DIR, make_engine, resolve_db_url
 from etl.errors import EtlError
+from etl.summary import print_summary
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Jewelry-industry crime statistics: load data, check figures, serve the dashboard.")
@@ -153,7 +154,7 @@ def etl_command(
     if as_json:
         sys.stdout.write(json.dumps([r.as_dict() for r in results], indent=2, default=str) + "\n")
     else:
-        print_summary(results)
+        print_summary(results, out)
     refused = [r for r in results if r.status == "refused"]
     for r in refused:
         err.print(f"[red]usage error:[/] {r.message}", highlight=False)
@@ -167,59 +168,6 @@ def _usage(message: str) -> Exception:
     except ImportError:  # typer releases that use the click package itself
         from click.exceptions import UsageError as ClickUsageError
     return ClickUsageError(message)
-
-
-def print_summary(results: list) -> None:
-    table = Table(title="Load summary", show_lines=False)
-    for col, justify in (("file", "left"), ("format", "left"), ("status", "left"), ("rows in", "right"),
-                         ("loaded", "right"), ("duplicates", "right"), ("quarantined", "right"), ("skipped", "right"),
-                         ("filtered out", "right")):
-        table.add_column(col, justify=justify)
-    for r in results:
-        colour = {"rejected": "red", "failed": "red", "refused": "red", "unchanged": "dim"}.get(r.status, "green")
-        table.add_row(r.path.name, r.format or "?", f"[{colour}]{r.status}[/]", f"{r.rows_in:,}", f"{r.loaded:,}",
-                      f"{r.duplicates:,}", f"{r.quarantined:,}", f"{r.skipped:,}", f"{r.filtered:,}")
-    out.print(table)
-    for r in results:
-        _print_details(r)
-    linked = [r.linked for r in results if r.linked is not None]
-    if linked:
-        out.print(f"JM claims linked to a JSA incident (counted once in combined figures): {linked[-1]:,}")
-    ok = [r for r in results if r.ok]
-    fresh = [r for r in results if r.status != "unchanged"]
-    out.print(f"{len(ok)} of {len(results)} file(s) loaded or unchanged; "
-              f"{sum(r.loaded for r in results):,} rows loaded, {sum(r.duplicates for r in fresh):,} "
-              f"duplicates skipped, {sum(r.quarantined for r in fresh):,} quarantined, "
-              f"{sum(r.skipped for r in fresh):,} skipped, {sum(r.filtered for r in fresh):,} filtered out")
-
-
-def _print_details(r) -> None:  # noqa: ANN001 - a pipeline.FileResult
-    name = r.path.name
-    if r.status in ("rejected", "failed"):
-        out.print(f"[red]{r.status}[/] {r.path}: {r.message}", highlight=False)
-    elif r.status == "unchanged":
-        out.print(f"[dim]{name}: {r.message}[/]", highlight=False)
-    if not r.ok or r.status == "unchanged":
-        return
-    if r.source:
-        out.print(f"{name}: read as {r.format} (source: {r.source})", highlight=False)
-    for part in r.sheets:
-        out.print(f"{name}, sheet '{part['sheet']}': {part['rows_in']:,} rows in, {part['loaded']:,} loaded, "
-                  f"{part['duplicates']:,} duplicates, {part['quarantined']:,} quarantined, {part['skipped']:,} "
-                  f"skipped, {part['filtered']:,} filtered out", highlight=False)
-    for w in r.warnings:
-        out.print(f"[yellow]note[/] {name}: {w}", highlight=False)
-    for sheet, row, why in r.skipped_rows[:20]:
-        out.print(f"skipped {name}{f', sheet {sheet!r}' if sheet else ''}, row {row}: {why}", highlight=False)
-    if len(r.skipped_rows) > 20:
-        out.print(f"... {len(r.skipped_rows) - 20:,} more skipped rows; see `jewelcrime quarantine --skipped`")
-    for why, n in r.filtered_detail.items():
-        out.print(f"filtered out {name}: {n:,} row(s): {why}", highlight=False)
-    if r.quarantined:
-        out.print(f"[yellow]{name}: {r.quarantined:,} row(s) quarantined; see `jewelcrime quarantine`[/]", highlight=False)
-    if r.notes:
-        out.print(f"[yellow]{name}: {r.notes:,} cell(s) not read exactly as written (loaded as unknown, or as the "
-                  "number they hold); see `jewelcrime quarantine --notes`[/]", highlight=False)
 
 
 @app.command("quarantine")
@@ -355,6 +303,59 @@ def figures_command(
     out.print(table)
     for f in figs:
         out.print(f"[bold]{f.id}[/]: {f.formula}. {f.verdict_reason}.", highlight=False)
+
+
+class MeasureName(str, Enum):
+    robbery = "robbery"
+    burglary = "burglary"
+    theft = "theft"
+    property = "property"
+    violent = "violent"
+
+
+@app.command("context")
+@guarded
+def context_command(
+    measure: Annotated[MeasureName, typer.Option("--measure", help="The general crime measure")] = MeasureName.robbery,
+    year: Annotated[Optional[int], typer.Option("--year", min=1900, max=2100, help="Year (default: the latest with data)")] = None,
+    region: Annotated[Optional[str], typer.Option("--region", help="One state or province code, e.g. TX or ON")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON")] = False,
+    db: DbOption = None,
+) -> None:
+    """General crime per state and province (FBI, Statistics Canada): count, population, rate per 100,000."""
+    from etl import context
+    from etl.regions import region_book
+
+    if region and region.upper() not in region_book().names:
+        raise _usage(f"--region {region!r} is not a U.S. state or Canadian province code (e.g. TX, ON)")
+    engine = engine_for(db)
+    _require_schema(engine)
+    df = context.region_rates(engine, measure.value, year)
+    if region:
+        df = df[df["code"] == region.upper()]
+    if as_json:
+        records = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+                   for r in df.astype(object).where(df.notna(), None).to_dict(orient="records")]
+        sys.stdout.write(json.dumps({"measure": measure.value, "year": year if year is not None else (
+            int(df["year"].iloc[0]) if len(df) else None), "caveat": context.CAVEAT,
+            "coverage_threshold_pct": context.COVERAGE_THRESHOLD_PCT, "regions": records}, indent=2, default=str) + "\n")
+        return
+    if df.empty:
+        out.print(f"no {context.MEASURES[measure.value].lower()} figures loaded"
+                  + (f" for {year}" if year else "") + "; load an FBI or Statistics Canada table with `jewelcrime etl`")
+        return
+    table = Table(title=f"{context.MEASURES[measure.value]}, {int(df['year'].iloc[0])}, per 100,000 residents")
+    for col in ("rank", "region", "count", "population", "rate", "source", "NIBRS coverage", "comparable"):
+        table.add_column(col, justify="right" if col in ("rank", "count", "population", "rate") else "left")
+    for r in df.itertuples(index=False):
+        cover = "" if r.coverage_pct != r.coverage_pct or r.coverage_pct is None else (
+            f"{r.coverage_pct:.0f}%" + (" (low)" if r.low_coverage else ""))
+        table.add_row(_cell(r.rank), f"{r.name} ({r.code})", "" if r.count != r.count else f"{r.count:,.0f}",
+                      "" if r.population != r.population else f"{r.population:,.0f}",
+                      "" if r.rate != r.rate else f"{r.rate:,.1f}", context.describe(r._asdict()), cover,
+                      "yes" if r.comparable else "not across the border")
+    out.print(table)
+    out.print(context.CAVEAT, highlight=False)
 
 
 @app.command("sample")

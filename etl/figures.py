@@ -45,12 +45,14 @@ class Figure:
     official_value: float | None = None
     official_source: str | None = None
     by_year: dict[str, float] | None = None
+    property_share_by_year: dict[str, float] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        if d["by_year"] is None:
-            d.pop("by_year")
+        for optional in ("by_year", "property_share_by_year"):
+            if d[optional] is None:
+                d.pop(optional)
         return d
 
 
@@ -156,6 +158,20 @@ def nibrs_classes(conn: sa.Connection, year: int) -> tuple[dict[str, int], dict[
     return counts, info
 
 
+def property_shares(conn: sa.Connection) -> dict[str, float]:
+    """The property class's share of all NIBRS offenses for every year a national table is loaded for."""
+    n, b = schema.nibrs_offense, schema.load_batch
+    years = [int(y) for (y,) in conn.execute(sa.select(n.c.year).join(b, b.c.batch_id == n.c.batch_id)
+                                             .where(b.c.is_current).distinct().order_by(n.c.year))]
+    shares = {}
+    for year in years:
+        counts, _ = nibrs_classes(conn, year)
+        total = counts.get("total") or sum(counts.get(k, 0) for k in ("persons", "property", "society"))
+        if counts.get("property") is not None and total:
+            shares[str(year)] = round(counts["property"] / total * 100.0, 1)
+    return shares
+
+
 def property_share_2020(conn: sa.Connection) -> Figure:
     counts, info = nibrs_classes(conn, SHARE_YEAR)
     total = counts.get("total") or sum(counts.get(k, 0) for k in ("persons", "property", "society"))
@@ -194,6 +210,7 @@ def property_share_2020(conn: sa.Connection) -> Figure:
         official_value=official.value if official else None, official_source=official.source if official else None,
         extra={"nibrs_source": info.get("source"), "nibrs_url": info.get("url"),
                "published_total": claim_total.value if claim_total else None},
+        property_share_by_year=property_shares(conn),
     )
 
 

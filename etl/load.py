@@ -32,6 +32,7 @@ class BatchInfo:
     encoding: str | None = None
     data_year: int | None = None
     format_version: str | None = None
+    release: str | None = None  # set for formats that keep vintages: only a file of the same release is replaced
 
 
 @dataclass
@@ -58,7 +59,7 @@ def current_batch(conn: sa.Connection, file_name: str, fmt: str) -> sa.Row | Non
 def _start_batch(conn: sa.Connection, info: BatchInfo) -> int:
     b = schema.load_batch
     values = dict(file_name=info.file_name, file_path=info.file_path, sha256=info.sha256, format=info.format,
-                  format_version=info.format_version,
+                  format_version=info.format_version, release=info.release,
                   source=info.source, encoding=info.encoding, data_year=info.data_year, started_at=now(),
                   status="loading", is_current=True, rows_in=0, loaded=0, duplicates=0, quarantined=0, is_sample=False)
     return int(conn.execute(b.insert().values(**values).returning(b.c.batch_id)).scalar_one())
@@ -67,8 +68,10 @@ def _start_batch(conn: sa.Connection, info: BatchInfo) -> int:
 def _retire_previous(conn: sa.Connection, info: BatchInfo, batch_id: int) -> list[int]:
     """Delete the rows of earlier versions of this file and mark them replaced."""
     b = schema.load_batch
-    old = [r[0] for r in conn.execute(sa.select(b.c.batch_id).where(
-        b.c.file_name == info.file_name, b.c.format == info.format, b.c.is_current, b.c.batch_id != batch_id))]
+    same_file = [b.c.file_name == info.file_name, b.c.format == info.format, b.c.is_current, b.c.batch_id != batch_id]
+    if info.release is not None:  # another release of a table is an earlier vintage, kept; the same one is replaced
+        same_file.append(b.c.release == info.release)
+    old = [r[0] for r in conn.execute(sa.select(b.c.batch_id).where(*same_file))]
     if not old:
         return []
     for table in reversed(schema.batch_tables()):

@@ -150,7 +150,8 @@ def load_file(engine: sa.Engine, path: Path, fmt: str | Format | None = None, ye
                 raise FileRejected(path, f"the header looks most like a {chosen.title}, but {exc.problem}") from None
             raise
         info = load.BatchInfo(path.name, str(path.resolve()), digest, chosen.name, chosen.source,
-                              _encoding(path), parsed.meta.get("year"), chosen.version)
+                              _encoding(path), parsed.meta.get("year"), chosen.version,
+                              parsed.meta.get("release") if chosen.keeps_vintages else None)
         note("writing")
         counts = load.write(engine, info, parsed, parsed.target or chosen.target)
     except FileRejected as exc:

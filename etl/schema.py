@@ -30,6 +30,7 @@ load_batch = sa.Table(
     sa.Column("encoding", sa.String(16)),
     sa.Column("sheets", sa.Text),  # JSON list of the workbook sheets read, with their counts
     sa.Column("data_year", sa.Integer),
+    sa.Column("release", sa.String(32)),  # a table's release (vintage): older releases stay, the newest is shown
     sa.Column("rows_in", sa.Integer, nullable=False, default=0),
     sa.Column("loaded", sa.Integer, nullable=False, default=0),
     sa.Column("duplicates", sa.Integer, nullable=False, default=0),
@@ -207,6 +208,58 @@ nibrs_offense = sa.Table(
     sa.Column("notes", sa.Text),
 )
 
+# ---- general crime by state, province and year (FBI and Statistics Canada tables): context for jewelry crime
+context_crime = sa.Table(
+    "context_crime", metadata,
+    sa.Column("context_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("load_batch.batch_id"), nullable=False, index=True),
+    sa.Column("dataset", sa.String(32), nullable=False),  # the format: fbi-estimated | nibrs-state | statcan-crime
+    sa.Column("source", sa.Text, nullable=False),  # who published it, for source lines
+    sa.Column("release", sa.String(32), nullable=False),  # which release (vintage) of the table, e.g. "1979-2024"
+    sa.Column("year", sa.SmallInteger, nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("region_code", sa.String(2)),  # NULL for a national row
+    sa.Column("offense", sa.Text, nullable=False),  # the source's own offense or violation (code where it has one)
+    sa.Column("offense_label", sa.Text, nullable=False),
+    sa.Column("nibrs_class", sa.String(10)),  # persons | property | society, for NIBRS tables by class
+    sa.Column("count", sa.Float),  # offenses or incidents; NULL when the source marks it not available
+    sa.Column("rate_per_100k", sa.Float),  # as published, where the source publishes a rate
+    sa.Column("population", sa.BigInteger),  # the population the source gives with the row (covered, for NIBRS)
+    sa.Column("agencies", sa.Integer),  # reporting agencies (NIBRS)
+    sa.Column("status", sa.Text),  # why a value is missing ("not available"), as the source says
+    sa.Column("notes", sa.Text),
+)
+sa.Index("ix_context_crime", context_crime.c.dataset, context_crime.c.year, context_crime.c.offense)
+
+# reporting coverage of NIBRS by state and year ("Participation by State")
+context_participation = sa.Table(
+    "context_participation", metadata,
+    sa.Column("participation_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("load_batch.batch_id"), nullable=False, index=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("year", sa.SmallInteger, nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("region_code", sa.String(2)),  # NULL for the national row
+    sa.Column("agencies", sa.Integer),  # agencies reporting to NIBRS
+    sa.Column("agencies_total", sa.Integer),  # all agencies, where published
+    sa.Column("population_covered", sa.BigInteger),
+    sa.Column("population_total", sa.BigInteger),  # where published
+    sa.Column("published_percent", sa.Float),  # percent of residents covered, where published
+)
+
+# population estimates by province or state and year, for per-capita rates (Statistics Canada 17-10-0005-01)
+context_population = sa.Table(
+    "context_population", metadata,
+    sa.Column("population_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("load_batch.batch_id"), nullable=False, index=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("release", sa.String(32), nullable=False),
+    sa.Column("year", sa.SmallInteger, nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("region_code", sa.String(2)),  # NULL for the national row
+    sa.Column("population", sa.BigInteger, nullable=False),
+)
+
 # ---- reference tables (data/raw/reference/*.csv)
 region = sa.Table(
     "region", metadata,
@@ -272,6 +325,17 @@ jsa_annual = sa.Table(
     sa.Column("confidence", sa.Text),
     sa.Column("notes", sa.Text),
 )
+# offenses and violations of the context tables -> a small shared set of measures (data/raw/reference)
+crime_crosswalk = sa.Table(
+    "crime_crosswalk", metadata,
+    sa.Column("dataset", sa.String(32), primary_key=True),
+    sa.Column("offense", sa.Text, primary_key=True),
+    sa.Column("measure", sa.String(16), nullable=False),  # robbery | burglary | theft | property | violent
+    sa.Column("measure_label", sa.Text, nullable=False),
+    sa.Column("cross_border_comparable", sa.Boolean, nullable=False),
+    sa.Column("note", sa.Text),
+)
+
 crime_type = sa.Table(
     "crime_type", metadata,
     sa.Column("category", sa.String(16), primary_key=True),

@@ -140,6 +140,7 @@ class Format:
     claims_path: Callable[[Path], bool] | None = None
     prepare: Callable[[list[RawTable], Options], Options] | None = None  # what the parts of a file share
     version: str | None = None  # changes when the same name reads files differently (an edited column mapping)
+    keeps_vintages: bool = False  # a file of another release (Parsed.meta["release"]) is kept beside the earlier one
 
     def read(self, path: Path, opts: Options) -> list[RawTable]:
         if self.reader is not None:

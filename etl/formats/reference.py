@@ -53,6 +53,12 @@ SCHEMAS: dict[str, tuple[str, pa.DataFrameSchema]] = {
         "year": pa.Column(int, pa.Check.in_range(1980, 2100)), "metric": _str, "value": pa.Column(float),
         "unit": _str, "source": _opt, "url": _opt, "confidence": _opt, "notes": _opt,
     }, strict=True, unique=["year", "metric"])),
+    "crime_crosswalk.csv": ("crime_crosswalk", pa.DataFrameSchema({
+        "dataset": pa.Column(str, pa.Check.isin(["fbi-estimated", "nibrs-state", "statcan-crime"])),
+        "offense": _str,
+        "measure": pa.Column(str, pa.Check.isin(["robbery", "burglary", "theft", "property", "violent"])),
+        "measure_label": _str, "cross_border_comparable": pa.Column(bool), "note": _opt,
+    }, strict=True, unique=["dataset", "offense"])),
     "nibrs_national.csv": ("nibrs_offense", pa.DataFrameSchema({
         "year": pa.Column(int, pa.Check.in_range(1990, 2100)),
         "crimes_against": pa.Column(str, pa.Check.isin(["total", "persons", "property", "society"])),
