@@ -215,12 +215,14 @@ def load_rows(conn: sa.Connection, info: BatchInfo, parsed: Parsed, table_name: 
         conn.execute(table.delete())  # a curated reference table is replaced whole
     frame = parsed.clean.assign(batch_id=batch_id) if "batch_id" in table.c else parsed.clean
     insert_frame(conn, table, frame)
+    # a row of a wide table (one column per offense) is stored as several records: "loaded" counts the file's rows
+    loaded = sum(p["clean"] for p in parsed.parts) if parsed.parts else len(frame)
     _write_row_records(conn, batch_id, parsed)
     notes = [f"footnote: {f}" for f in parsed.meta.get("footnotes", [])]
     parsed.warnings = parsed.warnings + notes
     parts = _loaded_parts(parsed, parsed.clean.assign(sheet=None), np.zeros(len(parsed.clean), dtype=bool))
-    _finish_batch(conn, batch_id, parsed, len(frame), 0, False, parts)
-    return LoadCounts(batch_id, len(frame), 0, len(parsed.quarantine), replaced, parts=parts)
+    _finish_batch(conn, batch_id, parsed, loaded, parsed.duplicates, False, parts)
+    return LoadCounts(batch_id, loaded, parsed.duplicates, len(parsed.quarantine), replaced, parts=parts)
 
 
 def write(engine: sa.Engine, info: BatchInfo, parsed: Parsed, target: str) -> LoadCounts:

@@ -135,9 +135,6 @@ def load_file(engine: sa.Engine, path: Path, fmt: str | Format | None = None, ye
                               batch_id=previous.batch_id, skipped=previous.skipped, filtered=previous.filtered,
                               source=previous.source)
         warnings = []
-        if previous is not None and Path(previous.file_path) != path.resolve():
-            # the key is the file name: same name from another folder is taken as its new version
-            warnings.append(f"replaces the rows of {path.name} loaded earlier from {previous.file_path}")
         if opts.year is not None and not chosen.uses_year:
             warnings.append(f"--year {opts.year} not used: a {chosen.title} gives each row its own date")
         if opts.sheet is not None and not workbook:
@@ -149,9 +146,12 @@ def load_file(engine: sa.Engine, path: Path, fmt: str | Format | None = None, ye
             if near_miss:  # say what the file looks like, then what is wrong with it
                 raise FileRejected(path, f"the header looks most like a {chosen.title}, but {exc.problem}") from None
             raise
+        release = parsed.meta.get("release") if chosen.keeps_vintages else None
+        if previous is not None and Path(previous.file_path) != path.resolve() and release in (None, previous.release):
+            # the key is the file name: same name from another folder is taken as its new version
+            warnings.append(f"replaces the rows of {path.name} loaded earlier from {previous.file_path}")
         info = load.BatchInfo(path.name, str(path.resolve()), digest, chosen.name, chosen.source,
-                              _encoding(path), parsed.meta.get("year"), chosen.version,
-                              parsed.meta.get("release") if chosen.keeps_vintages else None)
+                              _encoding(path), parsed.meta.get("year"), chosen.version, release)
         note("writing")
         counts = load.write(engine, info, parsed, parsed.target or chosen.target)
     except FileRejected as exc:

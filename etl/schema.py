@@ -333,6 +333,7 @@ crime_crosswalk = sa.Table(
     sa.Column("measure", sa.String(16), nullable=False),  # robbery | burglary | theft | property | violent
     sa.Column("measure_label", sa.Text, nullable=False),
     sa.Column("cross_border_comparable", sa.Boolean, nullable=False),
+    sa.Column("alternative_to", sa.Text),  # a detail line used only where the file lacks this total line
     sa.Column("note", sa.Text),
 )
 

@@ -42,8 +42,8 @@ FIGURES = ROOT / "docs" / "figures.md"
 MAPPED_FIXTURES = ROOT / "tests" / "fixtures" / "mapped"
 
 # the heading of each detectable format's section in docs/data-formats.md, by format name
-SECTIONS = {jsa.NAME: "JSA-style incident list", jm.NAME: "JM-style claims list",
-            nibrs.NAME: "FBI NIBRS national summary table"}
+# the heading of each detectable format's section is its title
+SECTIONS = {name: fmt.title for name, fmt in DETECTABLE.items()}
 MAPPINGS = "Column mappings (`--map`)"
 PRESETS = "Bundled mappings"
 # a sample export of each portal a preset is for: its header is the portal's full column list

@@ -21,7 +21,7 @@ from etl.formats.tabular import RawTable
 
 NAME = "nibrs"
 SOURCE = "FBI"
-TITLE = "FBI NIBRS national summary by offense category"
+TITLE = "FBI NIBRS national summary table"
 
 COLUMNS: tuple[Column, ...] = (
     Column("offense_category", ("offense category", "offense_category", "offense"), True, "text",

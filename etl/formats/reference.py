@@ -57,7 +57,7 @@ SCHEMAS: dict[str, tuple[str, pa.DataFrameSchema]] = {
         "dataset": pa.Column(str, pa.Check.isin(["fbi-estimated", "nibrs-state", "statcan-crime"])),
         "offense": _str,
         "measure": pa.Column(str, pa.Check.isin(["robbery", "burglary", "theft", "property", "violent"])),
-        "measure_label": _str, "cross_border_comparable": pa.Column(bool), "note": _opt,
+        "measure_label": _str, "cross_border_comparable": pa.Column(bool), "alternative_to": _opt, "note": _opt,
     }, strict=True, unique=["dataset", "offense"])),
     "nibrs_national.csv": ("nibrs_offense", pa.DataFrameSchema({
         "year": pa.Column(int, pa.Check.in_range(1990, 2100)),
