@@ -5,14 +5,20 @@
 
 For each size it loads N synthetic JSA-style incidents (benchmarks/etl_bench.py
 rows, 2010-2024, all states in the sample's proportions) plus the reference
-tables through the real ETL into a new SQLite file, then:
+tables through the real ETL into a new SQLite file, with the general-crime
+tables the map's context layer reads: the bundled FBI estimated-crimes file
+(data/raw/fbi, every state 1979-2024) and a Statistics Canada Table
+35-10-0177-01 file made up here (every province and territory, 2010-2024, the
+violations of the crosswalk). Then:
   * calls every page callback 50 times as a plain function with varied
-    filters (years, crime types, sources, measures, regions), with the query
-    cache emptied before each call, so each figure is the cost of the SQL over
-    the rollups plus the pandas and plotly work; prints median and p95;
+    filters (years, crime types, sources, measures, regions, the map's layer
+    and general-crime measure, the trends page's general-crime line), with
+    the query cache emptied before each call, so each figure is the cost of
+    the SQL over the rollups and context tables plus the pandas and plotly
+    work; prints median and p95;
   * starts `jewelcrime serve` on that database and times, in headless
-    Chromium, from navigation to /map until all 64 regions are drawn
-    (median of 5 loads in a fresh browser context each).
+    Chromium, from navigation to /map (and to /map?layer=context) until all
+    64 regions are drawn (median of 5 loads in a fresh browser context each).
 """
 from __future__ import annotations
 
@@ -33,6 +39,38 @@ sys.path.insert(0, str(Path(__file__).parent))
 import etl_bench  # noqa: E402
 
 CALLS = 50
+ROOT = Path(__file__).resolve().parents[1]
+FBI_FILE = ROOT / "data" / "raw" / "fbi" / "estimated_crimes_1979_2024.csv"
+STATCAN_GEO = {"NL": ("Newfoundland and Labrador", 10), "PE": ("Prince Edward Island", 11), "NS": ("Nova Scotia", 12),
+               "NB": ("New Brunswick", 13), "QC": ("Quebec", 24), "ON": ("Ontario", 35), "MB": ("Manitoba", 46),
+               "SK": ("Saskatchewan", 47), "AB": ("Alberta", 48), "BC": ("British Columbia", 59), "YT": ("Yukon", 60),
+               "NT": ("Northwest Territories", 61), "NU": ("Nunavut", 62)}
+STATCAN_VIOLATIONS = {"1610": ("Total robbery", 60), "2120": ("Total breaking and entering", 300),
+                      "2130": ("Total theft over $5,000 (non-motor vehicle)", 40),
+                      "2140": ("Total theft under $5,000 (non-motor vehicle)", 900),
+                      "200": ("Total property crime violations", 3000), "100": ("Total violent Criminal Code violations", 1100)}
+
+
+def statcan_file(path: Path) -> Path:
+    """A Table 35-10-0177-01 'CSV for database loading' file: every province and territory, 2010-2024."""
+    import csv
+
+    rng = random.Random(11)
+    header = ["REF_DATE", "GEO", "DGUID", "Violations", "Statistics", "UOM", "UOM_ID", "SCALAR_FACTOR", "SCALAR_ID",
+              "VECTOR", "COORDINATE", "VALUE", "STATUS", "SYMBOL", "TERMINATED", "DECIMALS"]
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh, quoting=csv.QUOTE_ALL)
+        w.writerow(header)
+        for year in range(2010, 2025):
+            for code, (name, sgc) in STATCAN_GEO.items():
+                people = rng.randint(40_000, 15_000_000)
+                for vcode, (label, rate) in STATCAN_VIOLATIONS.items():
+                    r = rate * rng.uniform(0.5, 1.8)
+                    for stat, value in (("Actual incidents", f"{round(r * people / 100_000)}"),
+                                        ("Rate per 100,000 population", f"{r:.2f}")):
+                        w.writerow([year, f"{name} [{sgc}]", f"2021A0002{sgc}", f"{label} [{vcode}]", stat, "Number",
+                                    "223", "units", "0", "", "", value, "", "", "", "0"])
+    return path
 
 
 def load(n: int, folder: Path) -> str:
@@ -43,7 +81,7 @@ def load(n: int, folder: Path) -> str:
     etl_bench.make_rows(n).to_csv(csv, index=False)
     url = f"sqlite:///{folder / f'dash_{n}.sqlite'}"
     engine = make_engine(url)
-    results = pipeline.load_paths(engine, [csv])
+    results = pipeline.load_paths(engine, [csv, FBI_FILE, statcan_file(folder / "statcan_crime_bench.csv")])
     assert all(r.ok for r in results), results
     return url
 
@@ -61,7 +99,10 @@ def variations(years: list[int], regions: list[str]) -> list[dict[str, Any]]:
         out.append({"year_from": y0, "year_to": y1, "category": cat, "subtype": rng.choice(subtypes[cat]),
                     "source": rng.choice(["combined", "JSA", "JM"]),
                     "metric": rng.choice(["incidents", "per_million", "per_100_businesses", "losses"]),
-                    "region": rng.choice(regions), "base_year": rng.choice(years), "major_only": rng.random() < 0.5})
+                    "region": rng.choice(regions), "base_year": rng.choice(years), "major_only": rng.random() < 0.5,
+                    "layer": rng.choice(["jewelry", "context"]),
+                    "context": rng.choice(["robbery", "burglary", "theft", "property", "violent"]),
+                    "context_line": rng.random() < 0.5})
     return out
 
 
@@ -105,7 +146,7 @@ def time_callbacks(url: str) -> list[tuple[str, float, float]]:
     return rows
 
 
-def first_map(url: str, repeats: int = 5) -> float:
+def first_map(url: str, repeats: int = 5, paths: tuple[str, ...] = ("/map", "/map?layer=context")) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
     with socket.socket() as s:
@@ -122,23 +163,26 @@ def first_map(url: str, repeats: int = 5) -> float:
                 time.sleep(0.2)
         args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                 "--disable-component-update", "--no-first-run", "--disable-sync"]
-        times = []
+        out = {}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=args)
-            for i in itertools.count():
-                if i > repeats:
-                    break
-                context = browser.new_context(viewport={"width": 1400, "height": 1000})
-                page = context.new_page()
-                t = time.perf_counter()
-                page.goto(f"http://127.0.0.1:{port}/map")
-                page.wait_for_function("document.querySelectorAll('#card-map path.choroplethlocation').length >= 64",
-                                       timeout=60_000)
-                if i:  # the first load warms the server's imports; not counted
-                    times.append(time.perf_counter() - t)
-                context.close()
+            for path in paths:
+                times = []
+                for i in itertools.count():
+                    if i > repeats:
+                        break
+                    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                    page = context.new_page()
+                    t = time.perf_counter()
+                    page.goto(f"http://127.0.0.1:{port}{path}")
+                    page.wait_for_function(
+                        "document.querySelectorAll('#card-map path.choroplethlocation').length >= 64", timeout=60_000)
+                    if i:  # the first load warms the server's imports and caches; not counted
+                        times.append(time.perf_counter() - t)
+                    context.close()
+                out[path] = statistics.median(times)
             browser.close()
-        return statistics.median(times)
+        return out
     finally:
         proc.terminate()
         proc.wait(10)
@@ -156,7 +200,8 @@ def main() -> None:
             print(f"{'callback':<40} {'median ms':>10} {'p95 ms':>10}")
             for name, med, p95 in time_callbacks(url):
                 print(f"{name:<40} {med:>10.1f} {p95:>10.1f}")
-            print(f"first map drawn in Chromium (median of 5): {first_map(url):.2f} s")
+            for path, seconds in first_map(url).items():
+                print(f"first map drawn in Chromium, {path} (median of 5): {seconds:.2f} s")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import Input, Output, callback, html
 from flask import Response, send_file
 
@@ -103,6 +104,20 @@ def create_app(db_url: str | None = None) -> dash.Dash:
     return app
 
 
+def real_parts(mapped: list[str], context_batches: pd.DataFrame, real_nibrs: bool) -> str:
+    """The sentence of the banner that names the parts of the site that are real data."""
+    real = [f"{', '.join(mapped)} (loaded with a column mapping)"] if mapped else []
+    general = context_batches[~context_batches["is_sample"].astype(bool)] if len(context_batches) else context_batches
+    if len(general):
+        real.append("the general-crime figures from the FBI and Statistics Canada (the map's general-crime layer, "
+                    "the general crime on the risk pages, the index's general-crime line)")
+    if real_nibrs:
+        real.append("the FBI NIBRS offense counts on the Share page")
+    if not real:
+        return "No part of the site shows real data yet."
+    return "Real public data: " + "; ".join(real) + "."
+
+
 @callback(Output("sample-banner", "children"), Output("data-footer", "children"), Input("_pages_location", "pathname"))
 def data_notices(_pathname: str | None) -> tuple:
     """The 'sample data' notice on every page, and where the data came from."""
@@ -111,17 +126,21 @@ def data_notices(_pathname: str | None) -> tuple:
     engine = context.engine()
     status = queries.data_status(engine)
     mapped = [s for s in queries.sources(engine) if s not in state.COMBINED_SOURCES]
+    batches = queries.context_batches(engine)
+    general = [queries.CONTEXT_SOURCES[f] for f in dict.fromkeys(batches["format"]) if f in queries.CONTEXT_SOURCES]
     banner = None
     if status["is_sample"]:
-        real = (f" The data of {', '.join(mapped)} (loaded with a column mapping) is real." if mapped else "")
         banner = dbc.Alert([html.I(className="bi bi-exclamation-triangle-fill me-2"), html.Strong("Sample data. "),
                             "Every JSA and JM figure on this site is computed from the bundled synthetic data set, "
-                            "calibrated to published JSA totals; it is not real incident data." + real],
+                            "calibrated to published JSA totals; it is not real incident data. "
+                            + real_parts(mapped, batches, any(f["format"] == "nibrs" and not f["is_sample"]
+                                                               for f in status["files"]))],
                            color="warning", className="py-2 sample-notice", id="sample-notice")
     files = ", ".join(f"{f['file']} ({f['loaded']:,} rows)" for f in status["files"]) or "no files loaded"
     footer = [html.Span(f"Data {status['range']}. Loaded from: {files}. "),
               html.Span("Sources: Jewelers' Security Alliance and Jewelers Mutual Group style data; "
-                        + "".join(f"{s}; " for s in mapped) + "FBI National Incident-Based Reporting System.")]
+                        + "".join(f"{s}; " for s in mapped) + "FBI National Incident-Based Reporting System"
+                        + (f"; general crime: {', '.join(general)}" if general else "") + ".")]
     return banner, footer
 
 

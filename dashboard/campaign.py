@@ -174,10 +174,14 @@ def chart_graphic(chart: go.Figure, frame: Frame, preset: str, headline: str | N
     title = wrap(frame.title, width * 0.92, title_size)
     subtitle = wrap(frame.subtitle + (f" · {headline}" if headline else ""), width * 0.92, sub_size)
     top = band + 24 + title_size * 1.3 * (title.count("<br>") + 1) + sub_size * 1.4 * (subtitle.count("<br>") + 1) + 50
-    bottom = 40 + foot_size * 1.4 * 3
-    out.update_layout(width=width, height=height, margin=dict(l=60, r=40, t=top, b=bottom + 30), title=None,
+    lines = [frame.source, f"Data {frame.date_range} · Made {frame.made_on:%d %B %Y}"]
+    footer = "<br>".join(wrap(x, width * 0.92, foot_size) for x in lines)
+    # under the plot: tick labels and the axis title (about 70 px), then every line of the footer
+    bottom = 40 + foot_size * 1.4 * max(3, footer.count("<br>") + 1)
+    axis = 70 if chart.layout.xaxis.title.text else 40
+    out.update_layout(width=width, height=height, margin=dict(l=60, r=40, t=top, b=bottom + axis - 10), title=None,
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
-    plot_h = height - top - bottom - 30
+    plot_h = height - top - bottom - axis + 10
     to_paper = lambda px_from_plot_top: 1 + px_from_plot_top / plot_h  # noqa: E731
     out.add_annotation(text=f"<b>{title}</b>", x=0, y=to_paper(top - band - 20), xref="paper", yref="paper",
                        xanchor="left", yanchor="top", align="left", showarrow=False,
@@ -185,9 +189,7 @@ def chart_graphic(chart: go.Figure, frame: Frame, preset: str, headline: str | N
     out.add_annotation(text=subtitle, x=0, y=to_paper(top - band - 24 - title_size * 1.3 * (title.count("<br>") + 1)),
                        xref="paper", yref="paper", xanchor="left", yanchor="top", align="left", showarrow=False,
                        font=dict(size=sub_size, color=theme.MUTED, family=theme.FONT))
-    lines = [frame.source, f"Data {frame.date_range} · Made {frame.made_on:%d %B %Y}"]
-    out.add_annotation(text="<br>".join(wrap(x, width * 0.92, foot_size) for x in lines), x=0,
-                       y=-(bottom + 10) / plot_h, xref="paper", yref="paper", xanchor="left", yanchor="bottom",
+    out.add_annotation(text=footer, x=0, y=-(bottom + axis - 20) / plot_h, xref="paper", yref="paper", xanchor="left", yanchor="bottom",
                        align="left", showarrow=False, font=dict(size=foot_size, color=theme.MUTED, family=theme.FONT))
     if frame.sample:
         plot_w = width - 100  # margins l=60, r=40

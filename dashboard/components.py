@@ -39,6 +39,8 @@ class ChartResult:
     date_range: str = ""
     sample: bool = False
     guidance: list[tuple[str, str]] = field(default_factory=list)  # (label, scenario slug)
+    caveat: str = ""  # a warning the card shows under the summary (e.g. figures that do not compare across the border)
+    export_source: str | None = None  # the source line of an exported image, when it draws less than the card
 
 
 def chart_card(chart: str, title: str, height: int = 420, note: str | None = None,
@@ -131,7 +133,17 @@ def render(result: ChartResult) -> tuple:
             rows[name] = rows[name].round(4)
     records = rows.astype(object).where(rows.notna(), None).to_dict("records")
     return (result.figure, records, _column_defs(rows), result.summary, result.source, result.date_range,
-            {"display": "inline-block"} if result.sample else {"display": "none"}, guidance_links(result.guidance))
+            {"display": "inline-block"} if result.sample else {"display": "none"}, notes(result))
+
+
+def notes(result: ChartResult) -> Any:
+    """What the card says under the summary: the caveat (if any), then the guidance links."""
+    links = guidance_links(result.guidance)
+    if not result.caveat:
+        return links
+    caveat = html.P([html.I(className="bi bi-exclamation-circle me-1", **{"aria-hidden": "true"}), result.caveat],
+                    className="chart-caveat text-body-secondary mb-1")
+    return [caveat, html.Div(links)] if links else [caveat]
 
 
 def safe_filename(text: str) -> str:

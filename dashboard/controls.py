@@ -13,7 +13,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, clientside_callback, dcc
 
 from dashboard.components import PAGE_LOCATION
-from dashboard.state import ALL, METRICS, SUBTYPE_CATEGORY, SUBTYPES, Filters, source_options
+from dashboard.state import ALL, CONTEXT_MEASURES, LAYERS, METRICS, SUBTYPE_CATEGORY, SUBTYPES, Filters, source_options
 from etl.taxonomy import CATEGORIES
 
 
@@ -151,3 +151,24 @@ def country(page: str, value: str, choices: dict[str, str]) -> list[dbc.Col]:
     return [dbc.Col([dbc.Label("Country", className="small fw-semibold mb-1 d-block"),
                      dbc.RadioItems(id=cid(page, "country"), options=[{"label": v, "value": k} for k, v in choices.items()],
                                     value=value, inline=True, className="small")], md=4, className="mb-2")]
+
+
+def layer(page: str, f: Filters) -> list[dbc.Col]:
+    """The map's layer switch: jewelry crime or general crime (FBI, Statistics Canada)."""
+    return [dbc.Col([dbc.Label("Layer", html_for=cid(page, "layer"), className="small fw-semibold mb-1 d-block"),
+                     dbc.RadioItems(id=cid(page, "layer"), options=[{"label": v, "value": k} for k, v in LAYERS.items()],
+                                    value=f.layer, inline=True, className="small layer-switch")],
+                    md=4, className="mb-2")]
+
+
+def context_measure(page: str, f: Filters, label: str = "General crime measure") -> list[dbc.Col]:
+    """Which general-crime measure (robbery, burglary, theft, property crime, violent crime)."""
+    opts = [{"label": v, "value": k} for k, v in CONTEXT_MEASURES.items()]
+    return [_labelled(label, dcc.Dropdown(id=cid(page, "context"), options=opts, value=f.context, clearable=False),
+                      width=3)]
+
+
+def context_line(page: str, f: Filters, label: str = "National general-crime line") -> list[dbc.Col]:
+    """Switch: draw the national general-crime rate of the same category beside the index."""
+    return [dbc.Col(dbc.Switch(id=cid(page, "context_line"), label=label, value=f.context_line, className="mb-2"),
+                    md=3, className="mb-2")]

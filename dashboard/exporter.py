@@ -45,12 +45,19 @@ CHARTS: dict[str, tuple[str, str, str]] = {
     "risk-tod": ("Bar chart", "Incidents by time of day", "risk:build_patterns[risk-tod]"),
     "risk-location": ("Bar chart", "Incidents by type of location", "risk:build_patterns[risk-location]"),
     "risk-weekday": ("Bar chart", "Incidents by day of the week", "risk:build_patterns[risk-weekday]"),
+    "risk-general": ("Bar chart", "General crime in a state or province against the national rate", "risk:build_general"),
+    "risk-scatter": ("Scatter plot", "Jewelry crime against general robbery", "risk:build_scatter"),
+    "share-years": ("Bar chart", "Crimes against property in every NIBRS year loaded", "share:build_years"),
+    "share-states": ("Bar chart", "Crimes against property by state (FBI NIBRS)", "share:build_states"),
     "guidance-frequency": ("Line chart", "How often a crime type is recorded", "guidance_scenario:build"),
 }
 # charts that stand behind a headline figure (its number goes into the export's subtitle)
 HEADLINE_OF_CHART = {"share-nibrs": "property_share_2020", "trends-index": "change_since_2019",
                   "trends-half": "major_cities_theft_robbery_h1"}
 FIGURE_SCENARIO = {"property_share_2020": "after-hours-burglary"}  # NIBRS property crime: the store break-in
+# the map's general-crime layer has a title of its own
+LAYER_TITLES = {"context": "General crime by state and province"}
+DATA_FORMATS = ("jsa", "jm", "nibrs", *queries.CONTEXT_FORMATS)
 
 
 @dataclass
@@ -166,6 +173,8 @@ def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str |
         query = dict(parse_qsl(query.lstrip("?")))
     query = dict(query or {})
     kind_words, title, _ = CHARTS[chart_id] if chart_id in CHARTS else ("", "", "")
+    if chart_id == "map":
+        title = LAYER_TITLES.get(str(query.get("layer", "")), title)
     with for_export() as left_out:  # the builders leave out any claim the data does not support
         result = chart_result(chart_id, query)
     chart, summary, dropped = result.figure, result.summary, bool(left_out)
@@ -183,8 +192,15 @@ def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str |
     subtitle = described.split("showing ", 1)[1] if "showing " in described else described
     if dropped:
         subtitle += " · The campaign's published figure is left out: the data does not support it"
-    frame = _frame(title, subtitle, result.source, queries.data_status(engine)["range"], result.sample)
+    if result.export_source is not None:  # the image draws less than the card (no hover): its own line
+        source = result.export_source
+    else:
+        source = f"{result.source}. {result.caveat}" if result.caveat else result.source
+    frame = _frame(title, subtitle, source, queries.data_status(engine)["range"], result.sample)
     drawing = campaign.chart_graphic(chart, frame, preset, headline=number)
+    if chart_id == "map":  # the map's key goes under the map, inside the drawing, clear of the titles
+        drawing.update_layout(geo_domain_y=[0.22, 1], geo2_domain_y=[0.22, 0.38],
+                              legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="bottom"))
     width, height = campaign.PRESETS[preset]
     filters = "_".join(f"{k}-{v}" for k, v in sorted(query.items()) if v not in (None, "", ALL))
     name = f"{safe_filename(chart_id)}_{safe_filename(filters) + '_' if filters else ''}{preset}.{fmt}"
@@ -194,9 +210,9 @@ def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str |
           + (" (sample data)." if result.sample else ".")
     data = render.render(drawing, fmt, width, height)
     info = {"chart_id": chart_id, "filters": query, "headline_figure": figure_id, "headline_value": number,
-            "rows_drawn": len(result.rows), "source": result.source, "summary": summary,
-            "unsupported_claim_left_out": dropped, "sample_data": result.sample,
-            "batches": vintage(engine, ("jsa", "jm", "nibrs"))}
+            "rows_drawn": len(result.rows), "source": source, "summary": summary,
+            "unsupported_claim_left_out": dropped, "sample_data": result.sample, "caveat": result.caveat or None,
+            "batches": vintage(engine, DATA_FORMATS)}
     return Exported(name, data, alt, _manifest(engine, name, "chart", preset, fmt, alt, **info))
 
 

@@ -28,6 +28,8 @@ def fmt_value(value: float | None, metric: str) -> str:
         return f"${value:,.0f}"
     if metric == "incidents":
         return f"{value:,.1f}" if value and value < 10 and value != int(value) else f"{value:,.0f}"
+    if metric == "rate":  # general crime per 100,000 residents
+        return f"{value:,.1f}"
     return f"{value:,.2f}"
 
 
@@ -44,11 +46,15 @@ def geojson() -> dict[str, Any]:
 
 
 def map_figure(table: pd.DataFrame, breaks: list[float], metric_label: str, metric: str,
-               geo: str | dict = GEOJSON_URL, height: int = 560) -> go.Figure:
+               geo: str | dict = GEOJSON_URL, height: int = 560, outline: list[str] | None = None,
+               outline_label: str = "") -> go.Figure:
     """Choropleth of states and provinces in five fixed classes, 'no data' in grey.
 
-    `table` is metrics.region_table(); `geo` is the boundary URL in the
-    browser and the GeoJSON itself for image export.
+    `table` is metrics.region_table() (or metrics_context.context_table() renamed to its columns); an
+    optional `more` column holds extra hover lines (HTML) per region, e.g. the other layer's figures.
+    `outline`: region codes drawn with a heavy dark border (a trace of their own), explained by
+    `outline_label` under the map. `geo` is the boundary URL in the browser and the GeoJSON itself for
+    image export.
     """
     from dashboard.metrics import break_labels
 
@@ -62,34 +68,54 @@ def map_figure(table: pd.DataFrame, breaks: list[float], metric_label: str, metr
         out = []
         for r in rows.itertuples():
             rank = f"{int(r.rank)} of {int(r.ranked)}" if pd.notna(r.rank) else "not ranked"
-            if pd.isna(r.change_pct):
+            if isinstance(getattr(r, "change_text", None), str):
+                change = r.change_text
+            elif pd.isna(r.change_pct):
                 change = "no prior-year incidents to compare"
             elif not r.reliable:
                 change = f"{fmt_change(r.change_pct)} (too few incidents to compare)"
             else:
                 change = fmt_change(r.change_pct)
-            out.append([r.name, fmt_value(r.value, metric), rank, change, r.risk_label])
+            more = getattr(r, "more", "") or ""
+            out.append([r.name, fmt_value(r.value, metric), rank, change, r.risk_label, more])
         return out
 
+    template = ("<b>%{customdata[0]}</b><br>" + metric_label + ": %{customdata[1]}<br>Rank: %{customdata[2]}"
+                "<br>Change on prior year: %{customdata[3]}<br>%{customdata[4]}%{customdata[5]}"
+                "<br><i>Click for the regional page</i><extra></extra>")
     fig = go.Figure()
     common = dict(geojson=geo, featureidkey="properties.code", marker_line_color="white", marker_line_width=0.6)
     for subplot, keep in (("geo", lambda t: t), ("geo2", lambda t: t[t["code"] == "HI"])):  # Hawaii gets an inset
         part_have, part_none = keep(have), keep(none)
         fig.add_trace(go.Choropleth(
             **common, geo=subplot, locations=part_have["code"], z=part_have["risk_class"], zmin=-0.5, zmax=4.5,
-            colorscale=scale, customdata=hover(part_have), name="", showscale=subplot == "geo",
-            hovertemplate=("<b>%{customdata[0]}</b><br>" + metric_label + ": %{customdata[1]}<br>Rank: %{customdata[2]}"
-                           "<br>Change on prior year: %{customdata[3]}<br>%{customdata[4]}"
-                           "<br><i>Click for the regional page</i><extra></extra>"),
-            colorbar=dict(title=dict(text=metric_label, side="top"), tickvals=[0, 1, 2, 3, 4],
-                          ticktext=break_labels(breaks, metric), len=0.75, thickness=14, y=0.5),
+            colorscale=scale, customdata=hover(part_have), name="", showscale=False, showlegend=False,
+            hovertemplate=template,
         ))
         fig.add_trace(go.Choropleth(
             **common, geo=subplot, locations=part_none["code"], z=[0] * len(part_none),
-            colorscale=[(0, theme.NO_DATA_COLOUR), (1, theme.NO_DATA_COLOUR)], showscale=False,
+            colorscale=[(0, theme.NO_DATA_COLOUR), (1, theme.NO_DATA_COLOUR)], showscale=False, showlegend=False,
             customdata=part_none[["name"]].to_numpy(), name="No data",
             hovertemplate="<b>%{customdata[0]}</b><br>No data for this selection<extra></extra>",
         ))
+        heavy = keep(have[have["code"].isin(outline or [])])
+        if len(heavy):  # a border of its own on top: the fill below stays visible, the hover says why
+            fig.add_trace(go.Choropleth(
+                geojson=geo, featureidkey="properties.code", geo=subplot, locations=heavy["code"],
+                z=[0] * len(heavy), colorscale=[(0, "rgba(0,0,0,0)"), (1, "rgba(0,0,0,0)")], showscale=False,
+                marker_line_color=theme.INK, marker_line_width=3, customdata=hover(heavy), name=outline_label,
+                hovertemplate=template, showlegend=False,
+            ))
+    # the key is a legend (it wraps on a phone, where a colour bar would squeeze the map): one empty
+    # marker trace per class, then 'no data', then the outline when one is drawn
+    key = list(zip(break_labels(breaks, metric), theme.CLASS_COLOURS)) + [("No data", theme.NO_DATA_COLOUR)]
+    for label, colour in key:
+        fig.add_trace(go.Scattergeo(lon=[None], lat=[None], geo="geo", mode="markers", name=label, hoverinfo="skip",
+                                    marker=dict(symbol="square", size=13, color=colour, line=dict(color="#adb5bd", width=1))))
+    if outline and outline_label and len(have[have["code"].isin(outline)]):
+        fig.add_trace(go.Scattergeo(lon=[None], lat=[None], geo="geo", mode="markers", name=outline_label,
+                                    hoverinfo="skip", marker=dict(symbol="square-open", size=13, color=theme.INK,
+                                                                  line=dict(width=3))))
     fig.update_layout(
         geo=dict(visible=False, domain=dict(x=[0, 1], y=[0, 1]), projection_type="conic conformal",
                  projection_parallels=[40, 60], projection_rotation_lon=-97, lonaxis_range=[-150, -52],
@@ -98,7 +124,10 @@ def map_figure(table: pd.DataFrame, breaks: list[float], metric_label: str, metr
                   projection_rotation_lon=-157, lonaxis_range=[-160.5, -154.5], lataxis_range=[18.7, 22.4],
                   bgcolor="white"),
     )
-    theme.apply(fig, height=height, margin=dict(l=0, r=0, t=10, b=0), dragmode=False)
+    theme.apply(fig, height=height, margin=dict(l=0, r=0, t=10, b=0), dragmode=False,
+                legend=dict(title=dict(text=f"<b>{metric_label}</b>", side="top"), orientation="h", x=0, xanchor="left",
+                            y=0, yanchor="top", itemclick=False, itemdoubleclick=False, font=dict(size=12),
+                            traceorder="normal"))
     return fig
 
 

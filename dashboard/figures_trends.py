@@ -15,6 +15,7 @@ from dashboard import theme
 from dashboard.figures import fmt_change
 from dashboard.theme import UNRELIABLE_BELOW
 
+CONTEXT_COLOUR = "#0072B2"  # the general-crime line (Okabe-Ito blue; the jewelry index is ink, the claim vermilion)
 UNRELIABLE_NOTE = f"* fewer than {UNRELIABLE_BELOW} incidents in one of the two years: the change is unreliable"
 
 
@@ -67,11 +68,13 @@ def stacked_by_category(table: pd.DataFrame, cats: list[str], labels: dict[str, 
 
 
 def index_figure(table: pd.DataFrame, base_year: int, claim: dict[str, Any] | None, tag: str = "",
-                 height: int = 420) -> go.Figure:
+                 height: int = 420, context: pd.DataFrame | None = None, context_label: str = "") -> go.Figure:
     """Each year as an index (base year = 100); the campaign's claim as a dashed reference line.
 
     `claim`: {"index": 150.0, "year": 2022, "label": "..."} or None. An
     unreliable point (fewer than UNRELIABLE_BELOW incidents) is drawn hollow.
+    `context`: the national general-crime rate indexed to the same base year
+    (metrics_context.index_line: year, rate, index), drawn as a dotted line named `context_label`.
     """
     fig = go.Figure()
     fig.add_hline(y=100, line=dict(color="#adb5bd", width=1))
@@ -93,11 +96,22 @@ def index_figure(table: pd.DataFrame, base_year: int, claim: dict[str, Any] | No
         fig.add_scatter(x=[claim["year"]], y=[claim["index"]], mode="markers", name="Campaign claim",
                         marker=dict(symbol="diamond", size=12, color=theme.CATEGORY_COLOURS["robbery"]),
                         hovertemplate=claim["label"] + "<extra></extra>")
+    drawn_context = bool(context is not None and len(context) and context["index"].notna().any())
+    if drawn_context:
+        assert context is not None
+        fig.add_scatter(x=context["year"], y=context["index"], mode="lines+markers", name=context_label,
+                        line=dict(color=CONTEXT_COLOUR, width=2, dash="dot"),
+                        marker=dict(size=7, symbol="square", color=CONTEXT_COLOUR),
+                        customdata=np.column_stack([[""] * len(context), context["rate"]]),
+                        hovertemplate=(f"<b>%{{x}}</b>: {context_label}, index %{{y:.1f}} ({base_year} = 100)<br>"
+                                       "%{customdata[1]:,.1f} per 100,000 residents<extra></extra>"))
     if not table["reliable"].all():
         fig.add_annotation(text=f"Hollow point: fewer than {UNRELIABLE_BELOW} incidents, the index is unreliable",
                            showarrow=False, x=0, y=-0.2, xref="paper", yref="paper", xanchor="left",
                            font=dict(size=11, color=theme.MUTED))
     values = [v for v in table["index"] if np.isfinite(v)] + ([claim["index"]] if claim else []) + [100]
+    if drawn_context:
+        values += [float(v) for v in context["index"] if np.isfinite(v)]
     return theme.apply(fig, height=height, xaxis_title="Year", yaxis_title=f"Index ({base_year} = 100)",
                        xaxis=dict(dtick=1), yaxis=dict(range=[0, max(values) * 1.12]),
                        margin=dict(l=60, r=20, t=40, b=70))

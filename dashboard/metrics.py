@@ -41,7 +41,12 @@ def fixed_breaks(year_counts: pd.DataFrame, regions: pd.DataFrame, metric: str) 
     same level in every year. Quintiles of the region-year values, rounded.
     """
     frame = year_counts.merge(regions, on="code", how="left")
-    values = _metric(frame, metric).replace([np.inf, -np.inf], np.nan).dropna()
+    return quintile_breaks(_metric(frame, metric))
+
+
+def quintile_breaks(values: pd.Series) -> list[float]:
+    """Quintiles of the positive values, rounded to two significant figures and kept strictly rising."""
+    values = values.replace([np.inf, -np.inf], np.nan).dropna()
     values = values[values > 0]
     if values.empty:
         return [1.0, 2.0, 3.0, 4.0]

@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboard.state import ALL, COMBINED_SOURCES, Filters
-from etl import schema
+from etl import context as general, schema
 from etl.figures import JSA_JM_SOURCE_LINE, compute_all
 
 R, M, P = schema.rollup_region, schema.rollup_month, schema.rollup_pattern
@@ -23,6 +23,11 @@ R, M, P = schema.rollup_region, schema.rollup_month, schema.rollup_pattern
 _cache: OrderedDict[tuple, Any] = OrderedDict()
 _cache_lock = threading.Lock()
 CACHE_SIZE = 512
+CONTEXT_FORMATS = ("fbi-estimated", "nibrs-state", "nibrs-participation", "statcan-crime", "statcan-population")
+CONTEXT_SOURCES = {"fbi-estimated": "FBI Crime Data Explorer estimated crimes", "nibrs-state": "FBI NIBRS tables by state",
+                   "nibrs-participation": "FBI NIBRS participation by state",
+                   "statcan-crime": "Statistics Canada Table 35-10-0177-01",
+                   "statcan-population": "Statistics Canada Table 17-10-0005-01"}
 
 
 def data_version(engine: sa.Engine) -> tuple:
@@ -312,3 +317,69 @@ def batches(engine: sa.Engine) -> list[dict[str, Any]]:
                                       b.c.is_sample).where(b.c.is_current).order_by(b.c.batch_id)).all()
     return [{"batch_id": r.batch_id, "file": r.file_name, "format": r.format, "sha256": r.sha256,
              "loaded_at": str(r.finished_at), "rows_loaded": r.loaded, "sample": bool(r.is_sample)} for r in rows]
+
+
+# ---------------------------------------------------------------- general crime (FBI and Statistics Canada tables)
+# etl.context reads them (SQLAlchemy Core, bound parameters); here they are cached per data version like the rest.
+
+@cached
+def context_region_years(engine: sa.Engine, measure: str) -> pd.DataFrame:
+    """Every state and province in every year loaded: count, population, rate per 100,000, rank, table."""
+    return general.region_year_rates(engine, measure)
+
+
+@cached
+def context_years(engine: sa.Engine, measure: str) -> list[int]:
+    rows = context_region_years(engine, measure)
+    return sorted(int(y) for y in rows.loc[rows["rate"].notna(), "year"].unique())
+
+
+@cached
+def context_national(engine: sa.Engine, measure: str, country: str) -> pd.DataFrame:
+    """The nation's rate per 100,000 for every year loaded, from its preferred table."""
+    return general.national_series(engine, measure, country)
+
+
+@cached
+def context_coverage(engine: sa.Engine, year: int) -> pd.DataFrame:
+    """NIBRS coverage by state for a year (empty when no participation table is loaded)."""
+    return general.coverage(engine, year)
+
+
+@cached
+def property_shares(engine: sa.Engine) -> pd.DataFrame:
+    """The property class's share of all NIBRS offenses for every national year loaded, with its counts
+    (the same best table per year as `jewelcrime figures`)."""
+    from etl.figures import nibrs_classes
+
+    rows = []
+    with engine.connect() as conn:
+        for year in nibrs_years(engine):
+            counts, info = nibrs_classes(conn, year)
+            total = counts.get("total") or sum(counts.get(k, 0) for k in ("persons", "property", "society"))
+            if counts.get("property") is None or not total:
+                continue
+            rows.append({"year": year, "property": counts["property"], "total": total,
+                         "share_pct": counts["property"] / total * 100, "file": info.get("file"),
+                         "format": info.get("format"), "derived": ", ".join(info.get("derived", [])),
+                         "sample": bool(info.get("sample"))})
+    return pd.DataFrame(rows, columns=["year", "property", "total", "share_pct", "file", "format", "derived", "sample"])
+
+
+@cached
+def property_share_years(engine: sa.Engine) -> list[int]:
+    """Years with the NIBRS by-state class tables loaded."""
+    return general.property_share_years(engine)
+
+
+@cached
+def property_share_by_state(engine: sa.Engine, year: int) -> pd.DataFrame:
+    return general.property_share_by_state(engine, year)
+
+
+@cached
+def context_batches(engine: sa.Engine) -> pd.DataFrame:
+    """The current batches of the general-crime tables: which are sample data."""
+    b = schema.load_batch
+    return _frame(engine, sa.select(b.c.batch_id, b.c.format, b.c.file_name, b.c.release, b.c.is_sample)
+                  .where(b.c.is_current, b.c.format.in_(CONTEXT_FORMATS)).order_by(b.c.batch_id))

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Iterable
 from urllib.parse import urlencode
 
+from etl.context import MEASURES as CONTEXT_MEASURES
 from etl.linking import CLAIMS, INCIDENTS
 from etl.taxonomy import CATEGORIES, CRIME_TYPES
 
@@ -32,6 +33,8 @@ METRICS = {
     "per_million": "Incidents per million residents",
     "losses": "Dollar losses",
 }
+# the map's layers: jewelry crime (the industry's incidents) or general crime (FBI and Statistics Canada tables)
+LAYERS = {"jewelry": "Jewelry crime", "context": "General crime (FBI, StatCan)"}
 SUBTYPES = {ct.subtype: ct.label for ct in CRIME_TYPES if ct.subtype}
 SUBTYPE_CATEGORY = {ct.subtype: ct.category for ct in CRIME_TYPES if ct.subtype}
 ALL = "all"
@@ -49,6 +52,13 @@ class Filters:
     base_year: int = 2019
     major_only: bool = False
     nibrs_year: int | None = None
+    layer: str = "jewelry"  # map layer: LAYERS
+    context: str = "robbery"  # general-crime measure: etl.context.MEASURES
+    context_line: bool = False  # trends: the national general-crime rate beside the index
+
+    def jewelry(self) -> "Filters":
+        """The same filters without the general-crime choices: the key jewelry queries are cached under."""
+        return replace(self, layer="jewelry", context="robbery", context_line=False)
 
     def query(self, **changes: Any) -> str:
         """The URL query string for these filters (defaults left out)."""
@@ -120,7 +130,15 @@ def parse(query: dict[str, Any], years: list[int], regions: Iterable[str] = (), 
     region_codes = set(regions)
     region = str(query.get("region")).upper() if query.get("region") and str(query.get("region")).upper() in region_codes else None
     base_year = _int(query.get("base_year"), years) or (2019 if 2019 in years else first) or 2019
-    major_only = str(query.get("major_only", "")).lower() in ("1", "true", "yes", "on")
+    major_only = _flag(query.get("major_only"))
     nibrs = sorted(nibrs_years)
     nibrs_year = _int(query.get("nibrs_year"), nibrs) or (nibrs[-1] if nibrs else None)
-    return Filters(year_from, year_to, category, subtype, source, metric, region, base_year, major_only, nibrs_year)
+    layer = query.get("layer") if query.get("layer") in LAYERS else "jewelry"
+    context = query.get("context") if query.get("context") in CONTEXT_MEASURES else "robbery"
+    return Filters(year_from, year_to, category, subtype, source, metric, region, base_year, major_only, nibrs_year,
+                   layer, context, _flag(query.get("context_line")))
+
+
+def _flag(value: Any) -> bool:
+    """A switch in the URL: 1, true, yes or on (True itself from a callback); anything else is off."""
+    return value is True or str(value if value is not None else "").lower() in ("1", "true", "yes", "on")

@@ -5,7 +5,7 @@ Every table is mapped onto a small shared set of measures by the crosswalk
 burglary, theft, property crime, violent crime. Of several releases of one
 table, the newest that covers a year is used, and every result says which
 release it is. Used by `jewelcrime context`, the dashboard and the notebooks
-alike; nothing here draws anything.
+alike; nothing here draws anything (and nothing here imports the dashboard).
 """
 from __future__ import annotations
 
@@ -27,6 +27,13 @@ COVERAGE_THRESHOLD_PCT = 80.0
 PREFERRED = {"US": ("fbi-estimated", "nibrs-state"), "CA": ("statcan-crime",)}
 CAVEAT = ("General crime is all crime reported in a state or province, not crime against jewelers; the U.S. and "
           "Canadian figures are counted differently and are not directly comparable across the border.")
+NIBRS_CLASSES = {"Crimes Against Persons": "persons", "Crimes Against Property": "property",
+                 "Crimes Against Society": "society"}
+
+REGION_COLUMNS = ["code", "name", "country", "year", "count", "population", "rate", "rank", "dataset", "source",
+                  "release", "comparable", "note", "coverage_pct", "low_coverage"]
+YEAR_COLUMNS = ["code", "country", "year", "count", "population", "rate", "rank", "ranked", "dataset", "source",
+                "release", "comparable", "note"]
 
 
 def _release_end(release: pd.Series) -> pd.Series:
@@ -34,40 +41,138 @@ def _release_end(release: pd.Series) -> pd.Series:
     return pd.to_numeric(release.astype("str").str.extract(r"(\d{4})\D*$", expand=False), errors="coerce")
 
 
+def _crosswalk(conn: sa.Connection, measure: str) -> pd.DataFrame:
+    x = schema.crime_crosswalk
+    walk = pd.read_sql_query(sa.select(x.c.dataset, x.c.offense, x.c.alternative_to, x.c.cross_border_comparable,
+                                       x.c.note).where(x.c.measure == measure), conn)
+    walk["alternative_to"] = walk["alternative_to"].where(walk["alternative_to"].fillna("").str.strip() != "")
+    return walk
+
+
+def _one_line_per_slot(df: pd.DataFrame, walk: pd.DataFrame) -> pd.DataFrame:
+    """Each offense row gets its slot (the total line it is, or stands in for); a detail line is dropped
+    where the same file has the total for that place and year, so nothing is counted twice."""
+    stands_in = walk.dropna(subset=["alternative_to"]).set_index(["dataset", "offense"])["alternative_to"]
+    keys = pd.MultiIndex.from_arrays([df["dataset"], df["offense"]])
+    df = df.assign(slot=pd.Series(stands_in.reindex(keys).to_numpy(), index=df.index).fillna(df["offense"]))
+    detail = df["slot"] != df["offense"]
+    if not detail.any():
+        return df
+    at = ["batch_id", "year", "region_code", "slot"]
+    totals = df.loc[~detail, at].fillna({"region_code": ""}).drop_duplicates().assign(has_total=True)
+    joined = df[at].fillna({"region_code": ""}).merge(totals, on=at, how="left")
+    covered = joined["has_total"].fillna(False).astype(bool).to_numpy()
+    return df[~(detail.to_numpy() & covered)]
+
+
+def _populations(conn: sa.Connection) -> pd.DataFrame:
+    """context_population (Statistics Canada estimates), newest release per place and year."""
+    p, b = schema.context_population, schema.load_batch
+    df = pd.read_sql_query(sa.select(p.c.release, p.c.year, p.c.region_code, p.c.population, p.c.batch_id)
+                           .join(b, b.c.batch_id == p.c.batch_id).where(b.c.is_current), conn)
+    if df.empty:
+        return pd.DataFrame(columns=["year", "region_code", "population"])
+    df["release_end"] = _release_end(df["release"])
+    df = df.sort_values(["release_end", "batch_id"]).drop_duplicates(["year", "region_code"], keep="last")
+    return df[["year", "region_code", "population"]]
+
+
 def measure_rows(engine: sa.Engine, measure: str, year: int | None = None) -> pd.DataFrame:
-    """One row per dataset, year and place (region_code NULL: the nation) for one measure, newest release only.
+    """One row per dataset, year and place (region_code NULL: the nation) for one measure, newest release only
+    (chosen per place: the newest file that has the place).
 
     Counts of the offenses the crosswalk maps to the measure are added up (theft over and under $5,000);
-    so are published rates, which share one population. `rate_per_100k` is the published rate, else the
-    count per 100,000 of the population the source gives (the covered population, for NIBRS).
+    so are published rates, which share one population. A place that lacks one of the offenses the measure
+    adds up, or whose count of one is not available, has no count (never a part counted as the whole).
+    `population` is the one the source gives (the covered population, for NIBRS), else the Statistics Canada
+    estimate of that place and year where loaded; `rate` is the published rate, else the count per 100,000
+    of that population.
     """
     c, x, b = schema.context_crime, schema.crime_crosswalk, schema.load_batch
-    q = (sa.select(c.c.dataset, c.c.source, c.c.release, c.c.year, c.c.country, c.c.region_code, c.c.count,
-                   c.c.rate_per_100k, c.c.population, c.c.batch_id, x.c.cross_border_comparable, x.c.note)
+    group = (c.c.dataset, c.c.source, c.c.release, c.c.year, c.c.country, c.c.region_code, c.c.batch_id)
+    # one row per offense, place, year and batch: a total line and its detail line must be told apart here
+    q = (sa.select(*group, c.c.offense, sa.func.sum(c.c.count).label("count"),
+                   sa.func.count(c.c.count).label("n_count"), sa.func.sum(c.c.rate_per_100k).label("rate_published"),
+                   sa.func.count(c.c.rate_per_100k).label("n_rate"), sa.func.max(c.c.population).label("population"),
+                   sa.func.count().label("n_rows"))
          .join(x, sa.and_(x.c.dataset == c.c.dataset, x.c.offense == c.c.offense))
          .join(b, b.c.batch_id == c.c.batch_id)
-         .where(b.c.is_current, x.c.measure == measure))
+         .where(b.c.is_current, x.c.measure == measure).group_by(*group, c.c.offense))
     if year is not None:
         q = q.where(c.c.year == year)
     with engine.connect() as conn:
         df = pd.read_sql_query(q, conn)
-    if df.empty:
-        return df.assign(rate=pd.Series(dtype="float64"))
-    df["release_end"] = _release_end(df["release"])
-    # newest release per dataset and year (a later batch of the same release wins)
-    newest = df.sort_values(["release_end", "batch_id"]).groupby(["dataset", "year"])["batch_id"].transform("last")
-    df = df[df["batch_id"] == newest]
+        walk = _crosswalk(conn, measure) if len(df) else None
+        people = _populations(conn) if len(df) else None
     keys = ["dataset", "source", "release", "year", "country", "region_code"]
-    out = df.groupby(keys, dropna=False).agg(
-        count=("count", lambda s: s.sum(min_count=1) if s.notna().all() else np.nan),
-        rate_published=("rate_per_100k", lambda s: s.sum(min_count=1) if s.notna().all() else np.nan),
-        population=("population", "max"),
-        comparable=("cross_border_comparable", "all"),
-        note=("note", lambda s: "; ".join(dict.fromkeys(s.dropna()))),
-    ).reset_index()
-    computed = out["count"] / out["population"].where(out["population"] > 0) * 100_000
-    out["rate"] = out["rate_published"].fillna(computed)
-    return out
+    columns = [*keys, "count", "rate_published", "population", "comparable", "note", "rate"]
+    if df.empty or walk is None:
+        return pd.DataFrame({k: pd.Series(dtype="float64" if k in ("count", "rate_published", "population", "rate")
+                                          else "object") for k in columns})
+    df["region_code"] = df["region_code"].astype(object).where(df["region_code"].notna(), None)
+    df = _one_line_per_slot(df, walk)
+    places = [*keys, "batch_id"]
+    g = df.groupby(places, dropna=False, sort=False)
+    df = pd.DataFrame({"count": g["count"].sum(min_count=1), "n_count": g["n_count"].sum(),
+                       "rate_published": g["rate_published"].sum(min_count=1), "n_rate": g["n_rate"].sum(),
+                       "population": g["population"].max(), "n_rows": g["n_rows"].sum(),
+                       "offenses": g["slot"].nunique()}).reset_index()
+    # newest release per dataset, year and place (a later batch of the same release wins); per place, so a
+    # download of a few provinces leaves the others' figures from the fuller file in place
+    df["release_end"] = _release_end(df["release"])
+    df = (df.sort_values(["release_end", "batch_id"])
+          .drop_duplicates(["dataset", "year", "region_code"], keep="last").reset_index(drop=True))
+    primary = walk[walk["alternative_to"].isna()]
+    needed = df["dataset"].map(primary.groupby("dataset")["offense"].nunique())
+    whole = df["offenses"] >= needed
+    df["count"] = df["count"].where(whole & (df["n_count"] == df["n_rows"]))
+    df["rate_published"] = df["rate_published"].where(whole & (df["n_rate"] == df["n_rows"]))
+    info = primary.groupby("dataset").agg(comparable=("cross_border_comparable", "all"),
+                                       note=("note", lambda s: "; ".join(dict.fromkeys(s.dropna()))))
+    df["comparable"] = df["dataset"].map(info["comparable"]).fillna(False).astype(bool)
+    df["note"] = df["dataset"].map(info["note"])
+    df["population"] = pd.to_numeric(df["population"], errors="coerce").astype("float64")
+    if people is not None and len(people):
+        fill = pd.MultiIndex.from_arrays([df["year"], df["region_code"]]).map(
+            people.set_index(["year", "region_code"])["population"].to_dict())
+        df["population"] = df["population"].fillna(pd.Series(np.asarray(fill, dtype="float64"), index=df.index))
+    computed = df["count"] / df["population"].where(df["population"] > 0) * 100_000
+    df["rate"] = df["rate_published"].fillna(computed)
+    df["year"] = df["year"].astype("int64")
+    return df[columns].sort_values(["dataset", "year", "region_code"], na_position="first").reset_index(drop=True)
+
+
+def _preferred(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per place and year: the preferred table of its country (PREFERRED order)."""
+    order = {d: i for ds in PREFERRED.values() for i, d in enumerate(ds)}
+    rows = rows.assign(preference=rows["dataset"].map(order).fillna(99))
+    # a table with no figure for a place and year gives way to the next table that has one
+    rows = rows.assign(missing=rows["rate"].isna().astype(int))
+    return rows.sort_values(["missing", "preference"], kind="stable").drop_duplicates(["region_code", "year"])
+
+
+def _ranked(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = rows.copy()
+    rows["rank"] = rows.groupby("year")["rate"].rank(ascending=False, method="min").astype("Int64")
+    rows["ranked"] = rows.groupby("year")["rate"].transform("count").astype("int64")
+    return rows
+
+
+def region_year_rates(engine: sa.Engine, measure: str) -> pd.DataFrame:
+    """Every state and province in every year loaded: count, population, rate per 100,000 from the preferred
+    table of its country, and the rank within the year (1 = highest rate, of `ranked` places with a rate)."""
+    rows = measure_rows(engine, measure)
+    rows = rows[rows["region_code"].notna()]
+    if rows.empty:
+        return pd.DataFrame({k: pd.Series(dtype="object") for k in YEAR_COLUMNS})
+    out = _ranked(_preferred(rows)).rename(columns={"region_code": "code"})
+    return out.sort_values(["year", "code"])[YEAR_COLUMNS].reset_index(drop=True)
+
+
+def years(engine: sa.Engine, measure: str) -> list[int]:
+    """Years with a rate for at least one state or province."""
+    rows = region_year_rates(engine, measure)
+    return sorted(int(y) for y in rows.loc[rows["rate"].notna(), "year"].unique())
 
 
 def coverage(engine: sa.Engine, year: int) -> pd.DataFrame:
@@ -78,6 +183,9 @@ def coverage(engine: sa.Engine, year: int) -> pd.DataFrame:
          .where(b.c.is_current, p.c.year == year, p.c.region_code.is_not(None)).order_by(p.c.batch_id))
     with engine.connect() as conn:
         df = pd.read_sql_query(q, conn).drop_duplicates("region_code", keep="last")
+        if df.empty:
+            return pd.DataFrame(columns=["region_code", "agencies", "population_covered", "coverage_pct",
+                                         "low_coverage"])
         people = dict(conn.execute(sa.select(schema.region_population.c.region_code, schema.region_population.c.population)
                                    .order_by(schema.region_population.c.year)).all())
     total = df["population_total"].fillna(df["region_code"].map(people))
@@ -87,9 +195,8 @@ def coverage(engine: sa.Engine, year: int) -> pd.DataFrame:
 
 
 def latest_year(engine: sa.Engine, measure: str) -> int | None:
-    rows = measure_rows(engine, measure)
-    rows = rows[rows["region_code"].notna() & rows["rate"].notna()]
-    return int(rows["year"].max()) if len(rows) else None
+    found = years(engine, measure)
+    return found[-1] if found else None
 
 
 def region_rates(engine: sa.Engine, measure: str, year: int | None = None) -> pd.DataFrame:
@@ -97,56 +204,102 @@ def region_rates(engine: sa.Engine, measure: str, year: int | None = None) -> pd
     preferred table of its country, with the table's source and release, NIBRS coverage where loaded, the rank
     (1 = highest rate) and the cross-border comparability flag."""
     year = year if year is not None else latest_year(engine, measure)
-    columns = ["code", "name", "country", "year", "count", "population", "rate", "rank", "dataset", "source",
-               "release", "comparable", "note", "coverage_pct", "low_coverage"]
     if year is None:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=REGION_COLUMNS)
     rows = measure_rows(engine, measure, year)
-    rows = rows[rows["region_code"].notna()].copy()
-    order = {d: i for ds in PREFERRED.values() for i, d in enumerate(ds)}
-    rows["preference"] = rows["dataset"].map(order).fillna(99)
-    rows = rows.sort_values("preference").drop_duplicates("region_code", keep="first")
+    rows = rows[rows["region_code"].notna()]
+    if rows.empty:
+        return pd.DataFrame(columns=REGION_COLUMNS)
+    rows = _ranked(_preferred(rows)).rename(columns={"region_code": "code"})
     with engine.connect() as conn:
         names = dict(conn.execute(sa.select(schema.region.c.code, schema.region.c.name)).all())
-    rows = rows.rename(columns={"region_code": "code"})
     rows["name"] = rows["code"].map(names)
-    rows["rank"] = rows["rate"].rank(ascending=False, method="min").astype("Int64")
     cover = coverage(engine, year).rename(columns={"region_code": "code"})
     rows = rows.merge(cover[["code", "coverage_pct", "low_coverage"]], on="code", how="left")
-    return rows.sort_values(["rank", "code"])[columns].reset_index(drop=True)
+    return rows.sort_values(["rank", "code"])[REGION_COLUMNS].reset_index(drop=True)
+
+
+NATION_COLUMNS = ["year", "count", "population", "rate", "dataset", "source", "release", "from_places"]
+# tables that count every place of the country: a missing national row can be their places' sum
+COMPLETE = ("fbi-estimated", "statcan-crime")
+
+
+def _summed_nation(places: pd.DataFrame, years: set[int]) -> pd.DataFrame:
+    """National rows made from the places of a complete table, for the years it has no national row:
+    counts and populations added up, where every place of the table has both."""
+    places = places[~places["year"].isin(years)]
+    if places.empty:
+        return pd.DataFrame(columns=NATION_COLUMNS)
+    full = int(places.groupby("year")["region_code"].nunique().max())
+    g = places.groupby(["year", "dataset", "source", "release"])
+    out = pd.DataFrame({"count": g["count"].sum(min_count=1), "population": g["population"].sum(min_count=1),
+                        "places": g["region_code"].nunique(),
+                        "complete": g.apply(lambda d: bool(d["count"].notna().all() and d["population"].notna().all()),
+                                            include_groups=False)}).reset_index()
+    out = out[out["complete"] & (out["places"] == full)]
+    out["rate"] = out["count"] / out["population"] * 100_000
+    return out.assign(from_places=True)[NATION_COLUMNS]
 
 
 def national_series(engine: sa.Engine, measure: str, country: str = "US") -> pd.DataFrame:
-    """The nation's count, population and rate per 100,000 for every year, from its preferred table."""
+    """The nation's count, population and rate per 100,000 for every year, from its preferred table.
+
+    A year the table has no national row for (the FBI file has none for 2017-2020) is the sum of its
+    places, when every place has a count and a population that year (`from_places` says so).
+    """
     rows = measure_rows(engine, measure)
-    rows = rows[rows["region_code"].isna() & (rows["country"] == country)]
+    rows = rows[rows["country"] == country]
     for dataset in PREFERRED.get(country, ()):
-        pick = rows[rows["dataset"] == dataset]
-        if len(pick):
-            return pick.sort_values("year")[["year", "count", "population", "rate", "dataset", "source", "release"]
-                                           ].reset_index(drop=True)
-    return pd.DataFrame(columns=["year", "count", "population", "rate", "dataset", "source", "release"])
+        mine = rows[rows["dataset"] == dataset]
+        if mine.empty:
+            continue
+        nation = mine[mine["region_code"].isna()].assign(from_places=False)[NATION_COLUMNS]
+        if dataset in COMPLETE:
+            summed = _summed_nation(mine[mine["region_code"].notna()], set(nation["year"]))
+            nation = pd.concat([nation, summed], ignore_index=True) if len(summed) else nation
+        if len(nation):
+            return nation.sort_values("year").reset_index(drop=True)
+    return pd.DataFrame(columns=NATION_COLUMNS)
+
+
+def _state_classes(engine: sa.Engine, year: int | None = None) -> pd.DataFrame:
+    c, b = schema.context_crime, schema.load_batch
+    q = (sa.select(c.c.year, c.c.region_code, c.c.offense, c.c.nibrs_class, c.c.count, c.c.source, c.c.release,
+                   c.c.batch_id).join(b, b.c.batch_id == c.c.batch_id)
+         .where(b.c.is_current, c.c.dataset == "nibrs-state", c.c.region_code.is_not(None),
+                c.c.offense.in_(list(NIBRS_CLASSES))))
+    if year is not None:
+        q = q.where(c.c.year == year)
+    with engine.connect() as conn:
+        df = pd.read_sql_query(q, conn)
+    df["nibrs_class"] = df["nibrs_class"].fillna(df["offense"].map(NIBRS_CLASSES))
+    return df
+
+
+def property_share_years(engine: sa.Engine) -> list[int]:
+    """Years with all three NIBRS by-state class tables loaded for at least one state."""
+    df = _state_classes(engine)
+    if df.empty:
+        return []
+    have = df.dropna(subset=["count"]).groupby(["year", "region_code"])["nibrs_class"].nunique()
+    return sorted(int(y) for y in have[have == 3].reset_index()["year"].unique())
 
 
 def property_share_by_state(engine: sa.Engine, year: int) -> pd.DataFrame:
     """Crimes against property as a share of all NIBRS offenses, per state, where all three by-state class
     tables of the year are loaded."""
-    c, b = schema.context_crime, schema.load_batch
-    q = (sa.select(c.c.region_code, c.c.nibrs_class, c.c.count, c.c.batch_id).join(b, b.c.batch_id == c.c.batch_id)
-         .where(b.c.is_current, c.c.dataset == "nibrs-state", c.c.year == year, c.c.region_code.is_not(None),
-                c.c.offense.in_(["Crimes Against Persons", "Crimes Against Property", "Crimes Against Society"])))
-    with engine.connect() as conn:
-        df = pd.read_sql_query(q, conn)
+    df = _state_classes(engine, year)
+    empty = pd.DataFrame(columns=["code", "property", "total", "share_pct"])
     if df.empty:
-        return pd.DataFrame(columns=["code", "property", "total", "share_pct"])
+        return empty
     wide = df.sort_values("batch_id").drop_duplicates(["region_code", "nibrs_class"], keep="last").pivot(
         index="region_code", columns="nibrs_class", values="count")
-    wide = wide.dropna(subset=[k for k in ("persons", "property", "society") if k in wide.columns])
     if not {"persons", "property", "society"} <= set(wide.columns):
-        return pd.DataFrame(columns=["code", "property", "total", "share_pct"])
+        return empty
+    wide = wide.dropna(subset=["persons", "property", "society"])
     total = wide[["persons", "property", "society"]].sum(axis=1)
     out = pd.DataFrame({"code": wide.index, "property": wide["property"].to_numpy(), "total": total.to_numpy(),
-                        "share_pct": (wide["property"] / total * 100).to_numpy()})
+                        "share_pct": (wide["property"] / total.where(total > 0) * 100).to_numpy()})
     return out.reset_index(drop=True)
 
 

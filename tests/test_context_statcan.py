@@ -308,3 +308,20 @@ def test_the_wrong_table_forced_is_rejected_with_the_missing_column(name, forced
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM context_crime")).scalar_one() == 0
         assert conn.execute(sa.text("SELECT COUNT(*) FROM context_population")).scalar_one() == 0
+
+
+def test_a_total_line_wins_over_its_detail_line_and_the_detail_stands_in_where_the_total_is_missing(cli, db_url,
+                                                                                                 engine):
+    # Ontario has each total ([160], [230], [240]) and its detail line; Quebec has the robbery detail [1610]
+    # only, the theft-over total [230] and the theft-under detail [2140] only
+    load(cli, db_url, STATCAN / "crime_totals_and_detail.csv")
+
+    def measure(name: str) -> dict[str, tuple]:
+        result = cli("context", "--measure", name, "--year", "2024", "--json", "--db", db_url)
+        assert result.exit_code == 0, result.output
+        return {r["code"]: (r["count"], round(r["rate"], 2)) for r in json.loads(result.stdout)["regions"]}
+
+    # the totals, never total + detail (5,000 + 4,900 would be 9,900)
+    assert measure("robbery") == {"ON": (5000.0, 32.0), "QC": (3000.0, 35.0)}
+    # theft is over + under: Ontario 9,000 + 80,000; Quebec 4,000 + 50,000 (the detail standing in for [240])
+    assert measure("theft") == {"ON": (89000.0, 569.6), "QC": (54000.0, 627.9)}

@@ -513,3 +513,17 @@ def test_an_undocumented_json_field_is_caught(formats_doc):
     assert json_field_problems(formats_doc, [*keys, "not_a_documented_field"]) == [
         "--json field 'not_a_documented_field' is not documented",
         "documents a --json field 'linked' the code does not have"]
+
+
+def test_the_readme_names_the_context_switches_as_the_code_has_them():
+    from dashboard.state import LAYERS, Filters, parse
+    from etl.context import COVERAGE_THRESHOLD_PCT, MEASURES
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("General crime (the FBI and Statistics Canada tables", 1)[1].split("\n\n", 1)[0]
+    assert f"under {COVERAGE_THRESHOLD_PCT:g}% of residents" in section
+    assert all(f"`{m}`" in section for m in MEASURES)
+    # the URLs the README gives restore what it says they do
+    assert parse({"layer": "context", "context": "burglary"}, [2024]).layer == "context" and "context" in LAYERS
+    assert "layer=context&context=robbery" in section and "/trends?context_line=1" in section
+    assert parse({"context_line": "1"}, [2024]).context_line and not Filters().context_line

@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, html, no_update
 
-from dashboard import context, controls, figures, figures_risk, metrics, queries, state
+from dashboard import context, controls, figures, figures_context, figures_risk, metrics, metrics_context, queries, state
 from dashboard.components import PAGE_LOCATION, ChartResult, chart_card, chart_outputs, part, render
 from dashboard.guidance_content import SCENARIOS, guidance_card, resource_links
 from dashboard.theme import CLASS_COLOURS
@@ -21,6 +21,8 @@ FILTERS = controls.cid(PAGE, "filters")
 HEADLINE = "risk-headline"
 GUIDE_CARDS = "risk-guidance-cards"
 TREND, TYPES, TOP = "risk-trend", "risk-types", "risk-top"
+GENERAL, SCATTER = "risk-general", "risk-scatter"
+GENERAL_MEASURES = ("robbery", "burglary", "theft")
 HOUR, TOD, LOCATION, WEEKDAY = "risk-hour", "risk-tod", "risk-location", "risk-weekday"
 PATTERNS = (HOUR, TOD, LOCATION, WEEKDAY)
 PARAMS = ["region", "year_from", "year_to", "category", "subtype", "source", "metric"]
@@ -41,7 +43,14 @@ def layout(**query: Any) -> html.Div:
     f = current(query)
     engine = context.engine()
     # a region without a single incident under these filters gets its 'no data' notice and the top regions instead
-    if f.region and f.region in set(queries.region_year_counts(engine, f)["code"]):
+    if f.region and f.region in set(queries.region_year_counts(engine, f.jewelry())["code"]):
+        top = dbc.Row([
+            dbc.Col(html.Div(id=HEADLINE, className="mb-4", role="status"), lg=6),
+            dbc.Col(chart_card(GENERAL, "General crime there: robbery, burglary and theft", height=320, note=(
+                "All crime reported in the state or province (FBI estimates, Statistics Canada police-reported "
+                "incidents), not crime against jewelers: each bar is its rate against the national rate, "
+                "with the rate, its rank among states and provinces and the change on the prior year.")), lg=6),
+        ])
         body = [
             chart_card(TREND, "Incidents per year", height=380),
             chart_card(TYPES, "Top crime types in the selected years", height=340),
@@ -53,8 +62,14 @@ def layout(**query: Any) -> html.Div:
                      dbc.Col(chart_card(WEEKDAY, "Day of the week", height=300), lg=6)]),
         ]
     else:
+        top = html.Div(id=HEADLINE, className="mb-4", role="status")
         body = [chart_card(TOP, "States and provinces with the most crime", height=480,
-                           note="Click a bar to open that state or province.")]
+                           note="Click a bar to open that state or province."),
+                chart_card(SCATTER, "Jewelry crime against general robbery", height=480, note=(
+                    "One point per state or province: incidents against jewelers per million residents (up) "
+                    "against all robberies reported per 100,000 residents (across). Places above the dashed line "
+                    "have more jewelry crime than their general robbery rate would suggest. Click a point to "
+                    "open that state or province."))]
     return html.Div([
         html.H1("Regional risk for jewelers", className="h3"),
         html.P("How much jewelry crime a state or province sees, how it compares with its country, which crimes "
@@ -63,7 +78,7 @@ def layout(**query: Any) -> html.Div:
                             controls.year_range(PAGE, queries.years(engine), f), controls.source(PAGE, f, queries.sources(engine))),
         controls.filter_row(controls.crime_type(PAGE, f), controls.metric(PAGE, f)),
         controls.store(PAGE, f),
-        html.Div(id=HEADLINE, className="mb-4", role="status"),
+        top,
         *body,
         resource_links(),
     ])
@@ -105,7 +120,7 @@ def profile(filters: dict[str, Any]) -> Profile:
     f = current(filters)
     engine = context.engine()
     regions = queries.regions(engine)
-    counts = queries.region_year_counts(engine, f)
+    counts = queries.region_year_counts(engine, f.jewelry())
     if f.year_from is None:
         return Profile(f, {}, pd.DataFrame(), [])
     breaks = metrics.fixed_breaks(counts, regions, f.metric)
@@ -347,6 +362,103 @@ def build_top(filters: dict[str, Any]) -> ChartResult:
                        status["is_sample"])
 
 
+# ---------------------------------------------------------------- general crime beside jewelry crime
+
+def _context_sample(engine: Any) -> bool:
+    batches = queries.context_batches(engine)
+    return bool(len(batches) and batches["is_sample"].any())
+
+
+def build_general(filters: dict[str, Any]) -> ChartResult:
+    """The region's general robbery, burglary and theft rates: rank, change on the prior year and the
+    national rate, for the last selected year (or the latest earlier year with a figure)."""
+    f = current(filters)
+    engine = context.engine()
+    name = _region_name(f)
+    source_none = "General crime: no FBI or Statistics Canada table loaded"
+    if not f.region or f.year_to is None:
+        return ChartResult(figures.empty("Choose a state or province", 300), pd.DataFrame(),
+                           "No state or province is chosen.", source_none)
+    by = {m: queries.context_region_years(engine, m) for m in GENERAL_MEASURES}
+    rows = metrics_context.region_general(by, f.region, f.year_to)
+    country = str(queries.regions(engine).set_index("code").loc[f.region, "country"])
+    national, times = [], []
+    for r in rows.itertuples():
+        nat = queries.context_national(engine, r.measure, country) if pd.notna(r.year) else pd.DataFrame()
+        at = nat[nat["year"] == r.year]["rate"] if len(nat) else pd.Series(dtype="float64")
+        value = float(at.iloc[0]) if len(at) and pd.notna(at.iloc[0]) else float("nan")
+        national.append(value)
+        times.append(r.rate / value if value and value == value and r.rate == r.rate else float("nan"))
+    rows["national_rate"], rows["times_national"] = national, times
+    have = rows[rows["rate"].notna()]
+    if have.empty:
+        return ChartResult(figures.empty(f"No general-crime figures loaded for {name}", 300), rows,
+                           f"No FBI or Statistics Canada figures for {name} up to {f.year_to} are loaded.",
+                           source_none, f"General crime up to {f.year_to}; showing {name}",
+                           caveat=metrics_context.NOT_JEWELRY)
+    parts = []
+    for r in have.itertuples():
+        change = (f", {figures.fmt_change(r.change_pct)} on {int(r.year) - 1}" if pd.notna(r.change_pct) else
+                  f", no {int(r.year) - 1} figure to compare")
+        nat = f", {r.times_national:.2f} times the national rate" if pd.notna(r.times_national) else ""
+        parts.append(f"{metrics_context.short_label(r.measure)} {metrics_context.fmt_rate(r.rate)} per 100,000 "
+                     f"(rank {int(r.rank)} of {int(r.ranked)} states and provinces{change}{nat})")
+    years = sorted({int(y) for y in have["year"]})
+    when = str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
+    fallback = f" (the latest year loaded up to {f.year_to})" if years[-1] != f.year_to else ""
+    summary = f"General crime in {name}, {when}{fallback}: " + "; ".join(parts) + "."
+    source = "General crime: " + metrics_context.sources_line(have) + "; national rates from the same tables"
+    ranked_years = {m: by[m][by[m]["year"] == y] for m, y in zip(have["measure"], have["year"])}
+    countries = set().union(*(metrics_context.countries_drawn(t) for t in ranked_years.values()))
+    fig = figures_context.general_bars(have, name)
+    return ChartResult(fig, rows.reset_index(drop=True), summary, source,
+                       f"General crime {when}{fallback}; showing {name}, {when}", _context_sample(engine),
+                       caveat=metrics_context.caveat(countries or {country}))
+
+
+def build_scatter(filters: dict[str, Any]) -> ChartResult:
+    """Jewelry incidents per million residents against the general robbery rate per 100,000, one point per
+    state or province with both, and the line of proportionality."""
+    f = current(filters)
+    engine, status, _types = _context(f)
+    x_label, y_label = "General robbery per 100,000", "Jewelry incidents per million"  # short: a phone's width
+    if f.year_from is None:
+        return _empty("No incident data loaded", f, status, "all states and provinces", 480)
+    regions = queries.regions(engine)
+    counts = queries.region_year_counts(engine, f.jewelry())
+    jewelry = metrics.region_table(counts, regions, replace(f, metric="per_million"), [])
+    general = metrics_context.context_table(queries.context_region_years(engine, "robbery"), regions,
+                                            f.year_from, f.year_to, [])
+    points, slope = metrics_context.scatter_table(jewelry, general)
+    years = str(f.year_to) if f.year_from == f.year_to else f"{f.year_from}-{f.year_to}"
+    general_source = metrics_context.sources_line(general)
+    source = (f"{status['source_line']}; general robbery: {general_source or 'no table loaded'}; "
+              f"{POPULATION_SOURCE}")
+    date_range = _range_text(f, "all states and provinces", status) + f"; general robbery {years}"
+    if points.empty:
+        msg = f"No state or province has both jewelry incidents and a general robbery figure for {years}"
+        return ChartResult(figures.empty(msg, 480), points, msg + ".", source, date_range, status["is_sample"],
+                           caveat=metrics_context.NOT_JEWELRY)
+    fig = figures_context.scatter_figure(points, slope, x_label, y_label)
+    above = points[points["excess_per_million"] > 0].head(3)
+    names = [f"{r.name} ({r.jewelry_per_million:,.2f} per million against {r.expected_per_million:,.2f} "
+             f"expected)" for r in above.itertuples()]
+    listed = (", ".join(names[:-1]) + " and " + names[-1]) if len(names) > 1 else (names[0] if names else "")
+    per_year = " per year" if f.year_from != f.year_to else ""
+    summary = (f"Scatter of jewelry incidents per million residents{per_year} against general robbery per 100,000 "
+               f"for {len(points)} states and provinces ({f.describe()}): "
+               + (f"furthest above the line of proportionality {'is' if len(names) == 1 else 'are'} {listed}."
+                  if names else "none sits above the line of proportionality."))
+    rows = points[["code", "name", "country", "jewelry_per_million", "jewelry_incidents_per_year", "population",
+                   "general_rate", "general_rank", "expected_per_million", "excess_per_million", "ratio", "dataset",
+                   "source", "release"]].rename(columns={"general_rate": "general_robbery_per_100k",
+                                                         "general_rank": "general_robbery_rank",
+                                                         "ratio": "times_expected"})
+    rows = rows.assign(line_slope=slope)
+    return ChartResult(fig, rows, summary, source, date_range, status["is_sample"] or _context_sample(engine),
+                       caveat=metrics_context.caveat(set(points["country"])))
+
+
 def _region_name(f: state.Filters) -> str:
     if not f.region:
         return "no region"
@@ -381,6 +493,23 @@ def update_patterns(filters: dict[str, Any]) -> tuple:
 @callback(*chart_outputs(TOP), Input(FILTERS, "data"))
 def update_top(filters: dict[str, Any]) -> tuple:
     return render(build_top(filters or {}))
+
+
+@callback(*chart_outputs(GENERAL), Input(FILTERS, "data"))
+def update_general(filters: dict[str, Any]) -> tuple:
+    return render(build_general(filters or {}))
+
+
+@callback(*chart_outputs(SCATTER), Input(FILTERS, "data"))
+def update_scatter(filters: dict[str, Any]) -> tuple:
+    return render(build_scatter(filters or {}))
+
+
+@callback(Output(PAGE_LOCATION, "search", allow_duplicate=True), Input(part(SCATTER, "graph"), "clickData"),
+          State(FILTERS, "data"), prevent_initial_call=True)
+def open_scatter_region(click: dict | None, filters: dict[str, Any]) -> Any:
+    """A click on a point of the scatter selects that state or province."""
+    return open_region(click, filters)
 
 
 @callback(Output(PAGE_LOCATION, "search", allow_duplicate=True), Input(part(TOP, "graph"), "clickData"),

@@ -8,13 +8,15 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, callback, html
 
-from dashboard import context, controls, figures, figures_share, metrics_trends, queries, state
+from dashboard import context, controls, figures, figures_context, figures_share, metrics_trends, queries, state
 from dashboard.components import ChartResult, chart_card, chart_outputs, claim_shown, part, render, verdict_badge
 from etl.figures import FBI_SOURCE_LINE, SHARE_YEAR
 from etl.taxonomy import CATEGORIES
 
 PAGE = "share"
 NIBRS, OFFENSES, MIX_COUNT, MIX_LOSSES = "share-nibrs", "share-offenses", "share-mix-count", "share-mix-losses"
+YEARS, STATES = "share-years", "share-states"
+YEAR_NOTE = "share-year-note"
 FILTERS = controls.cid(PAGE, "filters")
 CLAIM = "share-claim"
 PARAMS = ["nibrs_year", "year_from", "year_to", "source"]
@@ -184,6 +186,94 @@ def build_mix_losses(filters: dict[str, Any]) -> ChartResult:
     return _build_mix(filters, "losses")
 
 
+# ---------------------------------------------------------------- the property share over the years and by state
+
+def _claimed_share() -> float | None:
+    """The campaign's published property share, when a chart may draw it (not in an export it fails)."""
+    claims = queries.campaign_claims(context.engine(), FIGURE_ID)
+    share = claims[claims["compares"] == "value"]
+    return float(share["value"].iloc[0]) if len(share) and claim_shown(FIGURE_ID) else None
+
+
+def build_years(filters: dict[str, Any]) -> ChartResult:
+    """The property class's share of all NIBRS offenses for every national year loaded (the best table of
+    each year, as the headline figure uses)."""
+    engine = context.engine()
+    rows = queries.property_shares(engine)
+    if rows.empty:
+        return ChartResult(figures.empty("No NIBRS table loaded"), pd.DataFrame(), "No NIBRS table is loaded.",
+                           FBI_SOURCE_LINE, "No NIBRS table loaded")
+    claim = _claimed_share()
+    fig = figures_context.share_years_figure(rows, SHARE_YEAR, claim)
+    listed = "; ".join(f"{int(r.year)}: {r.share_pct:.1f}%" for r in rows.itertuples())
+    n = len(rows)
+    summary = (f"Bars of the share of all NIBRS offenses that were crimes against property, for the {n} national "
+               f"year{'s' if n != 1 else ''} loaded: {listed}.")
+    if SHARE_YEAR in set(rows["year"]):
+        summary += f" The campaign's claim is about {SHARE_YEAR}" + (f" ({claim:g}%)." if claim is not None else ".")
+    else:
+        summary += f" No table for {SHARE_YEAR}, the year of the campaign's claim, is loaded."
+    files = ", ".join(dict.fromkeys(str(f) for f in rows["file"]))
+    years = [int(y) for y in rows["year"]]
+    when = str(years[0]) if n == 1 else f"{years[0]}-{years[-1]}"
+    out = rows[["year", "property", "total", "share_pct", "file", "derived"]].rename(
+        columns={"property": "offenses_property", "total": "offenses_total",
+                 "derived": "derived_from_published_percent"})
+    return ChartResult(fig, out, summary, FBI_SOURCE_LINE, f"NIBRS {when}; counts from {files}",
+                       bool(rows["sample"].any()))
+
+
+def _state_year(f: state.Filters) -> int | None:
+    """The NIBRS year picked, when by-state tables are loaded for it; else the latest by-state year."""
+    have = queries.property_share_years(context.engine())
+    if not have:
+        return None
+    return f.nibrs_year if f.nibrs_year in have else have[-1]
+
+
+def build_states(filters: dict[str, Any]) -> ChartResult:
+    """The property share by state, from the NIBRS by-state class tables (reporting agencies only)."""
+    f = current(filters)
+    engine = context.engine()
+    year = _state_year(f)
+    if year is None:
+        msg = "No NIBRS by-state tables (crimes against persons, property and society by state) are loaded"
+        return ChartResult(figures.empty("No NIBRS tables by state loaded"), pd.DataFrame(), msg + ".",
+                           FBI_SOURCE_LINE, "No by-state table loaded")
+    shares = queries.property_share_by_state(engine, year)
+    names = queries.regions(engine).set_index("code")["name"]
+    rows = shares.assign(name=shares["code"].map(names)).sort_values(["share_pct", "name"], ascending=[False, True])
+    rows = rows[["code", "name", "property", "total", "share_pct"]].reset_index(drop=True)
+    national = queries.property_shares(engine)
+    at = national[national["year"] == year]
+    nat = float(at["share_pct"].iloc[0]) if len(at) else None
+    fig = figures_context.share_states_figure(rows, nat)
+    top, low = rows.iloc[0], rows.iloc[-1]
+    summary = (f"Bars of the share of NIBRS offenses that were crimes against property in {len(rows)} states, "
+               f"{year}: highest {top['name']} ({top['share_pct']:.1f}%), lowest {low['name']} "
+               f"({low['share_pct']:.1f}%)" + (f"; nationally {nat:.1f}%" if nat is not None else "") + ".")
+    if year != SHARE_YEAR:
+        summary += f" The campaign's claim is about {SHARE_YEAR}; this chart shows {year}."
+    if f.nibrs_year is not None and year != f.nibrs_year:
+        summary += f" No by-state tables are loaded for {f.nibrs_year}."
+    source = FBI_SOURCE_LINE + ", by-state tables (agencies reporting to NIBRS only)"
+    batches = queries.context_batches(engine)
+    sample = bool(len(batches) and batches.loc[batches["format"] == "nibrs-state", "is_sample"].any())
+    return ChartResult(fig, rows, summary, source, f"NIBRS {year}, by state", sample,
+                       caveat="A state's NIBRS counts cover the agencies that report to NIBRS, which may not be all "
+                              "of the state.")
+
+
+def year_note(year: int | None) -> Any:
+    """Says so when the NIBRS year shown is not the year the campaign's claim is about."""
+    if year is None or year == SHARE_YEAR:
+        return None
+    return dbc.Alert([html.I(className="bi bi-info-circle me-2", **{"aria-hidden": "true"}),
+                      f"You are looking at NIBRS {year}. The campaign's claim on this page is about {SHARE_YEAR}: "
+                      f"choose {SHARE_YEAR} to judge it, or compare the years in the chart further down."],
+                     color="info", className="py-2 small", id=YEAR_NOTE)
+
+
 # ---------------------------------------------------------------- the claim beside the chart
 
 def claim_panel(year: int | None) -> dbc.Card:
@@ -218,6 +308,7 @@ def layout(**query: Any) -> html.Div:
                "against property, persons and society, with the campaign's claim about it. Then the crimes against "
                "jewelers themselves, by type, counted and in dollars.", className="text-muted"),
         controls.filter_row(controls.nibrs_year(PAGE, nibrs_years, f)),
+        year_note(f.nibrs_year),
         controls.store(PAGE, f),
         dbc.Row([
             dbc.Col(chart_card(NIBRS, "Crimes against property, persons and society (FBI NIBRS)", height=400, note=(
@@ -227,6 +318,14 @@ def layout(**query: Any) -> html.Div:
         ]),
         chart_card(OFFENSES, "Offense categories within each class", height=380, note=(
             "Shown when the loaded FBI table lists offense categories; the published national totals do not.")),
+        dbc.Row([
+            dbc.Col(chart_card(YEARS, "Crimes against property in every NIBRS year loaded", height=360, note=(
+                "The national share for each year a table is loaded for; the darker bar is the year the "
+                "campaign's claim is about.")), lg=6),
+            dbc.Col(chart_card(STATES, "Crimes against property by state", height=420, note=(
+                "From the FBI's NIBRS tables by state, for the NIBRS year picked above where loaded (else the "
+                "latest by-state year); the dashed line is the national share.")), lg=6),
+        ]),
         html.H2("Crimes against jewelers by type", className="h4 mt-4"),
         controls.filter_row(controls.year_range(PAGE, years, f), controls.source(PAGE, f, queries.sources(engine))),
         dbc.Row([
@@ -253,6 +352,22 @@ def update_offenses(filters: dict[str, Any]) -> tuple:
 def size_offenses(filters: dict[str, Any]) -> dict[str, str]:
     """The FBI's full table lists a few dozen offense categories: give each bar room."""
     return {"height": f"{int(build_offenses(filters or {}).figure.layout.height or 300)}px"}
+
+
+@callback(*chart_outputs(YEARS), Input(FILTERS, "data"))
+def update_years(filters: dict[str, Any]) -> tuple:
+    return render(build_years(filters or {}))
+
+
+@callback(*chart_outputs(STATES), Input(FILTERS, "data"))
+def update_states(filters: dict[str, Any]) -> tuple:
+    return render(build_states(filters or {}))
+
+
+@callback(Output(part(STATES, "graph"), "style"), Input(FILTERS, "data"))
+def size_states(filters: dict[str, Any]) -> dict[str, str]:
+    """Fifty states need more room than a handful."""
+    return {"height": f"{int(build_states(filters or {}).figure.layout.height or 420)}px"}
 
 
 @callback(*chart_outputs(MIX_COUNT), Input(FILTERS, "data"))

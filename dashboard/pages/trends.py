@@ -7,15 +7,16 @@ import dash
 import pandas as pd
 from dash import Input, callback, html
 
-from dashboard import context, controls, figures, figures_trends, metrics_trends, queries, state
+from dashboard import context, controls, figures, figures_trends, metrics_context, metrics_trends, queries, state
 from dashboard.components import ChartResult, chart_card, chart_outputs, claim_shown, render
 from dashboard.figures import fmt_change
+from etl.context import MEASURE_FOR_CATEGORY
 from etl.figures import BASE_YEAR, H1_YEARS, TARGET_YEAR
 
 PAGE = "trends"
 YEARLY, INDEX, HALF, MONTHLY = "trends-yearly", "trends-index", "trends-half", "trends-monthly"
 FILTERS = controls.cid(PAGE, "filters")
-PARAMS = ["year_from", "year_to", "category", "subtype", "source", "base_year", "major_only", "country"]
+PARAMS = ["year_from", "year_to", "category", "subtype", "source", "base_year", "major_only", "country", "context_line"]
 COUNTRY = {"": "U.S. and Canada", "US": "United States", "CA": "Canada"}
 VIEWS = {"yearly": YEARLY, "index": INDEX, "half": HALF, "monthly": MONTHLY}  # ?view=... puts that chart first
 THEFT_ROBBERY = ("theft", "robbery")
@@ -80,7 +81,7 @@ def _no_data(c: Ctx) -> ChartResult:
 
 
 def _yearly_frame(c: Ctx) -> pd.DataFrame:
-    df = queries.trend_halves(context.engine(), c.f, c.country)
+    df = queries.trend_halves(context.engine(), c.f.jewelry(), c.country)
     return df.groupby(["year", "category"], as_index=False)[["incidents", "losses"]].sum()
 
 
@@ -139,9 +140,17 @@ def build_index(filters: dict[str, Any]) -> ChartResult:
         claim = {"index": 100 + float(published["value"]), "year": TARGET_YEAR,
                  "label": f"Campaign claim: {fmt_change(float(published['value']))} since {BASE_YEAR} "
                           f"(index {100 + float(published['value']):g} in {TARGET_YEAR})"}
-    fig = figures_trends.index_figure(table, base, claim, c.selected_tag)
+    line = context_line(c, base, list(table["year"])) if c.f.context_line else None
+    fig = figures_trends.index_figure(table, base, claim, c.selected_tag,
+                                      context=line["table"] if line else None, context_label=line["label"] if line else "")
     rows = table.assign(series="data")[["series", "year", "incidents", "base_incidents", "index",
                                         "change_since_base_pct", "reliable"]]
+    if line is not None and len(line["table"]) and line["table"]["index"].notna().any():
+        t = line["table"]
+        rows = pd.concat([rows, pd.DataFrame({"series": line["series"], "year": t["year"], "index": t["index"],
+                                              "change_since_base_pct": t["index"] - 100, "general_rate_per_100k": t["rate"],
+                                              "general_base_rate_per_100k": t["base_rate"],
+                                              "general_summed_from_places": t["from_places"]})], ignore_index=True)
     if claim is not None:
         rows = pd.concat([rows, pd.DataFrame([{"series": "campaign claim (published)", "year": TARGET_YEAR,
                                                "index": claim["index"], "change_since_base_pct": claim["index"] - 100}])],
@@ -164,7 +173,48 @@ def build_index(filters: dict[str, Any]) -> ChartResult:
     if headline and headline["value"] is not None and base == BASE_YEAR:
         summary += (f" The headline figure counts U.S. JSA-style incidents only: {fmt_change(headline['value'])} "
                     f"from {BASE_YEAR} to {TARGET_YEAR}.")
-    return c.result(fig, rows, summary, cats)
+    result = c.result(fig, rows, summary, cats)
+    if line is not None:
+        result.summary += " " + line["sentence"]
+        if line["source"]:
+            result.source += f"; dotted line: {line['source']}"
+        result.caveat = metrics_context.NOT_JEWELRY
+    return result
+
+
+def context_line(c: Ctx, base: int, years: list[int]) -> dict[str, Any]:
+    """The national general-crime rate of the category shown (robbery with robbery, all types with property
+    crime), indexed to the same base year: the FBI's for the U.S. (and both countries), Statistics Canada's
+    for Canada."""
+    measure = MEASURE_FOR_CATEGORY.get(c.f.category)
+    country = "CA" if c.country == "CA" else "US"
+    who = "Statistics Canada" if country == "CA" else "FBI"
+    empty = pd.DataFrame(columns=["year", "rate", "base_rate", "index"])
+    if measure is None:
+        return {"table": empty, "label": "", "series": "", "source": "",
+                "sentence": f"No general-crime measure matches {state.CATEGORIES[c.f.category].lower()}, so no "
+                            "general-crime line is drawn."}
+    words = metrics_context.short_label(measure)
+    national = queries.context_national(context.engine(), measure, country)
+    table = metrics_context.index_line(national, base, years)
+    label = f"{who} {words} rate, {'Canada' if country == 'CA' else 'U.S.'} (general crime)"
+    series = f"general crime: national {words} rate per 100,000 ({who})"
+    source = metrics_context.sources_line(national) if len(national) else ""
+    if table.empty or not table["index"].notna().any():
+        have = [int(y) for y in national["year"]] if len(national) else []
+        why = (f"no national {words} rate is loaded for the base year {base}" if have else
+               f"no national {words} rate is loaded")
+        return {"table": empty, "label": label, "series": series, "source": source,
+                "sentence": f"General-crime line: {why}."}
+    last = table.iloc[-1]
+    sentence = (f"The dotted line is the national {who} {words} rate indexed the same way: {int(last['year'])} "
+                f"stands at {last['index']:.1f} ({last['rate']:,.1f} per 100,000 against {last['base_rate']:,.1f} "
+                f"in {base}).")
+    summed = [int(y) for y in table.loc[table["from_places"], "year"]]
+    if summed:
+        sentence += (f" For {metrics_context.years_text(summed)} the table has no national row: those rates add up "
+                     f"its {'provinces and territories' if country == 'CA' else 'states and DC'}.")
+    return {"table": table, "label": label, "series": series, "source": source, "sentence": sentence}
 
 
 def build_half(filters: dict[str, Any]) -> ChartResult:
@@ -172,7 +222,7 @@ def build_half(filters: dict[str, Any]) -> ChartResult:
     c = _ctx(filters)
     if not c.years:
         return _no_data(c)
-    df = queries.trend_halves(context.engine(), c.f, c.country)
+    df = queries.trend_halves(context.engine(), c.f.jewelry(), c.country)
     cats = metrics_trends.categories_in(df[df["half"] == 1])
     tags = {cat: metrics_trends.tag_for(c.slugs, cat) for cat in cats}
     table = metrics_trends.in_range(metrics_trends.first_halves(df, c.years), *c.f.years)
@@ -207,7 +257,7 @@ def build_monthly(filters: dict[str, Any]) -> ChartResult:
     if not c.years:
         return _no_data(c)
     engine = context.engine()
-    monthly = queries.trend_months(engine, c.f, c.country)
+    monthly = queries.trend_months(engine, c.f.jewelry(), c.country)
     table = metrics_trends.seasonality(monthly, *c.f.years, queries.month_span(engine))
     years = list(range(c.f.year_from, c.f.year_to + 1))
     covered = [y for y in years if table[f"incidents_{y}"].notna().any()]
@@ -233,7 +283,9 @@ def layout(**query: Any) -> html.Div:
             "Each bar is one year, split by crime category; the label on top is the change on the year before.")),
         INDEX: chart_card(INDEX, "Index: each year against a base year", note=(
             "The base year counts as 100, so 150 means half as many incidents again. The dashed line is the "
-            "campaign's published claim, read from the reference table.")),
+            "campaign's published claim, read from the reference table. Switch on the general-crime line to add "
+            "the national rate of the same kind of crime (all reported crime, not only against jewelers), indexed "
+            "to the same base year.")),
         HALF: chart_card(HALF, "January to June, year against year", note=(
             "Only incidents from January to June, so every bar covers the same months. Use 'Major cities only' "
             "to keep cities on the reference list of large cities.")),
@@ -252,7 +304,8 @@ def layout(**query: Any) -> html.Div:
                "like with like.", className="text-muted"),
         controls.filter_row(controls.year_range(PAGE, years, f), controls.crime_type(PAGE, f), controls.source(PAGE, f, queries.sources(context.engine()))),
         controls.filter_row(controls.base_year(PAGE, years, f), controls.country(PAGE, country, COUNTRY),
-                            controls.major_only(PAGE, f)),
+                            controls.major_only(PAGE, f),
+                            controls.context_line(PAGE, f, "General-crime line on the index")),
         _store(f, country),
         *[cards[k] for k in order],
     ])
@@ -284,4 +337,4 @@ def update_monthly(filters: dict[str, Any]) -> tuple:
     return render(build_monthly(filters or {}))
 
 
-controls.sync_url(PAGE, PARAMS, {"major_only": "value"})
+controls.sync_url(PAGE, PARAMS, {"major_only": "value", "context_line": "value"})

@@ -53,6 +53,7 @@ def test_clicking_a_region_opens_its_regional_page(web):
     web.page.wait_for_function("document.querySelectorAll('#card-map path.choroplethlocation').length >= 64")
     handle = web.page.evaluate_handle("""() => Array.from(document.querySelectorAll('#card-map path.choroplethlocation'))
         .find(p => p.__data__ && p.__data__.loc === 'TX')""")
+    handle.as_element().scroll_into_view_if_needed()  # the layer switch above the map pushes Texas down
     box = handle.as_element().bounding_box()
     assert box is not None
     web.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

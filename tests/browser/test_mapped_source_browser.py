@@ -47,7 +47,7 @@ def test_mapped_source_is_listed_apart_and_charted_alone(browser, mapped_server,
     for label in ("JSA and JM combined", "JSA-style incidents", "JM-style claims", "LAPD open data (mapped source)"):
         assert label in text, text
     notice = web.page.inner_text("#sample-notice")
-    assert "The data of LAPD open data (loaded with a column mapping) is real." in notice, notice
+    assert "Real public data: LAPD open data (loaded with a column mapping)" in notice, notice
     assert "LAPD open data; FBI" in web.page.inner_text("#data-footer")
     assert web.errors == [] and web.foreign == []
     web.shot(f"trends_mapped_source_{width}")

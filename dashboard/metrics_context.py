@@ -1,0 +1,222 @@
+"""Pure pandas for general crime beside jewelry crime: the map's context layer, the index line, a region's
+general rates and the jewelry-against-general scatter. No SQL and no plotly here.
+
+Inputs come from dashboard.queries (etl.context underneath): `region_years` is one row per state or
+province and year with count, population, rate (per 100,000), rank, dataset, source, release.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard.metrics import classify, quintile_breaks
+from dashboard.theme import CLASS_LABELS
+from etl.context import CAVEAT, COVERAGE_THRESHOLD_PCT, MEASURES
+
+NOT_JEWELRY = CAVEAT.split(";")[0] + "."  # the first half: general crime is not crime against jewelers
+DATASETS = {"fbi-estimated": "FBI estimate", "nibrs-state": "NIBRS, reporting agencies only",
+            "statcan-crime": "Statistics Canada, police-reported"}
+
+
+def measure_label(measure: str) -> str:
+    """'robbery' -> 'Robbery'; 'burglary' -> 'Burglary (breaking and entering)'."""
+    return MEASURES.get(measure, measure.title())
+
+
+def short_label(measure: str) -> str:
+    """The measure in a sentence: 'robbery', 'burglary', 'property crime'."""
+    return measure_label(measure).split(" (")[0].lower()
+
+
+def context_breaks(region_years: pd.DataFrame) -> list[float]:
+    """Four breaks for five classes from every region-year rate of the measure (fixed, as for jewelry)."""
+    if region_years.empty:
+        return quintile_breaks(pd.Series(dtype="float64"))
+    return quintile_breaks(pd.to_numeric(region_years["rate"], errors="coerce"))
+
+
+def _joined(values: pd.Series) -> str:
+    return "; ".join(dict.fromkeys(str(v) for v in values.dropna()))
+
+
+def context_table(region_years: pd.DataFrame, regions: pd.DataFrame, year_from: int, year_to: int,
+                  breaks: list[float]) -> pd.DataFrame:
+    """One row per state and province: the average yearly rate over the selected years (the years with a
+    figure), its rank (1 = highest) and class, the change of the rate on the prior year, and the tables used.
+
+    A place with no figure in the selected years has no data (grey), never a low rate.
+    """
+    t = regions[["code", "name", "country", "population"]].copy()
+    ry = region_years[region_years["rate"].notna()] if len(region_years) else region_years
+    sel = ry[ry["year"].between(year_from, year_to)] if len(ry) else ry
+    if len(sel):
+        sel = sel.assign(count=pd.to_numeric(sel["count"], errors="coerce"),
+                         rate=pd.to_numeric(sel["rate"], errors="coerce"))
+        g = sel.groupby("code")
+        agg = pd.DataFrame({"rate": g["rate"].mean(), "count": g["count"].mean(), "years": g["year"].nunique(),
+                            "first_year": g["year"].min(), "last_year": g["year"].max(),
+                            "dataset": g["dataset"].agg(_joined), "source": g["source"].agg(_joined),
+                            "release": g["release"].agg(_joined),
+                            "comparable": g["comparable"].agg(lambda s: bool(pd.Series(s).astype(bool).all()))})
+    else:
+        agg = pd.DataFrame(columns=["rate", "count", "years", "first_year", "last_year", "dataset", "source",
+                                    "release", "comparable"])
+    t = t.merge(agg, left_on="code", right_index=True, how="left")
+    t["rate"] = pd.to_numeric(t["rate"], errors="coerce")
+    by_year = ry.set_index(["code", "year"])["rate"] if len(ry) else pd.Series(dtype="float64")
+
+    def at(year: int) -> pd.Series:
+        if by_year.empty:
+            return pd.Series(np.nan, index=t.index)
+        keys = pd.MultiIndex.from_arrays([t["code"], np.full(len(t), year)])
+        return pd.Series(pd.to_numeric(by_year.reindex(keys), errors="coerce").to_numpy(), index=t.index)
+
+    t["rate_last"], t["rate_prior"] = at(year_to), at(year_to - 1)
+    t["change_pct"] = np.where(t["rate_prior"] > 0, (t["rate_last"] - t["rate_prior"]) / t["rate_prior"] * 100,
+                               np.nan)
+    t["rank"] = t["rate"].rank(ascending=False, method="min")
+    t["ranked"] = int(t["rate"].notna().sum())
+    t["risk_class"] = classify(t["rate"], breaks)
+    t["risk_label"] = t["risk_class"].map(lambda c: CLASS_LABELS[int(c)] if pd.notna(c) else "No data")
+    return t.sort_values(["rank", "name"], na_position="last").reset_index(drop=True)
+
+
+def with_coverage(table: pd.DataFrame, coverage: pd.DataFrame) -> pd.DataFrame:
+    """Add NIBRS coverage (percent of residents) and the low-coverage flag where a participation table is loaded."""
+    t = table.copy()
+    if coverage is None or coverage.empty:
+        t["coverage_pct"], t["low_coverage"] = np.nan, False
+        return t
+    cov = coverage.set_index("region_code")
+    t["coverage_pct"] = pd.to_numeric(t["code"].map(cov["coverage_pct"]), errors="coerce")
+    t["low_coverage"] = (t["coverage_pct"] < COVERAGE_THRESHOLD_PCT).fillna(False).astype(bool)
+    return t
+
+
+def countries_drawn(table: pd.DataFrame, column: str = "rate") -> set[str]:
+    return set(table.loc[table[column].notna(), "country"])
+
+
+def sources_line(table: pd.DataFrame, column: str = "rate") -> str:
+    """'FBI, ... (release 1979-2024); Statistics Canada, Table 35-10-0177-01 (release 2015-2024)' for the rows drawn."""
+    drawn = table[table[column].notna()]
+    pairs = dict.fromkeys(zip(drawn["source"], drawn["release"]))
+    return "; ".join(f"{s}, release {r}" for s, r in pairs)
+
+
+def caveat(countries: set[str]) -> str:
+    """The cross-border caveat when U.S. and Canadian figures are shown together, else the shorter one."""
+    return CAVEAT if {"US", "CA"} <= countries else NOT_JEWELRY if countries else ""
+
+
+def fmt_rate(value: float | None) -> str:
+    if value is None or not np.isfinite(value):
+        return "no data"
+    return f"{value:,.1f}"
+
+
+def rank_text(rank: float | None, ranked: int) -> str:
+    return f"rank {int(rank)} of {int(ranked)}" if rank is not None and pd.notna(rank) else "not ranked"
+
+
+def coverage_text(pct: float | None, dataset: str | None = None) -> str:
+    """'NIBRS covers 62% of residents', with what it means for the figure drawn."""
+    if pct is None or not np.isfinite(pct):
+        return ""
+    shown = f"{pct:.0f}" if round(pct, 1) == round(pct) else f"{pct:.1f}"  # 79.9 stays 79.9, never "80"
+    text = f"NIBRS covers {shown}% of residents"
+    if dataset and "nibrs-state" in dataset:
+        text += " (the counts describe those residents only)"
+    elif dataset and "fbi-estimated" in dataset:
+        text += " (the FBI estimate fills in the rest)"
+    return text
+
+
+def index_line(national: pd.DataFrame, base_year: int, years: list[int]) -> pd.DataFrame:
+    """The national rate of each year as an index, base year = 100 (NaN without a base-year rate)."""
+    cols = ["year", "rate", "base_rate", "index", "count", "population", "source", "release", "from_places"]
+    if national is None or national.empty:
+        return pd.DataFrame(columns=cols)
+    n = national.assign(rate=pd.to_numeric(national["rate"], errors="coerce"))
+    if "from_places" not in n.columns:
+        n["from_places"] = False
+    n = n.set_index("year")
+    base = float(n.loc[base_year, "rate"]) if base_year in n.index and pd.notna(n.loc[base_year, "rate"]) else np.nan
+    out = n.reindex(years)
+    out = out[out["rate"].notna()].reset_index().rename(columns={"index": "year"})
+    out["from_places"] = out["from_places"].fillna(False).astype(bool)
+    out["base_rate"] = base
+    out["index"] = out["rate"] / base * 100 if np.isfinite(base) and base > 0 else np.nan
+    return out[cols]
+
+
+def years_text(years: list[int]) -> str:
+    """[2017, 2018, 2019, 2021] -> '2017-2019 and 2021'."""
+    runs: list[list[int]] = []
+    for y in sorted(years):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    parts = [f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs]
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else (parts[0] if parts else "")
+
+
+def region_general(by_measure: dict[str, pd.DataFrame], code: str, year: int) -> pd.DataFrame:
+    """One row per measure for one place: the rate in `year` (else its latest earlier year with a figure),
+    its rank among all places with a figure that year, the rate the year before and the change."""
+    rows = []
+    for measure, ry in by_measure.items():
+        mine = ry[(ry["code"] == code) & ry["rate"].notna() & (ry["year"] <= year)] if len(ry) else ry
+        if mine is None or mine.empty:
+            rows.append({"measure": measure, "label": measure_label(measure), "year": np.nan, "rate": np.nan})
+            continue
+        now = mine.sort_values("year").iloc[-1]
+        y = int(now["year"])
+        prior = mine[mine["year"] == y - 1]
+        prior_rate = float(prior["rate"].iloc[0]) if len(prior) else np.nan
+        rate = float(now["rate"])
+        rows.append({"measure": measure, "label": measure_label(measure), "year": y, "rate": rate,
+                     "count": _float(now["count"]), "population": _float(now["population"]),
+                     "rank": int(now["rank"]), "ranked": int(now["ranked"]),
+                     "prior_rate": prior_rate,
+                     "change_pct": (rate - prior_rate) / prior_rate * 100 if prior_rate and np.isfinite(prior_rate)
+                     else np.nan,
+                     "dataset": now["dataset"], "source": now["source"], "release": now["release"]})
+    cols = ["measure", "label", "year", "rate", "count", "population", "rank", "ranked", "prior_rate", "change_pct",
+            "dataset", "source", "release"]
+    return pd.DataFrame(rows).reindex(columns=cols)
+
+
+def _float(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def scatter_table(jewelry: pd.DataFrame, general: pd.DataFrame) -> tuple[pd.DataFrame, float | None]:
+    """Jewelry incidents per million residents against the general rate per 100,000, one row per place with
+    both, and the slope of the line of proportionality through the origin.
+
+    `jewelry`: metrics.region_table with metric per_million (value, incidents, population);
+    `general`: context_table (rate). The slope is the pooled ratio of the places shown: all their jewelry
+    incidents per million residents over their population-weighted general rate, so a place on the line has
+    as much jewelry crime as its general crime would suggest. `excess` is the distance above the line, in
+    incidents per million; `ratio` the place's value against the line's.
+    """
+    j = jewelry[["code", "name", "country", "value", "incidents", "population"]].rename(
+        columns={"value": "jewelry_per_million", "incidents": "jewelry_incidents_per_year"})
+    g = general[["code", "rate", "rank", "dataset", "source", "release"]].rename(
+        columns={"rate": "general_rate", "rank": "general_rank"})
+    t = j.merge(g, on="code")
+    t = t[t["jewelry_per_million"].notna() & t["general_rate"].notna() & (t["population"] > 0)].copy()
+    if t.empty:
+        return t.assign(expected_per_million=[], excess_per_million=[], ratio=[]), None
+    weighted = (t["general_rate"] * t["population"]).sum()
+    slope = float(t["jewelry_incidents_per_year"].sum() * 1e6 / weighted) if weighted > 0 else None
+    t["expected_per_million"] = t["general_rate"] * slope if slope is not None else np.nan
+    t["excess_per_million"] = t["jewelry_per_million"] - t["expected_per_million"]
+    t["ratio"] = np.where(t["expected_per_million"] > 0, t["jewelry_per_million"] / t["expected_per_million"], np.nan)
+    t = t.sort_values(["excess_per_million", "name"], ascending=[False, True]).reset_index(drop=True)
+    return t, slope
