@@ -83,25 +83,25 @@ def map_figure(table: pd.DataFrame, breaks: list[float], metric_label: str, metr
     template = ("<b>%{customdata[0]}</b><br>" + metric_label + ": %{customdata[1]}<br>Rank: %{customdata[2]}"
                 "<br>Change on prior year: %{customdata[3]}<br>%{customdata[4]}%{customdata[5]}"
                 "<br><i>Click for the regional page</i><extra></extra>")
-    fig = go.Figure()
+    traces: list[dict[str, Any]] = []  # plain dicts, checked once by plotly when the figure is made
     common = dict(geojson=geo, featureidkey="properties.code", marker_line_color="white", marker_line_width=0.6)
     for subplot, keep in (("geo", lambda t: t), ("geo2", lambda t: t[t["code"] == "HI"])):  # Hawaii gets an inset
         part_have, part_none = keep(have), keep(none)
-        fig.add_trace(go.Choropleth(
-            **common, geo=subplot, locations=part_have["code"], z=part_have["risk_class"], zmin=-0.5, zmax=4.5,
+        traces.append(dict(type="choropleth", 
+            **common, geo=subplot, locations=part_have["code"].tolist(), z=part_have["risk_class"].tolist(), zmin=-0.5, zmax=4.5,
             colorscale=scale, customdata=hover(part_have), name="", showscale=False, showlegend=False,
             hovertemplate=template,
         ))
-        fig.add_trace(go.Choropleth(
-            **common, geo=subplot, locations=part_none["code"], z=[0] * len(part_none),
+        traces.append(dict(type="choropleth", 
+            **common, geo=subplot, locations=part_none["code"].tolist(), z=[0] * len(part_none),
             colorscale=[(0, theme.NO_DATA_COLOUR), (1, theme.NO_DATA_COLOUR)], showscale=False, showlegend=False,
-            customdata=part_none[["name"]].to_numpy(), name="No data",
+            customdata=part_none[["name"]].to_numpy().tolist(), name="No data",
             hovertemplate="<b>%{customdata[0]}</b><br>No data for this selection<extra></extra>",
         ))
         heavy = keep(have[have["code"].isin(outline or [])])
         if len(heavy):  # a border of its own on top: the fill below stays visible, the hover says why
-            fig.add_trace(go.Choropleth(
-                geojson=geo, featureidkey="properties.code", geo=subplot, locations=heavy["code"],
+            traces.append(dict(type="choropleth", 
+                geojson=geo, featureidkey="properties.code", geo=subplot, locations=heavy["code"].tolist(),
                 z=[0] * len(heavy), colorscale=[(0, "rgba(0,0,0,0)"), (1, "rgba(0,0,0,0)")], showscale=False,
                 marker_line_color=theme.INK, marker_line_width=3, customdata=hover(heavy), name=outline_label,
                 hovertemplate=template, showlegend=False,
@@ -110,20 +110,21 @@ def map_figure(table: pd.DataFrame, breaks: list[float], metric_label: str, metr
     # marker trace per class, then 'no data', then the outline when one is drawn
     key = list(zip(break_labels(breaks, metric), theme.CLASS_COLOURS)) + [("No data", theme.NO_DATA_COLOUR)]
     for label, colour in key:
-        fig.add_trace(go.Scattergeo(lon=[None], lat=[None], geo="geo", mode="markers", name=label, hoverinfo="skip",
+        traces.append(dict(type="scattergeo", lon=[None], lat=[None], geo="geo", mode="markers", name=label, hoverinfo="skip",
                                     marker=dict(symbol="square", size=13, color=colour, line=dict(color="#adb5bd", width=1))))
     if outline and outline_label and len(have[have["code"].isin(outline)]):
-        fig.add_trace(go.Scattergeo(lon=[None], lat=[None], geo="geo", mode="markers", name=outline_label,
+        traces.append(dict(type="scattergeo", lon=[None], lat=[None], geo="geo", mode="markers", name=outline_label,
                                     hoverinfo="skip", marker=dict(symbol="square-open", size=13, color=theme.INK,
                                                                   line=dict(width=3))))
-    fig.update_layout(
+    # the traces and layout above are plain values built here: plotly's per-property checks are skipped
+    fig = go.Figure(data=traces, _validate=False, layout=dict(
         geo=dict(visible=False, domain=dict(x=[0, 1], y=[0, 1]), projection_type="conic conformal",
                  projection_parallels=[40, 60], projection_rotation_lon=-97, lonaxis_range=[-150, -52],
                  lataxis_range=[24, 72], bgcolor="white"),
         geo2=dict(visible=False, domain=dict(x=[0, 0.14], y=[0, 0.16]), projection_type="conic conformal",
                   projection_rotation_lon=-157, lonaxis_range=[-160.5, -154.5], lataxis_range=[18.7, 22.4],
                   bgcolor="white"),
-    )
+    ))
     theme.apply(fig, height=height, margin=dict(l=0, r=0, t=10, b=0), dragmode=False,
                 legend=dict(title=dict(text=f"<b>{metric_label}</b>", side="top"), orientation="h", x=0, xanchor="left",
                             y=0, yanchor="top", itemclick=False, itemdoubleclick=False, font=dict(size=12),

@@ -35,8 +35,12 @@ def context_breaks(region_years: pd.DataFrame) -> list[float]:
     return quintile_breaks(pd.to_numeric(region_years["rate"], errors="coerce"))
 
 
-def _joined(values: pd.Series) -> str:
-    return "; ".join(dict.fromkeys(str(v) for v in values.dropna()))
+def _tables_used(sel: pd.DataFrame) -> pd.DataFrame:
+    """Per place, the distinct datasets, sources and releases of its rows, in order, each joined by '; '."""
+    used = sel[["code", "dataset", "source", "release"]].astype(str).drop_duplicates()
+    if used["code"].is_unique:  # the usual case: one table per place over the years shown
+        return used.set_index("code")
+    return used.groupby("code", sort=False).agg(lambda s: "; ".join(dict.fromkeys(s)))
 
 
 def context_table(region_years: pd.DataFrame, regions: pd.DataFrame, year_from: int, year_to: int,
@@ -47,29 +51,26 @@ def context_table(region_years: pd.DataFrame, regions: pd.DataFrame, year_from: 
     A place with no figure in the selected years has no data (grey), never a low rate.
     """
     t = regions[["code", "name", "country", "population"]].copy()
+    columns = ["rate", "count", "years", "first_year", "last_year", "comparable", "dataset", "source", "release"]
     ry = region_years[region_years["rate"].notna()] if len(region_years) else region_years
     sel = ry[ry["year"].between(year_from, year_to)] if len(ry) else ry
     if len(sel):
-        sel = sel.assign(count=pd.to_numeric(sel["count"], errors="coerce"),
-                         rate=pd.to_numeric(sel["rate"], errors="coerce"))
-        g = sel.groupby("code")
-        agg = pd.DataFrame({"rate": g["rate"].mean(), "count": g["count"].mean(), "years": g["year"].nunique(),
-                            "first_year": g["year"].min(), "last_year": g["year"].max(),
-                            "dataset": g["dataset"].agg(_joined), "source": g["source"].agg(_joined),
-                            "release": g["release"].agg(_joined),
-                            "comparable": g["comparable"].agg(lambda s: bool(pd.Series(s).astype(bool).all()))})
+        sel = sel.assign(count=pd.to_numeric(sel["count"], errors="coerce").astype("float64"),
+                         rate=pd.to_numeric(sel["rate"], errors="coerce").astype("float64"),
+                         comparable=sel["comparable"].astype(bool))
+        agg = sel.groupby("code").agg(rate=("rate", "mean"), count=("count", "mean"), years=("year", "nunique"),
+                                      first_year=("year", "min"), last_year=("year", "max"),
+                                      comparable=("comparable", "all")).join(_tables_used(sel))
+        for column in columns:
+            t[column] = t["code"].map(agg[column])
     else:
-        agg = pd.DataFrame(columns=["rate", "count", "years", "first_year", "last_year", "dataset", "source",
-                                    "release", "comparable"])
-    t = t.merge(agg, left_on="code", right_index=True, how="left")
+        for column in columns:
+            t[column] = np.nan
     t["rate"] = pd.to_numeric(t["rate"], errors="coerce")
-    by_year = ry.set_index(["code", "year"])["rate"] if len(ry) else pd.Series(dtype="float64")
 
     def at(year: int) -> pd.Series:
-        if by_year.empty:
-            return pd.Series(np.nan, index=t.index)
-        keys = pd.MultiIndex.from_arrays([t["code"], np.full(len(t), year)])
-        return pd.Series(pd.to_numeric(by_year.reindex(keys), errors="coerce").to_numpy(), index=t.index)
+        rates = ry.loc[ry["year"] == year].set_index("code")["rate"] if len(ry) else pd.Series(dtype="float64")
+        return pd.to_numeric(t["code"].map(rates), errors="coerce").astype("float64")
 
     t["rate_last"], t["rate_prior"] = at(year_to), at(year_to - 1)
     t["change_pct"] = np.where(t["rate_prior"] > 0, (t["rate_last"] - t["rate_prior"]) / t["rate_prior"] * 100,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from etl import linking, rollups, schema, taxonomy
+from etl import context_rollup, linking, rollups, schema, taxonomy
 from etl.bulk import insert_frame, read_column_ints, staged
 from etl.formats.base import Parsed
 
@@ -222,6 +222,8 @@ def load_rows(conn: sa.Connection, info: BatchInfo, parsed: Parsed, table_name: 
     parsed.warnings = parsed.warnings + notes
     parts = _loaded_parts(parsed, parsed.clean.assign(sheet=None), np.zeros(len(parsed.clean), dtype=bool))
     _finish_batch(conn, batch_id, parsed, loaded, parsed.duplicates, False, parts)
+    if table_name in context_rollup.FEEDS:  # the finished general-crime figures follow the batches
+        context_rollup.rebuild(conn)
     return LoadCounts(batch_id, loaded, parsed.duplicates, len(parsed.quarantine), replaced, parts=parts)
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from etl.errors import SchemaVersionError
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 SOURCE_LENGTH = 80  # a mapped source's own name, e.g. 'Chicago Police open data'
 metadata = sa.MetaData()
 
@@ -230,6 +230,27 @@ context_crime = sa.Table(
     sa.Column("notes", sa.Text),
 )
 sa.Index("ix_context_crime", context_crime.c.dataset, context_crime.c.year, context_crime.c.offense)
+
+# every general-crime measure per dataset, place and year, worked out from the current batches at load time
+# (etl/context_rollup.py); no batch_id: it is rebuilt whole, never replaced batch by batch
+rollup_context = sa.Table(
+    "rollup_context", metadata,
+    sa.Column("rollup_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("measure", sa.String(16), nullable=False),  # robbery | burglary | theft | property | violent
+    sa.Column("dataset", sa.String(32), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("release", sa.String(32), nullable=False),
+    sa.Column("year", sa.SmallInteger, nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("region_code", sa.String(2)),  # NULL for the nation
+    sa.Column("count", sa.Float),  # NULL when one of the measure's offenses is missing or not available
+    sa.Column("rate_published", sa.Float),
+    sa.Column("population", sa.Float),
+    sa.Column("rate", sa.Float),  # per 100,000: as published, else count / population
+    sa.Column("comparable", sa.Boolean, nullable=False),  # across the border, by the crosswalk
+    sa.Column("note", sa.Text),
+)
+sa.Index("ix_rollup_context", rollup_context.c.measure, rollup_context.c.year)
 
 # reporting coverage of NIBRS by state and year ("Participation by State")
 context_participation = sa.Table(
