@@ -323,9 +323,17 @@ def batches(engine: sa.Engine) -> list[dict[str, Any]]:
 # etl.context reads them (SQLAlchemy Core, bound parameters); here they are cached per data version like the rest.
 
 @cached
-def context_region_years(engine: sa.Engine, measure: str) -> pd.DataFrame:
-    """Every state and province in every year loaded: count, population, rate per 100,000, rank, table."""
-    return general.region_year_rates(engine, measure)
+def context_region_years(engine: sa.Engine, measure: str, year_from: int | None = None,
+                         year_to: int | None = None) -> pd.DataFrame:
+    """Every state and province in every year loaded (or those years): count, population, rate per 100,000,
+    rank, table."""
+    return general.region_year_rates(engine, measure, year_from, year_to)
+
+
+@cached
+def context_rates(engine: sa.Engine, measure: str) -> pd.DataFrame:
+    """Every rate of the measure, all places and years (column `rate`): what its fixed classes are cut from."""
+    return pd.DataFrame({"rate": general.all_rates(engine, measure)})
 
 
 @cached

@@ -60,7 +60,7 @@ def measure_rows(engine: sa.Engine, measure: str, year: int | None = None) -> pd
     return df.sort_values(["dataset", "year", "region_code"], na_position="first").reset_index(drop=True)
 
 
-def _preferred(rows: pd.DataFrame) -> pd.DataFrame:
+def preferred_rows(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per place and year: the preferred table of its country (PREFERRED order)."""
     order = {d: i for ds in PREFERRED.values() for i, d in enumerate(ds)}
     rows = rows.assign(preference=rows["dataset"].map(order).fillna(99))
@@ -69,22 +69,49 @@ def _preferred(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.sort_values(["missing", "preference"], kind="stable").drop_duplicates(["region_code", "year"])
 
 
-def _ranked(rows: pd.DataFrame) -> pd.DataFrame:
+def ranked_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """`rank` (1 = highest rate) and `ranked` (places with a rate) within each year."""
     rows = rows.copy()
     rows["rank"] = rows.groupby("year")["rate"].rank(ascending=False, method="min").astype("Int64")
     rows["ranked"] = rows.groupby("year")["rate"].transform("count").astype("int64")
     return rows
 
 
-def region_year_rates(engine: sa.Engine, measure: str) -> pd.DataFrame:
-    """Every state and province in every year loaded: count, population, rate per 100,000 from the preferred
-    table of its country, and the rank within the year (1 = highest rate, of `ranked` places with a rate)."""
-    rows = measure_rows(engine, measure)
-    rows = rows[rows["region_code"].notna()]
-    if rows.empty:
+def region_year_rates(engine: sa.Engine, measure: str, year_from: int | None = None,
+                      year_to: int | None = None) -> pd.DataFrame:
+    """Every state and province in every year loaded (or in the years given): count, population, rate per
+    100,000 from the preferred table of its country, and the rank within the year (1 = highest rate, of
+    `ranked` places with a rate), as the rollup stored them."""
+    r = schema.rollup_context
+    columns = [c for c in YEAR_COLUMNS if c != "code"]
+    q = (sa.select(r.c.region_code.label("code"), *[r.c[c] for c in columns])
+         .where(r.c.measure == measure, r.c.preferred.is_(True), r.c.region_code.is_not(None)))
+    if year_from is not None:
+        q = q.where(r.c.year >= year_from)
+    if year_to is not None:
+        q = q.where(r.c.year <= year_to)
+    with engine.connect() as conn:
+        rows = conn.execute(q.order_by(r.c.year, r.c.region_code)).all()
+    out = pd.DataFrame(rows, columns=YEAR_COLUMNS)
+    if out.empty:
         return pd.DataFrame({k: pd.Series(dtype="object") for k in YEAR_COLUMNS})
-    out = _ranked(_preferred(rows)).rename(columns={"region_code": "code"})
-    return out.sort_values(["year", "code"])[YEAR_COLUMNS].reset_index(drop=True)
+    for k in FLOAT_COLUMNS:
+        if k in out:
+            out[k] = pd.to_numeric(out[k], errors="coerce").astype("float64")
+    out["rank"] = out["rank"].astype("Int64")
+    out["ranked"] = out["ranked"].astype("int64")
+    out["year"] = out["year"].astype("int64")
+    out["comparable"] = out["comparable"].astype(bool)
+    return out
+
+
+def all_rates(engine: sa.Engine, measure: str) -> pd.Series:
+    """Every state's and province's rate of every year (the preferred rows): what fixed classes are cut from."""
+    r = schema.rollup_context
+    with engine.connect() as conn:
+        rates = conn.execute(sa.select(r.c.rate).where(r.c.measure == measure, r.c.preferred.is_(True),
+                                                       r.c.region_code.is_not(None))).scalars().all()
+    return pd.Series(rates, dtype="float64")
 
 
 def years(engine: sa.Engine, measure: str) -> list[int]:
@@ -128,7 +155,7 @@ def region_rates(engine: sa.Engine, measure: str, year: int | None = None) -> pd
     rows = rows[rows["region_code"].notna()]
     if rows.empty:
         return pd.DataFrame(columns=REGION_COLUMNS)
-    rows = _ranked(_preferred(rows)).rename(columns={"region_code": "code"})
+    rows = ranked_rows(preferred_rows(rows)).rename(columns={"region_code": "code"})
     with engine.connect() as conn:
         names = dict(conn.execute(sa.select(schema.region.c.code, schema.region.c.name)).all())
     rows["name"] = rows["code"].map(names)

@@ -12,7 +12,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from etl import schema
-from etl.context import MEASURES, ROW_COLUMNS
+from etl.context import MEASURES, ROW_COLUMNS, preferred_rows, ranked_rows
 
 # loading any of these tables can change a general-crime figure
 FEEDS = ("context_crime", "context_population", "crime_crosswalk")
@@ -22,13 +22,27 @@ def rebuild(conn: sa.Connection) -> int:
     """Replace the rollup with every measure's rows from the current batches; returns the rows written."""
     r = schema.rollup_context
     conn.execute(r.delete())
-    frames = [compute_measure_rows(conn, m).assign(measure=m) for m in MEASURES]
+    frames = [_with_ranks(compute_measure_rows(conn, m)).assign(measure=m) for m in MEASURES]
     rows = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else None
     if rows is None:
         return 0
     rows = rows.astype(object).where(rows.notna(), None)
-    conn.execute(r.insert(), rows[["measure", *ROW_COLUMNS]].to_dict("records"))
+    conn.execute(r.insert(), rows[["measure", *ROW_COLUMNS, "preferred", "rank", "ranked"]].to_dict("records"))
     return len(rows)
+
+
+def _with_ranks(rows: pd.DataFrame) -> pd.DataFrame:
+    """Mark the row each state or province is shown with in a year (preferred) and rank those rows."""
+    rows = rows.assign(preferred=False, rank=pd.NA, ranked=pd.NA)
+    places = rows[rows["region_code"].notna()]
+    if places.empty:
+        return rows
+    shown = preferred_rows(places)
+    ranked = ranked_rows(shown)
+    rows.loc[ranked.index, "preferred"] = True
+    rows.loc[ranked.index, "rank"] = ranked["rank"].astype(object)
+    rows.loc[ranked.index, "ranked"] = ranked["ranked"].astype(object)
+    return rows
 
 
 def _release_end(release: pd.Series) -> pd.Series:

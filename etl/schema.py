@@ -249,8 +249,12 @@ rollup_context = sa.Table(
     sa.Column("rate", sa.Float),  # per 100,000: as published, else count / population
     sa.Column("comparable", sa.Boolean, nullable=False),  # across the border, by the crosswalk
     sa.Column("note", sa.Text),
+    # the row a state or province is shown with that year (its country's preferred table), and its rank then
+    sa.Column("preferred", sa.Boolean, nullable=False, default=False),
+    sa.Column("rank", sa.Integer),  # 1 = highest rate of the year among the preferred rows
+    sa.Column("ranked", sa.Integer),  # how many preferred rows of the year have a rate
 )
-sa.Index("ix_rollup_context", rollup_context.c.measure, rollup_context.c.year)
+sa.Index("ix_rollup_context", rollup_context.c.measure, rollup_context.c.preferred, rollup_context.c.year)
 
 # reporting coverage of NIBRS by state and year ("Participation by State")
 context_participation = sa.Table(

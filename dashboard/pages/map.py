@@ -51,12 +51,13 @@ def _years_text(f: state.Filters) -> str:
     return str(f.year_to) if f.year_from == f.year_to else f"{f.year_from}-{f.year_to}"
 
 
-def general_table(f: state.Filters, regions: pd.DataFrame) -> tuple[pd.DataFrame, list[float]]:
+def general_table(f: state.Filters, regions: pd.DataFrame, classes: bool = True) -> tuple[pd.DataFrame, list[float]]:
     """The general-crime measure for every state and province over the selected years, with NIBRS coverage
-    of the last selected year, and the measure's fixed class breaks."""
+    of the last selected year, and (with `classes`) the measure's fixed class breaks."""
     engine = context.engine()
-    region_years = queries.context_region_years(engine, f.context)
-    breaks = metrics_context.context_breaks(region_years)
+    # the selected years and the one before (for the change on the prior year)
+    region_years = queries.context_region_years(engine, f.context, min(f.year_from, f.year_to - 1), f.year_to)
+    breaks = metrics_context.context_breaks(queries.context_rates(engine, f.context)) if classes else []
     table = metrics_context.context_table(region_years, regions, f.year_from, f.year_to, breaks)
     return metrics_context.with_coverage(table, queries.context_coverage(engine, f.year_to)), breaks
 
@@ -94,7 +95,7 @@ def build(filters: dict[str, Any]) -> ChartResult:
     table = metrics.region_table(counts, regions, f, breaks)
     per_million = table if f.metric == "per_million" else metrics.region_table(
         counts, regions, replace(f, metric="per_million"), [])
-    general, general_breaks = general_table(f, regions)
+    general, general_breaks = general_table(f, regions, classes=f.layer == "context")
     status = queries.data_status(engine, f.source)
     if f.layer == "context":
         return _build_context(f, general, general_breaks, per_million, status)

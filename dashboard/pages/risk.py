@@ -427,8 +427,8 @@ def build_scatter(filters: dict[str, Any]) -> ChartResult:
     regions = queries.regions(engine)
     counts = queries.region_year_counts(engine, f.jewelry())
     jewelry = metrics.region_table(counts, regions, replace(f, metric="per_million"), [])
-    general = metrics_context.context_table(queries.context_region_years(engine, "robbery"), regions,
-                                            f.year_from, f.year_to, [])
+    robbery = queries.context_region_years(engine, "robbery", min(f.year_from, f.year_to - 1), f.year_to)
+    general = metrics_context.context_table(robbery, regions, f.year_from, f.year_to, [])
     points, slope = metrics_context.scatter_table(jewelry, general)
     years = str(f.year_to) if f.year_from == f.year_to else f"{f.year_from}-{f.year_to}"
     general_source = metrics_context.sources_line(general)
