@@ -324,10 +324,10 @@ def batches(engine: sa.Engine) -> list[dict[str, Any]]:
 
 @cached
 def context_region_years(engine: sa.Engine, measure: str, year_from: int | None = None,
-                         year_to: int | None = None) -> pd.DataFrame:
-    """Every state and province in every year loaded (or those years): count, population, rate per 100,000,
-    rank, table."""
-    return general.region_year_rates(engine, measure, year_from, year_to)
+                         year_to: int | None = None, region: str | None = None) -> pd.DataFrame:
+    """Every state and province (or one) in every year loaded (or those years): count, population, rate per
+    100,000, rank among all places, table."""
+    return general.region_year_rates(engine, measure, year_from, year_to, region)
 
 
 @cached

@@ -38,15 +38,26 @@ YEAR_COLUMNS = ["code", "country", "year", "count", "population", "rate", "rank"
                 "release", "comparable", "note"]
 
 
-def measure_rows(engine: sa.Engine, measure: str, year: int | None = None) -> pd.DataFrame:
+def measure_rows(engine: sa.Engine, measure: str, year: int | None = None, *, country: str | None = None,
+                 dataset: str | None = None, nation: bool | None = None,
+                 years: list[int] | None = None) -> pd.DataFrame:
     """One row per dataset, year and place (region_code NULL: the nation) for one measure, newest release only
     (chosen per place: the newest file that has the place), as `etl.context_rollup` worked it out at load time
     (table `rollup_context`): counts of the offenses the crosswalk maps to the measure added up, a place missing
-    one of them left without a count, the rate as published or else the count per 100,000 residents."""
+    one of them left without a count, the rate as published or else the count per 100,000 residents.
+    `country`, `dataset`, `nation` (national rows only, or places only) and `years` narrow the rows read."""
     r = schema.rollup_context
     q = sa.select(*[r.c[k] for k in ROW_COLUMNS]).where(r.c.measure == measure)
     if year is not None:
         q = q.where(r.c.year == year)
+    if country is not None:
+        q = q.where(r.c.country == country)
+    if dataset is not None:
+        q = q.where(r.c.dataset == dataset)
+    if nation is not None:
+        q = q.where(r.c.region_code.is_(None) if nation else r.c.region_code.is_not(None))
+    if years is not None:
+        q = q.where(r.c.year.in_(years))
     with engine.connect() as conn:
         df = pd.read_sql_query(q.order_by(r.c.dataset, r.c.year, r.c.region_code), conn)
     if df.empty:
@@ -78,7 +89,7 @@ def ranked_rows(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def region_year_rates(engine: sa.Engine, measure: str, year_from: int | None = None,
-                      year_to: int | None = None) -> pd.DataFrame:
+                      year_to: int | None = None, region: str | None = None) -> pd.DataFrame:
     """Every state and province in every year loaded (or in the years given): count, population, rate per
     100,000 from the preferred table of its country, and the rank within the year (1 = highest rate, of
     `ranked` places with a rate), as the rollup stored them."""
@@ -90,6 +101,8 @@ def region_year_rates(engine: sa.Engine, measure: str, year_from: int | None = N
         q = q.where(r.c.year >= year_from)
     if year_to is not None:
         q = q.where(r.c.year <= year_to)
+    if region is not None:  # one place's rows (its rank among all places is stored with them)
+        q = q.where(r.c.region_code == region)
     with engine.connect() as conn:
         rows = conn.execute(q.order_by(r.c.year, r.c.region_code)).all()
     out = pd.DataFrame(rows, columns=YEAR_COLUMNS)
@@ -185,21 +198,29 @@ def _summed_nation(places: pd.DataFrame, years: set[int]) -> pd.DataFrame:
     return out.assign(from_places=True)[NATION_COLUMNS]
 
 
+def _place_years(engine: sa.Engine, measure: str, country: str, dataset: str) -> list[int]:
+    r = schema.rollup_context
+    with engine.connect() as conn:
+        return sorted(int(y) for y in conn.execute(
+            sa.select(r.c.year).where(r.c.measure == measure, r.c.country == country, r.c.dataset == dataset,
+                                      r.c.region_code.is_not(None)).distinct()).scalars())
+
+
 def national_series(engine: sa.Engine, measure: str, country: str = "US") -> pd.DataFrame:
     """The nation's count, population and rate per 100,000 for every year, from its preferred table.
 
     A year the table has no national row for (the FBI file has none for 2017-2020) is the sum of its
     places, when every place has a count and a population that year (`from_places` says so).
     """
-    rows = measure_rows(engine, measure)
-    rows = rows[rows["country"] == country]
     for dataset in PREFERRED.get(country, ()):
-        mine = rows[rows["dataset"] == dataset]
-        if mine.empty:
-            continue
-        nation = mine[mine["region_code"].isna()].assign(from_places=False)[NATION_COLUMNS]
-        if dataset in COMPLETE:
-            summed = _summed_nation(mine[mine["region_code"].notna()], set(nation["year"]))
+        nation = measure_rows(engine, measure, country=country, dataset=dataset, nation=True)
+        nation = nation.assign(from_places=False)[NATION_COLUMNS]
+        if dataset in COMPLETE:  # the places are read only for the years without a national row
+            have = set(int(y) for y in nation["year"])
+            wanted = [y for y in _place_years(engine, measure, country, dataset) if y not in have]
+            places = measure_rows(engine, measure, country=country, dataset=dataset, nation=False, years=wanted) \
+                if wanted else pd.DataFrame()
+            summed = _summed_nation(places, have) if len(places) else pd.DataFrame()
             nation = pd.concat([nation, summed], ignore_index=True) if len(summed) else nation
         if len(nation):
             return nation.sort_values("year").reset_index(drop=True)

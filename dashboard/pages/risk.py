@@ -379,7 +379,7 @@ def build_general(filters: dict[str, Any]) -> ChartResult:
     if not f.region or f.year_to is None:
         return ChartResult(figures.empty("Choose a state or province", 300), pd.DataFrame(),
                            "No state or province is chosen.", source_none)
-    by = {m: queries.context_region_years(engine, m) for m in GENERAL_MEASURES}
+    by = {m: queries.context_region_years(engine, m, None, f.year_to, f.region) for m in GENERAL_MEASURES}
     rows = metrics_context.region_general(by, f.region, f.year_to)
     country = str(queries.regions(engine).set_index("code").loc[f.region, "country"])
     national, times = [], []
@@ -408,7 +408,7 @@ def build_general(filters: dict[str, Any]) -> ChartResult:
     fallback = f" (the latest year loaded up to {f.year_to})" if years[-1] != f.year_to else ""
     summary = f"General crime in {name}, {when}{fallback}: " + "; ".join(parts) + "."
     source = "General crime: " + metrics_context.sources_line(have) + "; national rates from the same tables"
-    ranked_years = {m: by[m][by[m]["year"] == y] for m, y in zip(have["measure"], have["year"])}
+    ranked_years = {m: queries.context_region_years(engine, m, int(y), int(y)) for m, y in zip(have["measure"], have["year"])}
     countries = set().union(*(metrics_context.countries_drawn(t) for t in ranked_years.values()))
     fig = figures_context.general_bars(have, name)
     return ChartResult(fig, rows.reset_index(drop=True), summary, source,
