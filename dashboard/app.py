@@ -104,13 +104,16 @@ def create_app(db_url: str | None = None) -> dash.Dash:
     return app
 
 
-def real_parts(mapped: list[str], context_batches: pd.DataFrame, real_nibrs: bool) -> str:
+def real_parts(mapped: list[str], context_batches: pd.DataFrame, real_nibrs: bool,
+               names: dict[str, str] | None = None) -> str:
     """The sentence of the banner that names the parts of the site that are real data."""
+    names = names or {}
     real = [f"{', '.join(mapped)} (loaded with a column mapping)"] if mapped else []
     general = context_batches[~context_batches["is_sample"].astype(bool)] if len(context_batches) else context_batches
-    if len(general):
-        real.append("the general-crime figures from the FBI and Statistics Canada (the map's general-crime layer, "
-                    "the general crime on the risk pages, the index's general-crime line)")
+    tables = [names.get(f, f) for f in dict.fromkeys(general["format"])] if len(general) else []
+    if tables:
+        real.append(f"the general-crime figures ({', '.join(tables)}: the map's general-crime layer, the general "
+                    "crime on the risk pages, the index's general-crime line)")
     if real_nibrs:
         real.append("the FBI NIBRS offense counts on the Share page")
     if not real:
@@ -134,7 +137,7 @@ def data_notices(_pathname: str | None) -> tuple:
                             "Every JSA and JM figure on this site is computed from the bundled synthetic data set, "
                             "calibrated to published JSA totals; it is not real incident data. "
                             + real_parts(mapped, batches, any(f["format"] == "nibrs" and not f["is_sample"]
-                                                               for f in status["files"]))],
+                                                               for f in status["files"]), queries.CONTEXT_SOURCES)],
                            color="warning", className="py-2 sample-notice", id="sample-notice")
     files = ", ".join(f"{f['file']} ({f['loaded']:,} rows)" for f in status["files"]) or "no files loaded"
     footer = [html.Span(f"Data {status['range']}. Loaded from: {files}. "),

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import dash
+import pandas as pd
 import pytest
 
 from dashboard.app import create_app
@@ -371,3 +372,18 @@ def test_national_rate_from_the_states_where_the_file_has_no_national_row(cli, d
     assert national["year"].tolist() == [2023] and national["from_places"].tolist() == [True]
     assert national["count"].iloc[0] == 67_000 and national["population"].iloc[0] == 70_000_000
     assert national["rate"].iloc[0] == pytest.approx(67_000 / 70_000_000 * 100_000)
+
+
+def test_the_banner_names_the_real_parts_and_only_those():
+    from dashboard import queries
+    from dashboard.app import real_parts
+
+    batches = pd.DataFrame({"format": ["fbi-estimated", "statcan-crime", "fbi-estimated"],
+                            "is_sample": [False, True, False]})
+    text = real_parts([], batches, real_nibrs=True, names=queries.CONTEXT_SOURCES)
+    assert text.startswith("Real public data: the general-crime figures (FBI Crime Data Explorer estimated crimes:")
+    assert "Statistics Canada" not in text  # its only table here is marked sample
+    assert text.endswith("; the FBI NIBRS offense counts on the Share page.")
+    mapped = real_parts(["LAPD open data"], batches.iloc[0:0], real_nibrs=False)
+    assert mapped == "Real public data: LAPD open data (loaded with a column mapping)."
+    assert real_parts([], batches.iloc[0:0], real_nibrs=False) == "No part of the site shows real data yet."
