@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,18 +39,21 @@ class RegionBook:
     names: dict[str, str]  # code -> name
     country: dict[str, str]  # code -> US / CA
     major: frozenset[tuple[str, str]]  # (region code, folded city)
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # code -> other spellings, as written
 
     @classmethod
     def from_files(cls, reference_dir: Path = REFERENCE_DIR) -> "RegionBook":
         regions = pd.read_csv(reference_dir / "regions.csv", dtype="str", keep_default_na=False)
         codes: dict[str, str] = {}
+        aliases: dict[str, tuple[str, ...]] = {}
         for row in regions.itertuples(index=False):
-            spellings = [row.code, row.name, row.iso_3166_2, *[a for a in row.aliases.split("|") if a]]
-            for sp in spellings:
+            aliases[row.code] = tuple(a for a in row.aliases.split("|") if a)
+            for sp in (row.code, row.name, row.iso_3166_2, *aliases[row.code]):
                 codes[fold(sp)] = row.code
         cities = pd.read_csv(reference_dir / "major_cities.csv", dtype="str", keep_default_na=False)
         major = frozenset((r.region_code, city_key(r.city)) for r in cities.itertuples(index=False))
-        return cls(codes, dict(zip(regions.code, regions.name)), dict(zip(regions.code, regions.country)), major)
+        return cls(codes, dict(zip(regions.code, regions.name)), dict(zip(regions.code, regions.country)), major,
+                   aliases)
 
     def suggest(self, text: str) -> str | None:
         names = list(self.names.values())

@@ -7,16 +7,22 @@ and loaded once per module (through the real CLI) to keep the suite fast.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from etl import sample, sample_jsa
+from etl import geo, sample
 from etl.cli import app
-from etl.config import RAW_DIR, REFERENCE_DIR, make_engine
+from etl.config import PROJECT_ROOT, RAW_DIR, REFERENCE_DIR, make_engine
+from etl.regions import city_key
+from etl.sample import data as sample_data
+from etl.sample import jsa as sample_jsa
+from etl.sample import places as sample_places
 
 US_JSA = "source = 'JSA' AND country = 'US'"
 # jsa_annual.csv metric -> the rows it counts
@@ -106,6 +112,37 @@ def test_seed_and_scale_change_the_draw(tmp_path: Path):
     assert jsa_rows == pytest.approx(0.1 * us_and_canada, rel=0.02)
     for (p, _), (q, _) in zip(sorted(small.items()), sorted(other.items())):
         assert p.name == q.name and p.read_bytes() != q.read_bytes()
+
+
+# ------------------------------------------------------------------ places
+
+def test_places_table_agrees_with_the_reference_lists():
+    ref = sample_data.load_reference()
+    table = sample_places.read_places()
+    book = sample_places.city_book(ref, table)
+    majors = {(r, city_key(c)) for r, cs in ref.major.items() for c, _ in cs}
+    assert {(p.region, city_key(p.city)) for p in table if p.weight is None} == majors
+    assert majors <= set(book.coords)  # every major city has a point inside its region
+    assert {p.region for p in table} == set(ref.names)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda p: dataclasses.replace(p, weight=5.0) if p.city == "Phoenix" else p, "weight must be blank"),
+    (lambda p: dataclasses.replace(p, weight=None) if p.city == "Scottsdale" else p, "weight must be a number"),
+    (lambda p: dataclasses.replace(p, region="ZZ") if p.city == "Scottsdale" else p, "not a region"),
+])
+def test_a_places_row_that_contradicts_the_reference_is_refused(change, message: str):  # noqa: ANN001
+    ref = sample_data.load_reference()
+    with pytest.raises(ValueError, match=message):
+        sample_places.city_book(ref, tuple(change(p) for p in sample_places.read_places()))
+
+
+def test_places_use_the_etl_boundaries_and_ship_with_the_package():
+    etl_polygons = dict(zip(geo.boundaries()["code"], geo.boundaries().geometry))
+    assert all(sample_places.region_shapes()[code] is poly for code, poly in etl_polygons.items())
+    package_data = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    shipped = package_data["tool"]["setuptools"]["package-data"]["etl.sample"]
+    assert sample_places.PLACES_FILE.name in shipped and sample_places.PLACES_FILE.parent.name == "sample"
 
 
 # ------------------------------------------------------------------ loading

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from etl.regions import city_key
-from etl.sample_data import CAUSE_SPELLINGS, NON_CRIME_CAUSES, NON_CRIME_NOTES, CityBook, Reference, describe
-from etl.sample_jsa import (CATEGORY_WEIGHTS, LOSS_CAP, LOSS_MODEL, MONTH_WEIGHTS, _dates,
+from etl.sample.data import CAUSE_SPELLINGS, NON_CRIME_CAUSES, NON_CRIME_NOTES, Reference, describe
+from etl.sample.jsa import (CATEGORY_WEIGHTS, LOSS_CAP, LOSS_MODEL, MONTH_WEIGHTS, _dates,
                             default_subtype_shares, pick_city, spell, state_weights, stream)
+from etl.sample.places import CityBook
 
 FIRST_YEAR, LAST_YEAR = 2018, 2024
 LINK_SHARE = 0.25  # share of JSA incidents that an insured jeweler also claims for

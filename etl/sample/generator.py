@@ -3,9 +3,11 @@
 Writes two files under `out_dir`:
 
 * jsa/jsa_incidents_<first>_<last>_sample.csv: one row per crime, calibrated
-  to data/raw/reference/jsa_annual.csv (see etl/sample_jsa.py);
+  to data/raw/reference/jsa_annual.csv (see etl/sample/jsa.py);
 * jm/jm_claims_2018_2024_sample.xlsx: insurance claims, about a quarter of
-  them about a JSA incident so that the ETL links them (etl/sample_jm.py).
+  them about a JSA incident so that the ETL links them (etl/sample/jm.py).
+
+What is calibrated to which published figure: docs/sample-data.md.
 
 The same seed and scale always give byte-identical files: every random draw
 comes from a seeded stream, and the XLSX is stripped of the timestamps that
@@ -21,8 +23,11 @@ import zipfile
 from pathlib import Path
 
 from etl import taxonomy
-from etl import sample_jm, sample_jsa
-from etl.sample_data import CAUSE_SPELLINGS, CRIME_SPELLINGS, NON_CRIME_CAUSES, city_book, load_reference
+from etl.sample import jm as sample_jm
+from etl.sample import jsa as sample_jsa
+from etl.sample import jsa_text
+from etl.sample.data import CAUSE_SPELLINGS, CRIME_SPELLINGS, NON_CRIME_CAUSES, load_reference
+from etl.sample.places import city_book
 
 FIXED_TIME = dt.datetime(2024, 12, 31, 0, 0, 0)  # what the XLSX says about when it was made
 ZIP_TIME = (2024, 12, 31, 0, 0, 0)
@@ -35,14 +40,14 @@ def generate(out_dir: Path, seed: int = 2022, scale: float = 1.0) -> dict[Path, 
     ref = load_reference()
     book = city_book(ref)
     incidents = sample_jsa.build(ref, book, seed, scale)
-    jsa_rows = sample_jsa.to_text(incidents, ref, book, seed)
+    jsa_rows = jsa_text.to_text(incidents, ref, book, seed)
     claims = sample_jm.build(incidents, ref, book, seed, scale)
     jm_rows = sample_jm.to_cells(claims, ref, seed)
 
     first, last = min(ref.years), max(ref.years)
     jsa_path = out_dir / "jsa" / f"jsa_incidents_{first}_{last}_sample.csv"
     jm_path = out_dir / "jm" / f"jm_claims_{sample_jm.FIRST_YEAR}_{sample_jm.LAST_YEAR}_sample.xlsx"
-    write_csv(jsa_path, sample_jsa.HEADER, jsa_rows)
+    write_csv(jsa_path, jsa_text.HEADER, jsa_rows)
     write_xlsx(jm_path, sample_jm.TITLE_ROWS, sample_jm.HEADER, jm_rows)
     return {jsa_path: len(jsa_rows), jm_path: len(jm_rows)}
 
