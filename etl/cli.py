@@ -281,7 +281,8 @@ def figures_command(
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as a JSON list")] = False,
 ) -> None:
-    """The campaign's headline figures, computed from the database, with verdicts."""
+    """The headline figures (one per row of claims.csv), computed from the database, with verdicts."""
+    from etl.claim_report import print_figures
     from etl.figures import compute_all
 
     engine = engine_for(db)
@@ -290,19 +291,51 @@ def figures_command(
     if as_json:
         sys.stdout.write(json.dumps([f.as_dict() for f in figs], indent=2, default=str) + "\n")
         return
-    table = Table(title="Headline figures")
-    for col in ("id", "value", "published", "verdict", "inputs", "sample data"):
-        table.add_column(col, overflow="fold")
-    for f in figs:
-        value = "no data" if f.value is None else f"{f.value:+.1f}%" if f.id != "property_share_2020" else f"{f.value:.1f}%"
-        pub = "" if f.published_value is None else f"{f.published_value:g}%"
-        colour = {"supported": "green", "not supported": "red"}.get(f.verdict, "yellow")
-        table.add_row(f.id, value, pub, f"[{colour}]{f.verdict}[/]",
-                      ", ".join(f"{k}={v:,}" if isinstance(v, int) else f"{k}={v}" for k, v in f.inputs.items()),
-                      "yes" if f.sample_data else "no")
-    out.print(table)
-    for f in figs:
-        out.print(f"[bold]{f.id}[/]: {f.formula}. {f.verdict_reason}.", highlight=False)
+    print_figures(out, figs)
+
+
+@app.command("check")
+@guarded
+def check_command(
+    measure: Annotated[str, typer.Argument(help="incidents, losses or offenses")],
+    category: Annotated[Optional[str], typer.Option("--category", help="robbery, burglary, theft, off_premises or "
+                                                    "other; several as theft|robbery")] = None,
+    subtype: Annotated[Optional[str], typer.Option("--subtype", help="A sub-type, e.g. smash_and_grab")] = None,
+    region: Annotated[Optional[list[str]], typer.Option("--region", help="State or province code (repeatable)")] = None,
+    country: Annotated[Optional[str], typer.Option("--country", help="US or CA")] = None,
+    source: Annotated[Optional[str], typer.Option("--source", help="JSA (default), JM, combined or a mapped "
+                                                  "source's name")] = None,
+    major_only: Annotated[bool, typer.Option("--major-only", help="Only incidents in major cities")] = False,
+    nibrs_class: Annotated[Optional[str], typer.Option("--nibrs-class", help="total, persons, property or society")] = None,
+    period: Annotated[Optional[str], typer.Option("--period", help="2022, 2022H1, 2022-01..2022-06 or 2019..2022")] = None,
+    compared_with: Annotated[Optional[str], typer.Option("--compared-with", help="The earlier period of a change")] = None,
+    share_of: Annotated[Optional[str], typer.Option("--share-of", help="Denominator filters of a share, e.g. "
+                                                    "nibrs_class=total, or all")] = None,
+    claimed: Annotated[Optional[float], typer.Option("--claimed", help="The number to judge (50 for +50%)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
+    db: DbOption = None,
+) -> None:
+    """Compute a change, share or count for any filters and periods and, with --claimed, judge it; writes nothing."""
+    from etl import claims, reports
+    from etl.claim_report import OptionError, check_json, print_check, spec_from_options
+
+    filters = {"source": source, "country": country, "regions": region or [], "category": category,
+               "subtype": subtype, "major_only": major_only, "nibrs_class": nibrs_class}
+    try:
+        spec = spec_from_options(measure, filters, period, compared_with, share_of, claimed)
+    except OptionError as exc:
+        raise _usage(str(exc)) from None
+    engine = engine_for(db)
+    _require_schema(engine)
+    named = {s for f in spec.parts() for s in f.sources()} - {"JSA", "JM"}
+    known = reports.sources(engine)
+    if named and not named <= set(known):
+        raise _usage(f"--source {source!r} has no incidents (sources loaded: {', '.join(known) or 'none'})")
+    result = claims.check(engine, spec)
+    if as_json:
+        sys.stdout.write(json.dumps(check_json(spec, result), indent=2, default=str) + "\n")
+        return
+    print_check(out, spec, result)
 
 
 class MeasureName(str, Enum):

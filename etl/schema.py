@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from etl.errors import SchemaVersionError
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 SOURCE_LENGTH = 80  # a mapped source's own name, e.g. 'Chicago Police open data'
 metadata = sa.MetaData()
 
@@ -349,6 +349,25 @@ jsa_annual = sa.Table(
     sa.Column("url", sa.Text),
     sa.Column("confidence", sa.Text),
     sa.Column("notes", sa.Text),
+)
+# one published claim per row of claims.csv, checked by etl/claims.py (the cells as written, normalised)
+claim = sa.Table(
+    "claim", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("row_number", sa.Integer, nullable=False),  # its line in claims.csv: the figures keep the file order
+    sa.Column("claim", sa.Text, nullable=False),
+    sa.Column("published_value", sa.Float, nullable=False),
+    sa.Column("unit", sa.String(16), nullable=False),  # percent_change | percent_share | count | amount_usd
+    sa.Column("published_by", sa.Text, nullable=False),
+    sa.Column("url", sa.Text), sa.Column("published_on", sa.String(10)),
+    sa.Column("metric", sa.String(16), nullable=False),  # incidents | losses | offenses
+    sa.Column("numerator", sa.Text), sa.Column("denominator", sa.Text),  # filters of a share: key=value;key=value
+    sa.Column("source", sa.String(SOURCE_LENGTH)), sa.Column("country", sa.String(2)),
+    sa.Column("regions", sa.Text), sa.Column("category", sa.Text), sa.Column("subtype", sa.String(32)),
+    sa.Column("major_only", sa.Boolean, nullable=False), sa.Column("nibrs_class", sa.String(10)),
+    sa.Column("period", sa.String(32), nullable=False), sa.Column("compared_with", sa.String(32)),
+    sa.Column("official_value", sa.Float), sa.Column("official_source", sa.Text),
+    sa.Column("tolerance", sa.Float), sa.Column("published_denominator", sa.Float),
 )
 # offenses and violations of the context tables -> a small shared set of measures (data/raw/reference)
 crime_crosswalk = sa.Table(

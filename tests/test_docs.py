@@ -27,7 +27,7 @@ import pydantic
 import pytest
 import sqlalchemy as sa
 
-from etl import figures, mapping, schema, taxonomy
+from etl import claim_spec, figures, mapping, schema, taxonomy
 from etl.config import REFERENCE_DIR
 from etl.formats import DETECTABLE, FORMAT_NAMES, FORMATS, MIN_SCORE, jm, jsa, nibrs, parse, reference
 from etl.formats.headers import HEAD_ROWS, Column
@@ -253,6 +253,19 @@ def json_field_problems(doc: str, keys: typing.Iterable[str]) -> list[str]:
             + [f"documents a --json field {k!r} the code does not have" for k in rows if k not in keys])
 
 
+CLAIMS_SECTION = "`claims.csv` → table `claim`"
+# what a row of claims.csv may say, by kind; each must be in the claims.csv section, backticked
+CLAIM_WORDS = {"filter key": claim_spec.FILTER_KEYS, "unit": claim_spec.UNITS, "metric": claim_spec.METRICS,
+               "NIBRS class": claim_spec.NIBRS_CLASSES, "source": tuple(claim_spec.NAMED_SOURCES.values()),
+               "period form": ("2022", "2022H1", "2022-01..2022-06", "2019..2022")}
+
+
+def claim_vocabulary_problems(doc: str, words: dict[str, typing.Iterable[str]]) -> list[str]:
+    text = section(doc, CLAIMS_SECTION).replace("\\|", "|")
+    return [f"claims.csv: {kind} {w!r} is not documented" for kind, ws in words.items() for w in ws
+            if code(w) not in text]
+
+
 def registry_problems(doc: str, names: typing.Iterable[str], detectable: typing.Iterable[str]) -> list[str]:
     """Every format name of the registry is in the table of kinds (what --format accepts), and every
     detectable format has a column section."""
@@ -392,6 +405,10 @@ def test_every_table_and_the_new_columns_are_documented(formats_doc):
     assert table_problems(formats_doc, schema.metadata.sorted_tables, TABLES_IN_FULL, schema.batch_tables()) == []
 
 
+def test_every_claim_filter_key_unit_metric_and_period_form_is_documented(formats_doc):
+    assert claim_vocabulary_problems(formats_doc, CLAIM_WORDS) == []
+
+
 def test_every_json_summary_field_is_documented(formats_doc):
     assert json_field_problems(formats_doc, FileResult(Path("x.csv"), None, "loaded").as_dict()) == []
 
@@ -506,6 +523,12 @@ def test_an_undocumented_table_or_column_is_caught(formats_doc):
 def test_a_stale_number_is_caught(formats_doc):
     assert number_problems(formats_doc, expected_numbers(SCHEMA_VERSION - 1)) == {
         "schema version": f"uses **schema version {SCHEMA_VERSION - 1}**"}
+
+
+def test_an_undocumented_claim_unit_or_filter_key_is_caught(formats_doc):
+    wider = {"unit": (*claim_spec.UNITS, "per_capita"), "filter key": (*claim_spec.FILTER_KEYS, "hour")}
+    assert claim_vocabulary_problems(formats_doc, wider) == ["claims.csv: unit 'per_capita' is not documented",
+                                                             "claims.csv: filter key 'hour' is not documented"]
 
 
 def test_an_undocumented_json_field_is_caught(formats_doc):

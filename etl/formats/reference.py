@@ -1,8 +1,11 @@
 """The project's own tidy reference CSVs under data/raw/reference/.
 
 Each file has a pandera schema; a file that breaks it is rejected whole
-(these are curated files, a bad row means a bad edit). Every new database
-gets all of them.
+(these are curated files, a bad row means a bad edit). The one exception is
+claims.csv: its schema checks the columns, and each row is then read as a
+claim (etl/claim_spec.py); a row that is not a valid claim is quarantined,
+naming its row and field, and the other claims load. Every new database gets
+all of them.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from etl import claim_spec
 from etl.errors import FileRejected
 from etl.formats.base import Format, Options, Parsed
 from etl.formats.tabular import RawTable
@@ -66,9 +70,14 @@ SCHEMAS: dict[str, tuple[str, pa.DataFrameSchema]] = {
         "published_percent": pa.Column(float, nullable=True), "derived": pa.Column(bool),
         "source": _str, "url": _opt, "notes": _opt,
     }, strict=True, unique=["year", "crimes_against"])),
+    # every cell as text: each row is checked as a claim (ROW_CHECKED), so that one bad claim is quarantined alone
+    "claims.csv": ("claim", pa.DataFrameSchema({
+        name: pa.Column(str, nullable=True, required=name in claim_spec.REQUIRED_COLUMNS)
+        for name in claim_spec.COLUMNS}, strict=True)),
 }
 
 FILES = tuple(SCHEMAS)
+ROW_CHECKED = ("claims.csv",)
 
 
 def table_for(path: Path) -> str:
@@ -78,7 +87,18 @@ def table_for(path: Path) -> str:
 
 
 def read(path: Path) -> pd.DataFrame:
-    """Read and validate one reference CSV; the frame's columns match its table."""
+    """Read and validate one reference CSV; the frame's columns match its table (claims.csv: its valid rows)."""
+    if path.name in ROW_CHECKED:
+        return split(_validated(path))[0]
+    return _validated(path)
+
+
+def split(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """A row-checked file's rows: those that load, those quarantined (with reasons) and warnings."""
+    return claim_spec.split_rows(frame)
+
+
+def _validated(path: Path) -> pd.DataFrame:
     table = table_for(path)
     schema = SCHEMAS[path.name][1]
     try:
@@ -108,13 +128,17 @@ def read(path: Path) -> pd.DataFrame:
 
 def _read(path: Path, _opts: Options) -> list[RawTable]:
     """A reference table is checked whole by its schema; its validated frame stands in for the raw rows."""
-    frame = read(path)
+    frame = _validated(path)
     return [RawTable(path, "csv", "utf-8-sig", None, 1, {c: c for c in frame.columns}, frame)]
 
 
 def _transform(raw: RawTable, _opts: Options) -> Parsed:
-    return Parsed(raw.data, pd.DataFrame(columns=["sheet", "row_number", "raw", "reasons"]), rows_in=len(raw.data),
-                  target=table_for(raw.path), meta={"replace_table": table_for(raw.path) != "nibrs_offense"})
+    quarantine, warnings = pd.DataFrame(columns=["sheet", "row_number", "raw", "reasons"]), []
+    clean = raw.data
+    if raw.path.name in ROW_CHECKED:
+        clean, quarantine, warnings = split(raw.data)
+    return Parsed(clean, quarantine, rows_in=len(raw.data), warnings=warnings, target=table_for(raw.path),
+                  meta={"replace_table": table_for(raw.path) != "nibrs_offense"})
 
 
 def _claims(path: Path) -> bool:
