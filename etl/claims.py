@@ -61,7 +61,7 @@ def tolerance(spec: ClaimSpec) -> float:
 
 
 def format_value(value: float | None, claim_unit: str) -> str:
-    """How a value reads for its unit: +53.8%, 60.5%, 1,234, $1,234,567."""
+    """How a value reads for its unit: +12.5%, 40.0%, 1,234, $1,234,567."""
     if value is None:
         return "no data"
     if claim_unit == "percent_change":
