@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from etl.formats import FORMATS, MIN_SCORE, detect, score
-from test_bad_inputs import BAD, all_counts, batch, etl
+from test_bad_inputs import BAD, batch, etl
 
 ROOT = Path(__file__).resolve().parents[1]
 FBI = Path(__file__).parent / "fixtures" / "context" / "fbi"
@@ -389,14 +389,6 @@ def test_the_wrong_table_forced_is_rejected(path, forced, missing, cli, db_url, 
     assert got["status"] == "rejected" and missing in got["message"], got["message"]
     assert query(engine, "SELECT COUNT(*) FROM context_crime") == [(0,)]
     assert query(engine, "SELECT COUNT(*) FROM context_participation") == [(0,)]
-
-
-def test_a_good_jsa_file_still_loads_as_jsa(cli, db_url, engine, tmp_path):
-    path = tmp_path / "good_jsa.csv"
-    shutil.copy(BAD / "good_jsa.csv", path)
-    result = etl(cli, db_url, path)
-    assert result.exit_code == 0, result.output
-    assert all_counts(result.output, "good_jsa.csv") == (3, 3, 0, 0, 0, 0)
 
 
 # ---------------------------------------------------------------- the bundled real download

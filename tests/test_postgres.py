@@ -23,6 +23,22 @@ def figures_json(cli, url: str) -> list[dict]:
     return json.loads(result.stdout)
 
 
+def assert_same_charts(pg_url: str, db_url: str, cases: dict[str, dict]) -> None:
+    """Every chart of `cases` (chart id -> filters) draws the same, non-empty rows from both databases."""
+    from dashboard import exporter, queries
+    from dashboard.app import create_app
+
+    drawn = {}
+    for url in (pg_url, db_url):
+        create_app(url)
+        queries._cache.clear()  # noqa: SLF001 - compare fresh queries, not cached frames
+        drawn[url] = {chart: exporter.chart_result(chart, query).rows.reset_index(drop=True)
+                      for chart, query in cases.items()}
+    for chart in cases:
+        assert len(drawn[db_url][chart]) > 0, chart
+        pd.testing.assert_frame_equal(drawn[pg_url][chart], drawn[db_url][chart], check_dtype=False, obj=chart)
+
+
 def test_sample_loads_identically_on_postgres_and_sqlite(cli, pg_url, db_url):
     for url in (pg_url, db_url):
         result = cli("etl", *SAMPLE, "--db", url)
@@ -62,24 +78,13 @@ def test_database_url_environment_variable_selects_postgres(cli, pg_url, monkeyp
 
 def test_dashboard_draws_the_same_rows_from_postgres(cli, pg_url, db_url):
     """Every exportable chart built from PostgreSQL equals the one built from SQLite (same rows drawn)."""
-    from dashboard import exporter, queries
-    from dashboard.app import create_app
-
     known = [FIXTURES / "figures" / "jsa_known.csv", FIXTURES / "linking" / "jm_known.csv"]
     for url in (pg_url, db_url):
         assert cli("etl", *known, "--db", url).exit_code == 0
     cases = {"map": {"year_from": "2021", "year_to": "2022", "metric": "per_million"},
              "trends-yearly": {}, "trends-half": {"major_only": "1"}, "share-mix-losses": {"year_from": "2019"},
              "risk-trend": {"region": "TX"}, "risk-types": {"region": "IL", "year_from": "2021"}}
-    drawn = {}
-    for url in (pg_url, db_url):
-        create_app(url)
-        queries._cache.clear()  # noqa: SLF001 - compare fresh queries, not cached frames
-        drawn[url] = {chart: exporter.chart_result(chart, query).rows.reset_index(drop=True)
-                      for chart, query in cases.items()}
-    for chart in cases:
-        assert len(drawn[db_url][chart]) > 0, chart
-        pd.testing.assert_frame_equal(drawn[pg_url][chart], drawn[db_url][chart], check_dtype=False, obj=chart)
+    assert_same_charts(pg_url, db_url, cases)
 
 
 def test_mapped_source_messy_workbook_and_replacement_on_postgres(cli, pg_url, db_url, tmp_path):
@@ -130,9 +135,6 @@ def test_mapped_source_messy_workbook_and_replacement_on_postgres(cli, pg_url, d
 def test_general_crime_reads_the_same_from_postgres(cli, pg_url, db_url):
     """The FBI and Statistics Canada tables, their crosswalk and coverage give the same context rows and the
     same general-crime charts on PostgreSQL as on SQLite."""
-    from dashboard import exporter, queries
-    from dashboard.app import create_app
-
     here = FIXTURES / "context" / "dashboard"
     files = [here / n for n in ("jsa_context.csv", "fbi_estimated_small.csv", "statcan_crime_small.csv",
                                 "nibrs_participation_2023.csv", "nibrs_persons_by_state_2023.csv",
@@ -154,12 +156,4 @@ def test_general_crime_reads_the_same_from_postgres(cli, pg_url, db_url):
              "risk-general": {"region": "TX", "year_from": "2023", "year_to": "2023"},
              "risk-scatter": {"year_from": "2023", "year_to": "2023"}, "share-states": {"nibrs_year": "2023"},
              "trends-index": {"context_line": "1", "category": "robbery"}}
-    drawn = {}
-    for url in (pg_url, db_url):
-        create_app(url)
-        queries._cache.clear()  # noqa: SLF001 - compare fresh queries, not cached frames
-        drawn[url] = {chart: exporter.chart_result(chart, query).rows.reset_index(drop=True)
-                      for chart, query in cases.items()}
-    for chart in cases:
-        assert len(drawn[db_url][chart]) > 0, chart
-        pd.testing.assert_frame_equal(drawn[pg_url][chart], drawn[db_url][chart], check_dtype=False, obj=chart)
+    assert_same_charts(pg_url, db_url, cases)
