@@ -126,12 +126,19 @@ def guidance_links(items: list[tuple[str, str]]) -> Any:
     return [html.Span("What to do: ", className="text-muted"), *links]
 
 
+def _json_value(value: Any) -> Any:
+    """NaN, NaT and NA become None (null in the browser's grid and CSV); everything else as it is."""
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        return None if pd.isna(value) else value
+    except (TypeError, ValueError):  # a list or array cell: kept as it is
+        return value
+
+
 def render(result: ChartResult) -> tuple:
-    rows = result.rows.copy()
-    for name in rows.columns:
-        if pd.api.types.is_float_dtype(rows[name]):
-            rows[name] = rows[name].round(4)
-    records = rows.astype(object).where(rows.notna(), None).to_dict("records")
+    rows = result.rows.round(4)  # rounds the float columns only
+    records = [{k: _json_value(v) for k, v in r.items()} for r in rows.to_dict("records")]
     return (result.figure, records, _column_defs(rows), result.summary, result.source, result.date_range,
             {"display": "inline-block"} if result.sample else {"display": "none"}, notes(result))
 

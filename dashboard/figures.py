@@ -117,18 +117,19 @@ def map_figure(table: pd.DataFrame, breaks: list[float], metric_label: str, metr
                                     hoverinfo="skip", marker=dict(symbol="square-open", size=13, color=theme.INK,
                                                                   line=dict(width=3))))
     # the traces and layout above are plain values built here: plotly's per-property checks are skipped
-    fig = go.Figure(data=traces, _validate=False, layout=dict(
-        geo=dict(visible=False, domain=dict(x=[0, 1], y=[0, 1]), projection_type="conic conformal",
-                 projection_parallels=[40, 60], projection_rotation_lon=-97, lonaxis_range=[-150, -52],
-                 lataxis_range=[24, 72], bgcolor="white"),
-        geo2=dict(visible=False, domain=dict(x=[0, 0.14], y=[0, 0.16]), projection_type="conic conformal",
-                  projection_rotation_lon=-157, lonaxis_range=[-160.5, -154.5], lataxis_range=[18.7, 22.4],
-                  bgcolor="white"),
+    fig = go.Figure(data=traces, _validate=False, layout=theme.layout(
+        # nested dicts, not magic underscores: unvalidated layout is passed to plotly.js as written
+        geo=dict(visible=False, domain=dict(x=[0, 1], y=[0, 1]), bgcolor="white",
+                 projection=dict(type="conic conformal", parallels=[40, 60], rotation=dict(lon=-97)),
+                 lonaxis=dict(range=[-150, -52]), lataxis=dict(range=[24, 72])),
+        geo2=dict(visible=False, domain=dict(x=[0, 0.14], y=[0, 0.16]), bgcolor="white",
+                  projection=dict(type="conic conformal", rotation=dict(lon=-157)),
+                  lonaxis=dict(range=[-160.5, -154.5]), lataxis=dict(range=[18.7, 22.4])),
+        height=height, margin=dict(l=0, r=0, t=10, b=0), dragmode=False,
+        legend=dict(title=dict(text=f"<b>{metric_label}</b>", side="top"), orientation="h", x=0, xanchor="left",
+                    y=0, yanchor="top", itemclick=False, itemdoubleclick=False, font=dict(size=12),
+                    traceorder="normal"),
     ))
-    theme.apply(fig, height=height, margin=dict(l=0, r=0, t=10, b=0), dragmode=False,
-                legend=dict(title=dict(text=f"<b>{metric_label}</b>", side="top"), orientation="h", x=0, xanchor="left",
-                            y=0, yanchor="top", itemclick=False, itemdoubleclick=False, font=dict(size=12),
-                            traceorder="normal"))
     return fig
 
 

@@ -100,6 +100,17 @@ def region_table(year_counts: pd.DataFrame, regions: pd.DataFrame, f: Filters, b
     return t.sort_values(["rank", "name"], na_position="last").reset_index(drop=True)
 
 
+def restated(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """region_table's rows with `value`, `rank` and `ranked` for another metric over the same years (the map's
+    hover shows incidents per million whatever the map's metric): the same numbers as a second
+    region_table, without recomputing the rest."""
+    t = table[["code", "name", "country", "incidents", "losses", "population", "businesses", "has_rows"]].copy()
+    t["value"] = _metric(t, metric).replace([np.inf, -np.inf], np.nan).where(t["has_rows"])
+    t["rank"] = t["value"].rank(ascending=False, method="min")
+    t["ranked"] = int(t["value"].notna().sum())
+    return t
+
+
 def national_rate(year_counts: pd.DataFrame, regions: pd.DataFrame, f: Filters, country: str) -> float | None:
     """The country's incidents per million residents for the selected years (per year)."""
     y0, y1 = f.years

@@ -35,50 +35,68 @@ def context_breaks(region_years: pd.DataFrame) -> list[float]:
     return quintile_breaks(pd.to_numeric(region_years["rate"], errors="coerce"))
 
 
-def _tables_used(sel: pd.DataFrame) -> pd.DataFrame:
-    """Per place, the distinct datasets, sources and releases of its rows, in order, each joined by '; '."""
-    used = sel[["code", "dataset", "source", "release"]].astype(str).drop_duplicates()
-    if used["code"].is_unique:  # the usual case: one table per place over the years shown
-        return used.set_index("code")
-    return used.groupby("code", sort=False).agg(lambda s: "; ".join(dict.fromkeys(s)))
+def _num(value: object) -> float:
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return np.nan
+    return v
 
 
 def context_table(region_years: pd.DataFrame, regions: pd.DataFrame, year_from: int, year_to: int,
                   breaks: list[float]) -> pd.DataFrame:
     """One row per state and province: the average yearly rate over the selected years (the years with a
-    figure), its rank (1 = highest) and class, the change of the rate on the prior year, and the tables used.
+    figure), its rank (1 = highest) and class, the change of the rate on the prior year, and the tables used
+    (distinct datasets, sources and releases in year order, each joined by '; ').
 
-    A place with no figure in the selected years has no data (grey), never a low rate.
+    A place with no figure in the selected years has no data (grey), never a low rate. One pass over the
+    rows in plain Python: the table is small (places x years) and pandas' per-operation cost dominated.
     """
+    need = ["code", "year", "rate", "count", "comparable", "dataset", "source", "release"]
+    cols = ([region_years[c].tolist() for c in need] if len(region_years) else [[] for _ in need])
+    per_place: dict[str, dict] = {}
+    at_year: dict[tuple[str, int], float] = {}
+    for code, year, rate, count, comparable, dataset, source, release in zip(*cols):
+        rate = _num(rate)
+        if not np.isfinite(rate):
+            continue
+        year = int(year)
+        at_year[(code, year)] = rate
+        if not year_from <= year <= year_to:
+            continue
+        p = per_place.setdefault(code, {"rates": [], "counts": [], "years": set(), "comparable": True,
+                                        "dataset": {}, "source": {}, "release": {}})
+        p["rates"].append(rate)
+        p["counts"].append(_num(count))
+        p["years"].add(year)
+        p["comparable"] = p["comparable"] and bool(comparable)
+        for key, value in (("dataset", dataset), ("source", source), ("release", release)):
+            p[key][str(value)] = None
     t = regions[["code", "name", "country", "population"]].copy()
-    columns = ["rate", "count", "years", "first_year", "last_year", "comparable", "dataset", "source", "release"]
-    ry = region_years[region_years["rate"].notna()] if len(region_years) else region_years
-    sel = ry[ry["year"].between(year_from, year_to)] if len(ry) else ry
-    if len(sel):
-        sel = sel.assign(count=pd.to_numeric(sel["count"], errors="coerce").astype("float64"),
-                         rate=pd.to_numeric(sel["rate"], errors="coerce").astype("float64"),
-                         comparable=sel["comparable"].astype(bool))
-        agg = sel.groupby("code").agg(rate=("rate", "mean"), count=("count", "mean"), years=("year", "nunique"),
-                                      first_year=("year", "min"), last_year=("year", "max"),
-                                      comparable=("comparable", "all")).join(_tables_used(sel))
-        for column in columns:
-            t[column] = t["code"].map(agg[column])
-    else:
-        for column in columns:
-            t[column] = np.nan
-    t["rate"] = pd.to_numeric(t["rate"], errors="coerce")
+    codes = t["code"].tolist()
+    got = [per_place.get(c) for c in codes]
 
-    def at(year: int) -> pd.Series:
-        rates = ry.loc[ry["year"] == year].set_index("code")["rate"] if len(ry) else pd.Series(dtype="float64")
-        return pd.to_numeric(t["code"].map(rates), errors="coerce").astype("float64")
+    def column(fn):  # one value per place, NaN where the place has no figure in the years
+        return [fn(p) if p else np.nan for p in got]
 
-    t["rate_last"], t["rate_prior"] = at(year_to), at(year_to - 1)
-    t["change_pct"] = np.where(t["rate_prior"] > 0, (t["rate_last"] - t["rate_prior"]) / t["rate_prior"] * 100,
-                               np.nan)
+    t["rate"] = np.array(column(lambda p: float(np.mean(p["rates"]))), dtype="float64")
+    t["count"] = np.array(column(lambda p: float(np.nanmean(p["counts"])) if np.isfinite(p["counts"]).any()
+                                 else np.nan), dtype="float64")
+    t["years"] = column(lambda p: len(p["years"]))
+    t["first_year"] = column(lambda p: min(p["years"]))
+    t["last_year"] = column(lambda p: max(p["years"]))
+    t["comparable"] = column(lambda p: p["comparable"])
+    for key in ("dataset", "source", "release"):
+        t[key] = column(lambda p, key=key: "; ".join(p[key]))
+    t["rate_last"] = np.array([at_year.get((c, year_to), np.nan) for c in codes], dtype="float64")
+    t["rate_prior"] = np.array([at_year.get((c, year_to - 1), np.nan) for c in codes], dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t["change_pct"] = np.where(t["rate_prior"] > 0, (t["rate_last"] - t["rate_prior"]) / t["rate_prior"] * 100,
+                                   np.nan)
     t["rank"] = t["rate"].rank(ascending=False, method="min")
     t["ranked"] = int(t["rate"].notna().sum())
     t["risk_class"] = classify(t["rate"], breaks)
-    t["risk_label"] = t["risk_class"].map(lambda c: CLASS_LABELS[int(c)] if pd.notna(c) else "No data")
+    t["risk_label"] = [CLASS_LABELS[int(c)] if np.isfinite(c) else "No data" for c in t["risk_class"]]
     return t.sort_values(["rank", "name"], na_position="last").reset_index(drop=True)
 
 

@@ -1,6 +1,8 @@
 """One look for every chart: colours, fonts, the plotly template."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -42,6 +44,17 @@ TEMPLATE = go.layout.Template(
     )
 )
 pio.templates["jewelcrime"] = TEMPLATE
+
+
+@lru_cache(maxsize=1)
+def _template_json() -> dict:
+    return TEMPLATE.to_plotly_json()
+
+
+def layout(**values: object) -> dict:
+    """The theme as a plain layout dict, for figures built with `_validate=False` (where update_layout's
+    template pass would re-check every trace)."""
+    return {"template": _template_json(), **values}
 
 
 def apply(fig: go.Figure, **layout: object) -> go.Figure:

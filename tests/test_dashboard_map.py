@@ -45,3 +45,17 @@ def test_click_opens_the_regional_page(app):
     path, search = map_page.open_region({"points": [{"location": "TX"}]}, {"year_from": 2022, "year_to": 2022})
     assert path == "/risk" and "region=TX" in search and "year_from=2022" in search
     assert map_page.open_region({"points": [{"location": "ZZ"}]}, {})[0] is dash.no_update
+
+
+def test_the_map_reaches_the_browser_with_its_projection_and_theme(app):
+    """The map figure skips plotly's checks for speed, so what plotly.js receives is exactly what is written:
+    no magic-underscore keys (plotly.js would ignore `projection_type`) and the theme as a template."""
+    from dashboard.pages import map as map_page
+
+    for query in ({"year_from": "2021", "year_to": "2021"}, {"layer": "context", "context": "robbery"}):
+        layout = map_page.build(query).figure.to_plotly_json()["layout"]
+        assert layout["geo"]["projection"] == {"type": "conic conformal", "parallels": [40, 60], "rotation": {"lon": -97}}
+        assert layout["geo"]["lonaxis"]["range"] == [-150, -52] and layout["geo2"]["lataxis"]["range"] == [18.7, 22.4]
+        assert not [key for key in (*layout, *layout["geo"], *layout["geo2"]) if "_" in key]
+        assert layout["template"]["layout"]["font"]["family"].startswith("system-ui")
+        assert layout["height"] == 560 and layout["legend"]["orientation"] == "h"

@@ -1,7 +1,6 @@
 """Map: U.S. states and Canadian provinces from low to high crime, jewelry crime or general crime."""
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import dash
@@ -93,8 +92,7 @@ def build(filters: dict[str, Any]) -> ChartResult:
     counts = queries.region_year_counts(engine, f.jewelry())
     breaks = metrics.fixed_breaks(counts, regions, f.metric)
     table = metrics.region_table(counts, regions, f, breaks)
-    per_million = table if f.metric == "per_million" else metrics.region_table(
-        counts, regions, replace(f, metric="per_million"), [])
+    per_million = table if f.metric == "per_million" else metrics.restated(table, "per_million")
     general, general_breaks = general_table(f, regions, classes=f.layer == "context")
     status = queries.data_status(engine, f.source)
     if f.layer == "context":
