@@ -8,7 +8,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import context, queries
+from dashboard import check_form, context, queries
 from dashboard.components import verdict_badge
 from dashboard.state import Filters
 from etl.figures import BASE_YEAR, SHARE_YEAR, TOLERANCE
@@ -149,7 +149,7 @@ def figure_card(fig: dict[str, Any]) -> dbc.Card:
     ]), className="h-100 figure-card", id=f"figure-{fig['id']}")
 
 
-def layout(**_query: Any) -> html.Div:
+def layout(**query: Any) -> html.Div:
     figures = queries.headline_figures(context.engine())
     return html.Div([
         html.H1("Crime against jewelers: the headline figures, checked", className="h3"),
@@ -159,6 +159,7 @@ def layout(**_query: Any) -> html.Div:
                "come from; the button on each card opens the chart the number is read from.",
                className="lead fs-6"),
         dbc.Row([dbc.Col(figure_card(f), lg=4, className="mb-4") for f in figures], id=CARDS),
+        check_form.layout(query),
         html.H2("Explore further", className="h5"),
         html.Ul([
             html.Li([dcc.Link("Crime map", href="/map"), ": every state and province from low to high crime."]),
