@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from dashboard import theme
+from dashboard import claims_view, theme
 
 PRESETS: dict[str, tuple[int, int]] = {
     "square": (1080, 1080),
@@ -42,6 +42,7 @@ class Frame:
     date_range: str
     sample: bool
     made_on: dt.date
+    note: str = ""  # a line above the source: what a verdict on sample data means
 
 
 def wrap(text: str, width_px: float, font_px: float) -> str:
@@ -51,35 +52,29 @@ def wrap(text: str, width_px: float, font_px: float) -> str:
 
 
 def figure_value(fig: dict) -> str:
-    value = fig.get("value")
-    if value is None:
-        return "no data"
-    return f"{value:+.1f}%" if fig["id"] != "property_share_2020" else f"{value:.1f}%"
+    """The computed number read by the claim's unit (+53.8%, 60.5%, 1,234, $1,234)."""
+    return claims_view.value_text(fig)
 
 
 def figure_statement(fig: dict) -> str:
-    """One sentence under the number, from the inputs (never from the published claim)."""
-    inputs = fig.get("inputs", {})
-    if fig["value"] is None:
-        return "The data loaded has no counts for this figure."
-    if fig["id"] == "change_since_2019":
-        return (f"U.S. crimes against jewelers: {inputs.get('incidents_2022', 0):,} in 2022 against "
-                f"{inputs.get('incidents_2019', 0):,} in 2019.")
-    if fig["id"] == "major_cities_theft_robbery_h1":
-        return (f"Thefts and robberies in major U.S. cities, January to June: {inputs.get('h1_2022_theft_robbery_major_cities', 0):,}"
-                f" in 2022 against {inputs.get('h1_2021_theft_robbery_major_cities', 0):,} in 2021.")
-    total = fig.get("denominator") or 0
-    return f"Crimes against property: {fig.get('numerator') or 0:,} of {total:,} NIBRS offenses in {fig['period']}."
+    """One sentence under the number, from the counts the checker used (never from the published claim)."""
+    return fig.get("statement") or "The data loaded has no counts for this figure."
 
 
 def claim_line(fig: dict) -> tuple[str, str]:
     """(text, colour): agreement with the campaign's claim, or a plain correction that leaves the claim out."""
     if fig["verdict"] == "supported":
-        return f"Consistent with the published claim: “{fig['published_claim']}”.", "#146c43"
+        period = f" for {fig['period']}" if fig.get("stale") else ""
+        return f"Consistent with the published claim{period}: “{fig['published_claim']}”.", "#146c43"
     if fig["verdict"] == "not supported":
         return ("Corrected figure: a widely shared number for this is not supported by the data. "
                 "This graphic shows the value computed from the source instead."), ACCENT
     return "No published claim could be checked against this data.", theme.MUTED
+
+
+def as_of_line(fig: dict) -> str:
+    """What a stale claim's graphic says about the latest complete period ('' when the claim is not stale)."""
+    return fig.get("as_of", "") if fig.get("stale") else ""
 
 
 def _canvas(width: int, height: int) -> go.Figure:
@@ -99,7 +94,8 @@ def _text(fig: go.Figure, text: str, y: float, size: float, colour: str = theme.
 
 def _footer(fig: go.Figure, frame: Frame, width: int, height: int, size: float) -> None:
     """Source, date range, date made; the sample mark across the top when the data is the sample."""
-    lines = [frame.source, f"Data {frame.date_range} · Made {frame.made_on:%d %B %Y}"]
+    lines = [*([frame.note] if frame.note else []), frame.source,
+             f"Data {frame.date_range} · Made {frame.made_on:%d %B %Y}"]
     _text(fig, "<br>".join(wrap(line, width * 0.9, size) for line in lines), 0.035, size, theme.MUTED,
           yanchor="bottom")
     if frame.sample:
@@ -121,7 +117,9 @@ def social_graphic(fig: dict, frame: Frame, preset: str) -> go.Figure:
     _text(out, figure_value(fig), 0.55, unit * 0.2, ACCENT if fig["verdict"] != "no data" else theme.MUTED, bold=True)
     _text(out, wrap(figure_statement(fig), width * 0.8, unit * 0.032), 0.38, unit * 0.032, theme.INK)
     text, colour = claim_line(fig)
-    _text(out, wrap(text, width * 0.82, unit * 0.026), 0.26, unit * 0.026, colour)
+    _text(out, wrap(text, width * 0.82, unit * 0.026), 0.28, unit * 0.026, colour)
+    if as_of_line(fig):
+        _text(out, wrap(as_of_line(fig), width * 0.82, unit * 0.026), 0.22, unit * 0.026, WARN, bold=True)
     _footer(out, frame, width, height, unit * 0.02)
     return out
 
@@ -137,7 +135,9 @@ def stat_card(fig: dict, frame: Frame) -> go.Figure:
     status = {"supported": "Checked against the data", "not supported": "Corrected from the source",
               "no data": "No data"}[fig["verdict"]]
     _text(out, status, 0.33, 26, "#146c43" if fig["verdict"] == "supported" else theme.MUTED)
-    _footer(out, frame, width, height, 22)
+    if as_of_line(fig):
+        _text(out, wrap(as_of_line(fig), 860, 22), 0.205, 22, WARN, bold=True)
+    _footer(out, frame, width, height, 22 if not frame.note else 18)
     return out
 
 
@@ -152,7 +152,9 @@ def signage(fig: dict, frame: Frame, preset: str, scenario_title: str, tips: lis
     _text(out, figure_value(fig), top - 0.28, 110, ACCENT, bold=True)
     _text(out, wrap(figure_statement(fig), width * 0.84, 18), top - 0.38, 18)
     text, colour = claim_line(fig)
-    _text(out, wrap(text, width * 0.84, 15), top - 0.44, 15, colour)
+    as_of = as_of_line(fig)
+    _text(out, wrap(text, width * 0.84, 15) + (f"<br><b>{wrap(as_of, width * 0.84, 15)}</b>" if as_of else ""),
+          top - 0.44, 15, WARN if as_of else colour)
     _text(out, wrap(f"What to do: {scenario_title}", width * 0.86, 24), top - 0.52, 24, DARK, x=0.07, anchor="left",
           bold=True)
     lines = [wrap(f"• {tip}", width * 0.84, 17) for tip in tips[:3]]
@@ -174,7 +176,8 @@ def chart_graphic(chart: go.Figure, frame: Frame, preset: str, headline: str | N
     title = wrap(frame.title, width * 0.92, title_size)
     subtitle = wrap(frame.subtitle + (f" · {headline}" if headline else ""), width * 0.92, sub_size)
     top = band + 24 + title_size * 1.3 * (title.count("<br>") + 1) + sub_size * 1.4 * (subtitle.count("<br>") + 1) + 50
-    lines = [frame.source, f"Data {frame.date_range} · Made {frame.made_on:%d %B %Y}"]
+    lines = [*([frame.note] if frame.note else []), frame.source,
+             f"Data {frame.date_range} · Made {frame.made_on:%d %B %Y}"]
     footer = "<br>".join(wrap(x, width * 0.92, foot_size) for x in lines)
     # under the plot: tick labels and the axis title (about 70 px), then every line of the footer
     bottom = 40 + foot_size * 1.4 * max(3, footer.count("<br>") + 1)

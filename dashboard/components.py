@@ -41,6 +41,7 @@ class ChartResult:
     guidance: list[tuple[str, str]] = field(default_factory=list)  # (label, scenario slug)
     caveat: str = ""  # a warning the card shows under the summary (e.g. figures that do not compare across the border)
     export_source: str | None = None  # the source line of an exported image, when it draws less than the card
+    claims: list[dict[str, Any]] = field(default_factory=list)  # checked claims behind the chart (drawn or not)
 
 
 def chart_card(chart: str, title: str, height: int = 420, note: str | None = None,
@@ -214,17 +215,13 @@ def for_export() -> Iterator[list[str]]:
         _export_left_out.reset(token)
 
 
-def claim_shown(figure_id: str) -> bool:
-    """May a chart draw the campaign's claim about this headline figure?"""
+def claim_shown(fig: dict[str, Any]) -> bool:
+    """May a chart draw the campaign's claim of this checked headline figure? On screen always; in an export
+    only when the data supports it (the ids of those left out are collected for the manifest)."""
     left_out = _export_left_out.get()
-    if left_out is None:
+    if left_out is None or fig.get("verdict") == "supported":
         return True
-    from dashboard import context, queries
-
-    verdict = next((f["verdict"] for f in queries.headline_figures(context.engine()) if f["id"] == figure_id), None)
-    if verdict == "supported":
-        return True
-    left_out.append(figure_id)
+    left_out.append(fig["id"])
     return False
 
 

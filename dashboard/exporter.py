@@ -19,12 +19,11 @@ from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
 
-from dashboard import campaign, queries, render
+from dashboard import campaign, claims_view, queries, render
 from dashboard.components import ChartResult, for_export, safe_filename
 from dashboard.figures import geojson
 from dashboard.guidance_content import SCENARIOS, tips
-from dashboard.state import ALL, Filters
-from etl.figures import TARGET_YEAR
+from dashboard.state import ALL, Filters, source_label
 from etl.taxonomy import BY_KEY
 
 # chart id -> (kind of chart, title, "module:function"); the functions are the pages' own builders
@@ -51,10 +50,6 @@ CHARTS: dict[str, tuple[str, str, str]] = {
     "share-states": ("Bar chart", "Crimes against property by state (FBI NIBRS)", "share:build_states"),
     "guidance-frequency": ("Line chart", "How often a crime type is recorded", "guidance_scenario:build"),
 }
-# charts that stand behind a headline figure (its number goes into the export's subtitle)
-HEADLINE_OF_CHART = {"share-nibrs": "property_share_2020", "trends-index": "change_since_2019",
-                  "trends-half": "major_cities_theft_robbery_h1"}
-FIGURE_SCENARIO = {"property_share_2020": "after-hours-burglary"}  # NIBRS property crime: the store break-in
 # the map's general-crime layer has a title of its own
 LAYER_TITLES = {"context": "General crime by state and province"}
 DATA_FORMATS = ("jsa", "jm", "nibrs", *queries.CONTEXT_FORMATS)
@@ -74,38 +69,55 @@ def vintage(engine: sa.Engine, formats: tuple[str, ...]) -> list[dict[str, Any]]
     return [b for b in status if b["format"] in formats]
 
 
-def _frame(title: str, subtitle: str, source: str, date_range: str, sample: bool) -> campaign.Frame:
-    return campaign.Frame(title, subtitle, source, date_range, sample, dt.date.today())
+def _frame(title: str, subtitle: str, source: str, date_range: str, sample: bool, note: str = "") -> campaign.Frame:
+    return campaign.Frame(title, subtitle, source, date_range, sample, dt.date.today(), note)
+
+
+COUNTRY_WORDS = {"US": "U.S.", "CA": "Canada", None: "U.S. and Canada"}
 
 
 def figure_frame(engine: sa.Engine, fig: dict) -> campaign.Frame:
-    status = queries.data_status(engine)
-    if fig["id"] == "property_share_2020":
+    """Title, subtitle, source and dates of a headline-figure graphic, from what the claim measures."""
+    m = fig.get("measure") or {}
+    if m.get("metric") == "offenses":
         subtitle = f"FBI NIBRS, {fig['period']}; all offenses reported to NIBRS"
         date_range = f"NIBRS {fig['period']}"
         source = fig["source_line"] + (f" ({fig['extra'].get('nibrs_source')})" if fig.get("extra") else "")
     else:
-        subtitle = f"{fig['period']}; U.S.; JSA-style incident data"
-        date_range = status["range"]
+        f = m.get("filters") or m.get("numerator") or {}
+        kind = source_label(f.get("source") or "combined")
+        subtitle = f"{fig['period']}; {COUNTRY_WORDS.get(f.get('country'), f.get('country'))}; {kind}"
+        date_range = queries.data_status(engine)["range"]
         source = fig["source_line"]
-    return _frame(fig["label"], subtitle, source, date_range, bool(fig["sample_data"]))
+    return _frame(fig["label"], subtitle, source, date_range, bool(fig["sample_data"]), fig.get("sample_note") or "")
 
 
 def figure_alt(fig: dict, kind: str) -> str:
     what = campaign.figure_statement(fig).rstrip(".")
     verdict = {"supported": "consistent with the campaign's claim", "not supported":
                "a correction of a claim the data does not support", "no data": "no data to check"}[fig["verdict"]]
-    sample = " (sample data)" if fig["sample_data"] else ""
+    if fig.get("stale"):
+        verdict += f" for {fig['period']}; {fig['as_of'][0].lower()}{fig['as_of'][1:].rstrip('.')}"
+    sample = " (sample data: the verdict shows the product works, not that the claim is true)" \
+        if fig["sample_data"] else ""
     return f"{kind} of {fig['label'][0].lower()}{fig['label'][1:]} showing {campaign.figure_value(fig)}: {what}; {verdict}{sample}."
 
 
 def figure_scenario(engine: sa.Engine, fig: dict) -> str:
-    """The guidance that fits the figure: the most common crime type behind it, from the data."""
-    if fig["id"] in FIGURE_SCENARIO:
-        return FIGURE_SCENARIO[fig["id"]]
-    mix = queries.mix(engine, Filters(year_from=TARGET_YEAR, year_to=TARGET_YEAR, source="JSA"))
-    if fig["id"] == "major_cities_theft_robbery_h1":
-        mix = mix[mix["category"].isin(["theft", "robbery"])]
+    """The guidance that fits the figure: for a NIBRS class its crime, else the most common crime type among
+    the claim's incidents in its last year, from the data."""
+    nibrs_class, categories = claims_view.scenario_categories(fig)
+    if nibrs_class in claims_view.NIBRS_CLASS_SCENARIO:
+        return claims_view.NIBRS_CLASS_SCENARIO[nibrs_class]
+    m = fig.get("measure") or {}
+    year = m.get("last_year")
+    f = m.get("filters") or m.get("numerator") or {}
+    if year is None:
+        return "smash-and-grab"
+    source = f.get("source") if f.get("source") in queries.sources(engine) else "JSA"
+    mix = queries.mix(engine, Filters(year_from=int(year), year_to=int(year), source=source or "JSA"))
+    if categories:
+        mix = mix[mix["category"].isin(categories)]
     if mix.empty:
         return "smash-and-grab"
     top = mix.sort_values("incidents", ascending=False).iloc[0]
@@ -120,12 +132,13 @@ def _manifest(engine: sa.Engine, name: str, kind: str, preset: str, fmt: str, al
 
 
 def _figure_info(engine: sa.Engine, fig: dict) -> dict[str, Any]:
-    formats = ("nibrs", "reference") if fig["id"] == "property_share_2020" else ("jsa", "jm")
-    return {"figure_id": fig["id"], "value": fig["value"], "unit": fig["unit"], "formula": fig["formula"],
-            "inputs": fig["inputs"], "verdict": fig["verdict"], "published_claim_shown": fig["verdict"] == "supported",
-            "source": fig["source_line"], "published_source": fig["published_source"],
-            "filters": {"period": fig["period"]}, "sample_data": fig["sample_data"],
-            "batches": vintage(engine, formats)}
+    return {"figure_id": fig["id"], "value": fig["value"], "claim_unit": fig["claim_unit"], "unit": fig["unit"],
+            "formula": fig["formula"], "inputs": fig["inputs"], "verdict": fig["verdict"],
+            "published_claim_shown": fig["verdict"] == "supported", "stale": fig["stale"], "latest": fig["latest"],
+            "as_of": campaign.as_of_line(fig) or None, "source": fig["source_line"],
+            "published_source": fig["published_source"], "filters": {"period": fig["period"]}, "measure": fig["measure"],
+            "sample_data": fig["sample_data"], "sample_note": fig.get("sample_note") or None,
+            "batches": vintage(engine, claims_view.data_formats(fig))}
 
 
 def headline(engine: sa.Engine, figure_id: str) -> dict:
@@ -178,12 +191,14 @@ def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str |
     with for_export() as left_out:  # the builders leave out any claim the data does not support
         result = chart_result(chart_id, query)
     chart, summary, dropped = result.figure, result.summary, bool(left_out)
-    figure_id = HEADLINE_OF_CHART.get(chart_id)
-    number = None
-    if figure_id:
-        fig = headline(engine, figure_id)
-        if fig["value"] is not None:  # the headline number this chart stands behind, as computed
-            number = f"headline figure {campaign.figure_value(fig)}: {fig['label']}"
+    behind = result.claims  # the checked claims the chart stands behind, with the filters given
+    figure_id, number, as_of = (behind[0]["id"] if behind else None), None, ""
+    if behind and behind[0]["value"] is not None:  # the headline number this chart stands behind, as computed
+        fig = behind[0]
+        number = f"headline figure {campaign.figure_value(fig)}: {fig['label']}"
+        as_of = campaign.as_of_line(fig)
+        if as_of:
+            number += f" · {as_of}"
     if chart_id == "map":  # the browser fetches the boundaries by URL; the exporter hands them over
         for trace in chart.data:
             if getattr(trace, "geojson", None) is not None:
@@ -196,7 +211,8 @@ def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str |
         source = result.export_source
     else:
         source = f"{result.source}. {result.caveat}" if result.caveat else result.source
-    frame = _frame(title, subtitle, source, queries.data_status(engine)["range"], result.sample)
+    note = behind[0].get("sample_note", "") if behind and number else ""
+    frame = _frame(title, subtitle, source, queries.data_status(engine)["range"], result.sample, note)
     drawing = campaign.chart_graphic(chart, frame, preset, headline=number)
     if chart_id == "map":  # the map's key goes under the map, inside the drawing, clear of the titles
         drawing.update_layout(geo_domain_y=[0.22, 1], geo2_domain_y=[0.22, 0.38],
@@ -210,6 +226,7 @@ def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str |
           + (" (sample data)." if result.sample else ".")
     data = render.render(drawing, fmt, width, height)
     info = {"chart_id": chart_id, "filters": query, "headline_figure": figure_id, "headline_value": number,
+            "as_of": as_of or None,
             "rows_drawn": len(result.rows), "source": source, "summary": summary,
             "unsupported_claim_left_out": dropped, "sample_data": result.sample, "caveat": result.caveat or None,
             "batches": vintage(engine, DATA_FORMATS)}

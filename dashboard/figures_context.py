@@ -89,7 +89,7 @@ def scatter_figure(points: pd.DataFrame, slope: float | None, x_label: str, y_la
                        yaxis=dict(range=[0, top_y * 1.15]), margin=dict(l=60, r=20, t=40, b=60))
 
 
-def share_years_figure(rows: pd.DataFrame, claim_year: int, claim_share: float | None = None,
+def share_years_figure(rows: pd.DataFrame, claim_year: int | None, claim_share: float | None = None,
                        height: int = 360) -> go.Figure:
     """The property class's share of all NIBRS offenses, one bar per year loaded; the claim's year is
     marked, and the claimed share (when it may be shown) is a dashed line.

@@ -14,8 +14,10 @@ from typing import Any, Callable
 import pandas as pd
 import sqlalchemy as sa
 
+from dashboard.claims_view import chart_of_measure
 from dashboard.state import ALL, COMBINED_SOURCES, Filters
 from etl import context as general, schema
+from etl.claims import measure
 from etl.figures import JSA_JM_SOURCE_LINE, compute_all
 
 R, M, P = schema.rollup_region, schema.rollup_month, schema.rollup_pattern
@@ -237,6 +239,13 @@ def nibrs(engine: sa.Engine, year: int) -> pd.DataFrame:
 @cached
 def headline_figures(engine: sa.Engine) -> list[dict[str, Any]]:
     return [f.as_dict() for f in compute_all(engine)]
+
+
+@cached
+def chart_figures(engine: sa.Engine, chart: str) -> list[dict[str, Any]]:
+    """The headline figures a chart stands behind (dashboard.claims_view.chart_of_measure), checked alone: a
+    chart that shows one kind of claim does not wait for the others."""
+    return [f.as_dict() for f in compute_all(engine, where=lambda spec: chart_of_measure(measure(spec)) == chart)]
 
 
 # ---------------------------------------------------------------- regional risk and guidance

@@ -64,7 +64,8 @@ def check_json(spec: ClaimSpec, r: CheckResult) -> dict[str, Any]:
             "value": r.value, "unit": r.unit, "numerator": r.numerator, "denominator": r.denominator,
             "formula": r.formula, "inputs": r.inputs, "claimed": spec.published_value, "verdict": r.verdict,
             "verdict_reason": r.reason, "sample_data": r.sample, "source_line": r.source_line, "latest": r.latest,
-            "stale": r.stale, **({"by_year": r.by_year} if r.by_year is not None else {}), "extra": r.extra}
+            "stale": r.stale, "freshness": r.freshness, "as_of": r.as_of, "sample_note": r.sample_note,
+            "statement": r.statement, **({"by_year": r.by_year} if r.by_year is not None else {}), "extra": r.extra}
 
 
 def format_claimed(value: float | None, claim_unit: str) -> str:
@@ -101,9 +102,10 @@ def print_check(out: Console, spec: ClaimSpec, r: CheckResult) -> None:
         out.print(f"verdict: [{colour}]{r.verdict}[/]: {r.reason}", highlight=False)
     out.print(f"latest complete period: {_latest(r.latest, r.claim_unit)}" + (
         "; [yellow]stale[/]: true for its own period, not for the latest" if r.stale else ""), highlight=False)
+    if r.freshness:
+        out.print(r.freshness, highlight=False)
     if r.sample:
-        out.print("[yellow]sample data[/]: rows marked as sample were counted; this shows the product works, "
-                  "not that the number is true", highlight=False)
+        out.print(f"[yellow]sample data[/]: {r.sample_note}", highlight=False)
     out.print(f"source: {r.source_line}", highlight=False)
 
 
@@ -120,3 +122,8 @@ def print_figures(out: Console, figs: list) -> None:
     out.print(table)
     for f in figs:
         out.print(f"[bold]{f.id}[/]: {f.formula}. {f.verdict_reason}.", highlight=False)
+        if f.freshness:
+            out.print(f"  [yellow]{f.freshness}[/]" if f.stale else f"  {f.freshness}", highlight=False)
+    notes = [f for f in figs if f.sample_note]
+    for f in notes:  # a verdict on sample rows says what it proves, once per figure
+        out.print(f"[yellow]{f.id} is drawn from sample data[/]: {f.sample_note}", highlight=False)

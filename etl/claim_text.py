@@ -162,3 +162,49 @@ def source_line(spec: ClaimSpec) -> str:
     if sources <= {"JSA", "JM"}:
         return JSA_JM_SOURCE_LINE
     return "Data: " + ", ".join(sorted(sources))
+
+
+def _amount(metric: str, value: float) -> str:
+    return f"${value:,.0f}" if metric == "losses" else f"{value:,.0f}"
+
+
+def statement(spec: ClaimSpec, value: float | None, numerator: float | None, denominator: float | None,
+              inputs: dict) -> str:
+    """One sentence of the counts behind the value, for a card or a graphic (never the published wording)."""
+    p, c = spec.period, spec.compared_with
+    if value is None:
+        return "The data loaded has no counts for this figure."
+    if spec.unit == "percent_share":
+        den = spec.denominator
+        whole = ("NIBRS offenses" if spec.metric == "offenses" and den.nibrs_class in (None, "total")
+                 else title(spec.metric, den)[0].lower() + title(spec.metric, den)[1:])
+        return f"{title(spec.metric, spec.numerator)}: {_amount(spec.metric, numerator or 0)} of " \
+               f"{_amount(spec.metric, denominator or 0)} {whole} in {p.long()}."
+    if c is not None:
+        old, new = (inputs.get(input_name(spec.metric, spec.filters, x)) or 0 for x in (c, p))
+        return (f"{title(spec.metric, spec.filters)}: {_amount(spec.metric, new)} in {p.long()} against "
+                f"{_amount(spec.metric, old)} in {c.long()}.")
+    return f"{title(spec.metric, spec.filters)}: {_amount(spec.metric, value)} in {p.long()}."
+
+
+KIND_OF_UNIT = {"percent_change": "change", "percent_share": "share", "count": "count", "amount_usd": "amount"}
+
+
+def freshness(spec: ClaimSpec, verdict: str | None, later: ClaimSpec | None, latest_value: str,
+              latest_verdict: str | None, stale: bool) -> tuple[str, str]:
+    """(freshness, as_of): how the claim stands in the latest complete period, in words.
+
+    freshness: 'True for 2022; by 2024 the change was -1.3%.' for a stale claim, 'Still holds in 2024: ...'
+    when a later period agrees, '' when the claim's own period is the latest or it never held.
+    as_of: the line a stale claim's exports carry, with the latest period's value.
+    """
+    if later is None or verdict != "supported" or later.period == spec.period:
+        return "", ""
+    kind, latest_period = KIND_OF_UNIT[spec.unit], later.period
+    against = f" against {later.compared_with.text()}" if later.compared_with is not None else ""
+    if stale:
+        return (f"True for {spec.period.text()}; by {latest_period.text()} the {kind} was {latest_value}{against}.",
+                f"As of {latest_period.text()}, the latest complete period in the data: {latest_value}{against}.")
+    if latest_verdict == "supported":
+        return f"Still holds in {latest_period.text()}: the {kind} was {latest_value}{against}.", ""
+    return "", ""

@@ -47,6 +47,11 @@ class CheckResult:
     by_year: dict[str, float] | None = None
     property_share_by_year: dict[str, float] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    statement: str = ""  # the counts behind the value in one sentence
+    measure: dict[str, Any] = field(default_factory=dict)  # the claim's measure, periods and filters as plain data
+    freshness: str = ""  # how the claim stands in the latest complete period, in words
+    as_of: str = ""  # the line a stale claim's exports carry
+    sample_note: str = ""  # what a verdict drawn from sample rows means
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -209,7 +214,25 @@ def _compute(conn: sa.Connection, spec: ClaimSpec, check_total: bool = True) -> 
         value, (r.verdict, r.reason) = _amount(conn, spec, r)
     if value is not None:
         r.value = round(value, 1) if r.unit == "percent" else _number(round(value, 2))
+    r.statement = words.statement(spec, r.value, r.numerator, r.denominator, r.inputs)
+    r.measure = measure(spec)
     return r
+
+
+def measure(spec: ClaimSpec) -> dict[str, Any]:
+    """The claim's measure as plain data, for pages that place a claim beside a chart by what it measures."""
+    def filters(f: Any) -> dict[str, Any] | None:
+        return None if f is None else {"source": f.source, "country": f.country, "regions": list(f.regions),
+                                       "categories": list(f.categories), "subtype": f.subtype,
+                                       "major_only": f.major_only, "nibrs_class": f.nibrs_class}
+
+    c = spec.compared_with
+    return {"metric": spec.metric, "unit": spec.unit, "period": spec.period.written(), "period_kind": spec.period.kind,
+            "first_year": spec.period.first_year, "last_year": spec.period.last_year,
+            "compared_with": c.written() if c else None, "compared_kind": c.kind if c else None,
+            "compared_first_year": c.first_year if c else None, "since": spec.since, "tolerance": tolerance(spec),
+            "filters": filters(spec.filters), "numerator": filters(spec.numerator),
+            "denominator": filters(spec.denominator)}
 
 
 # ---------------------------------------------------------------- the latest complete period
@@ -253,10 +276,26 @@ def check(conn_or_engine: sa.Connection | sa.Engine, spec: ClaimSpec, latest: bo
     if not latest:
         return result
     k = latest_shift(conn, spec)
+    later_spec = None
     if k is None:
         result.latest = None
     else:
-        later = result if k == 0 else _compute(conn, moved(spec, k), check_total=False)
+        later_spec = moved(spec, k)
+        later = result if k == 0 else _compute(conn, later_spec, check_total=False)
         result.latest = {"period": later.period, "value": later.value, "verdict": later.verdict}
     result.stale = bool(result.verdict == SUPPORTED and result.latest and result.latest["verdict"] == NOT_SUPPORTED)
+    if result.latest:
+        result.freshness, result.as_of = words.freshness(
+            spec, result.verdict, later_spec, format_value(result.latest["value"], spec.unit),
+            result.latest["verdict"], result.stale)
+    if result.sample:
+        result.sample_note = sample_note(spec.id)
     return result
+
+
+def sample_note(claim_id: str | None) -> str:
+    """What a verdict on the bundled sample means: the general warning, and what the generator did to this
+    claim's measure where etl/sample/calibration.csv says so."""
+    from etl.sample.calibration import note_for
+
+    return note_for(claim_id)

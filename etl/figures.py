@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
 
@@ -56,6 +56,11 @@ class Figure:
     latest: dict[str, Any] | None = None
     stale: bool = False
     claim_unit: str = "percent_change"
+    statement: str = ""
+    measure: dict[str, Any] = field(default_factory=dict)
+    freshness: str = ""
+    as_of: str = ""
+    sample_note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -87,7 +92,8 @@ def figure(conn: sa.Connection, spec: ClaimSpec) -> Figure:
         verdict=r.verdict or claims.NO_DATA, verdict_reason=r.reason, sample_data=r.sample, source_line=r.source_line,
         official_value=spec.official_value, official_source=spec.official_source, by_year=r.by_year,
         property_share_by_year=r.property_share_by_year, extra=r.extra, latest=r.latest, stale=r.stale,
-        claim_unit=spec.unit)
+        claim_unit=spec.unit, statement=r.statement, measure=r.measure, freshness=r.freshness, as_of=r.as_of,
+        sample_note=r.sample_note)
 
 
 def _unusable(row: dict[str, Any], problems: list) -> Figure:
@@ -112,7 +118,9 @@ def claim_specs(conn: sa.Connection) -> list[tuple[dict[str, Any], ClaimSpec | N
     return out
 
 
-def compute_all(engine: sa.Engine) -> list[Figure]:
+def compute_all(engine: sa.Engine, where: Callable[[ClaimSpec], bool] | None = None) -> list[Figure]:
+    """Every stored claim checked, in file order; with `where`, only the claims whose spec it accepts (a
+    chart that shows one kind of claim need not check the others)."""
     with engine.connect() as conn:
         return [figure(conn, spec) if spec is not None else _unusable(row, problems)
-                for row, spec, problems in claim_specs(conn)]
+                for row, spec, problems in claim_specs(conn) if where is None or (spec is not None and where(spec))]

@@ -27,7 +27,7 @@ from tests.conftest import FIXTURES, Cli, snapshot
 
 HERE = FIXTURES / "claims"
 DATA, CLAIMS = HERE / "jsa_claims.csv", HERE / "reference" / "claims.csv"
-ADDED = ("latest", "stale", "claim_unit")  # the keys the claims rewrite added to every figure
+ADDED = ("latest", "stale", "claim_unit", "statement", "measure", "freshness", "as_of", "sample_note")  # keys added since
 
 
 def plain(output: str) -> str:
@@ -105,6 +105,15 @@ def test_a_stale_claim_holds_for_its_period_not_for_the_latest(known):
     assert known["theft_share_2023"]["latest"] == {"period": "2023", "value": 54.5, "verdict": "supported"}
     assert known["burglaries_2022"]["latest"] == {"period": "2023", "value": 2, "verdict": "not supported"}
     assert known["theft_share_2023"]["stale"] is False and known["burglaries_2022"]["stale"] is False
+    # in words, from the row: the card's line and the exports' "as of" line
+    assert f["freshness"] == "True for 2022; by 2023 the change was -50.0% against 2021."
+    assert f["as_of"] == "As of 2023, the latest complete period in the data: -50.0% against 2021."
+    assert f["statement"] == "Robberies in Texas: 3 in 2022 against 2 in 2021."
+    assert known["burglaries_2022"]["freshness"] == known["burglaries_2022"]["as_of"] == ""  # never held
+    assert known["theft_share_2023"]["statement"] == "Thefts against U.S. jewelers: 6 of 11 crimes against U.S. jewelers in 2023."
+    assert known["burglaries_2022"]["statement"] == "Burglaries against U.S. jewelers: 3 in 2022."
+    assert f["measure"]["filters"]["regions"] == ["TX"] and f["measure"]["since"] is True
+    assert all(not k["sample_note"] for k in known.values())  # no sample rows in this data
 
 
 def test_the_campaign_rows_on_this_data(known):
@@ -294,6 +303,16 @@ def test_the_campaign_figures_are_unchanged_on_the_bundled_data(bundled):
     assert all(set(f) - {k for b in before for k in b} == set(ADDED) for f in bundled.values())
 
 
+def test_sample_verdicts_on_the_bundled_data_say_what_they_prove(bundled):
+    cities, since, share = (bundled[i] for i in ("major_cities_theft_robbery_h1", "change_since_2019",
+                                                   "property_share_2020"))
+    assert cities["sample_data"] and "calibrated to published totals" in cities["sample_note"]
+    assert "matched the campaign's own figure" in cities["sample_note"]  # steered to the claim itself
+    assert "JSA's published yearly totals" in since["sample_note"] and "campaign's own" not in since["sample_note"]
+    assert share["sample_note"] == ""  # the FBI's counts are real
+    assert since["freshness"] == f"True for 2022; by 2024 the change was {since['by_year']['2024']:+.1f}% against 2019."
+
+
 def test_since_2019_is_stale_on_the_bundled_data(bundled):
     f = bundled["change_since_2019"]
     assert f["latest"] == {"period": "2019 to 2024", "value": f["by_year"]["2024"], "verdict": "not supported"}
@@ -312,3 +331,13 @@ def test_no_module_of_the_etl_decides_by_a_claim_id():
     modules = [p for p in sorted(etl.rglob("*.py")) if "sample" not in p.relative_to(etl).parts]
     found = [f"{p.relative_to(etl)}: {i}" for p in modules for i in ids if i in p.read_text()]
     assert modules and found == []
+
+
+def test_no_dashboard_module_decides_by_a_claim_id():
+    """How a figure is shown, linked, charted and exported follows from its unit and measure, never its id."""
+    import dashboard
+
+    root = Path(dashboard.__file__).parent
+    modules = sorted(root.rglob("*.py"))
+    found = [f"{p.relative_to(root)}: {i}" for p in modules for i in figures.FIGURE_IDS if i in p.read_text()]
+    assert len(modules) > 20 and found == []

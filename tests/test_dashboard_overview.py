@@ -99,11 +99,17 @@ def test_sample_rows_are_marked(cli, db_url, tmp_path):
     page = overview.layout()
     assert "sample data" in text(card(page, "change_since_2019"))
     assert "sample data" not in text(card(page, "property_share_2020"))  # FBI counts are real
+    # a verdict on sample rows says what it proves, and what the generator did to this claim's measure
+    words = text(card(page, "change_since_2019"))
+    assert "shows that the product works, not that the claim is true" in words
+    assert "set to JSA's published yearly totals" in words
+    assert "not that the claim is true" not in text(card(page, "property_share_2020"))
 
 
-@pytest.mark.parametrize("value,share,expected", [(95.0, False, "+95.0%"), (-40.0, False, "-40.0%"),
-                                                  (65.17, True, "65.2%"), (None, True, "no data")])
-def test_format(value, share, expected):
+@pytest.mark.parametrize("value,unit,expected", [(95.0, "percent_change", "+95.0%"), (-40.0, "percent_change", "-40.0%"),
+                                                 (65.17, "percent_share", "65.2%"), (None, "percent_share", "no data"),
+                                                 (1234, "count", "1,234"), (98765.4, "amount_usd", "$98,765")])
+def test_a_value_reads_by_its_claims_unit(value, unit, expected):
     from dashboard.pages.overview import fmt_figure
 
-    assert fmt_figure(value, share) == expected
+    assert fmt_figure({"value": value, "claim_unit": unit}) == expected

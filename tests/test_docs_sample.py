@@ -147,3 +147,19 @@ def test_numbers_in_the_text_match_the_code(doc):
         "Canadian claims": f"{jm.CANADA_SHARE:.0%} of the claims that are not linked are in Canada",
     }
     assert {what: text for what, text in expected.items() if text not in flat} == {}
+
+
+def test_the_sample_notes_name_what_the_generator_did(doc):
+    """etl/sample/calibration.csv (the notes every sample verdict carries) agrees with the generator and the claims."""
+    from etl.sample import calibration
+
+    notes = calibration.notes()
+    with (REFERENCE_DIR / "claims.csv").open(newline="", encoding="utf-8") as fh:
+        claim_ids = {r["id"] for r in csv.DictReader(fh)}
+    assert set(notes) <= claim_ids  # every note is about a claim that exists
+    assert notes[data.STEER_FIGURE_ID][0] == "steered"  # the claim the generator steers is the one marked steered
+    assert [cid for cid, (how, _) in notes.items() if how == "steered"] == [data.STEER_FIGURE_ID]
+    assert {how for how, _ in notes.values()} <= {"calibrated", "steered"}
+    assert calibration.note_for(data.STEER_FIGURE_ID).startswith(calibration.GENERAL)
+    assert calibration.note_for("a claim with no row") == calibration.GENERAL
+    assert "etl/sample/calibration.csv" in " ".join(doc.split())

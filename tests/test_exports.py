@@ -59,7 +59,8 @@ def test_svg_carries_title_source_and_sample_mark(cli, sample_db, tmp_path):
     assert "Data derived from Jewelers' Security Alliance and Jewelers Mutual Group" in text
     assert "SAMPLE DATA" in text
     assert "+50.0%" in text  # 4 incidents in 2019, 6 in 2022 in the fixture: computed, not typed in
-    assert "(sample data)" in alt.read_text()
+    assert "(sample data: the verdict shows the product works, not that the claim is true)" in alt.read_text()
+    assert "calibrated to published totals" in text  # the sample verdict's disclosure is in the image too
 
 
 def test_chart_svg_has_its_filters_and_no_sample_mark_on_real_data(cli, db_url, tmp_path):
@@ -118,11 +119,14 @@ def test_unsupported_figure_exports_the_computed_value(cli, db_url, tmp_path):
                            "--format", "svg")
     assert "Campaign claim" not in svg_text(chart) and "left out" in svg_text(chart)
     # in this data the major-cities claim fails too (-40.0%): its January-June chart exports without it
-    (half, _alt) = export(cli, db_url, tmp_path, "--chart", "trends-half", "--format", "svg")
-    assert "Campaign claim" not in svg_text(half) and "-40.0%" in svg_text(half)
-    # on screen the claim stays beside the data, with its verdict elsewhere on the page
+    (half, _alt) = export(cli, db_url, tmp_path, "--chart", "trends-half", "--query", "major_only=1",
+                          "--format", "svg")
+    assert "Campaign claim" not in svg_text(half) and "-40.0%" in svg_text(half) and "left out" in svg_text(half)
+    # on screen the claim stays beside the data it measures (major cities), with its verdict elsewhere on the page
     from dashboard.pages import trends
-    assert "Campaign claim" in " ".join(a.text for a in trends.build_half({}).figure.layout.annotations)
+    assert "Campaign claim" in " ".join(a.text for a in trends.build_half({"major_only": "1"}).figure.layout.annotations)
+    # ... and is not drawn beside thefts and robberies everywhere, which it does not measure
+    assert "Campaign claim" not in " ".join(a.text for a in trends.build_half({}).figure.layout.annotations)
 
 
 def test_two_exports_at_the_same_time_both_succeed(cli, sample_db):

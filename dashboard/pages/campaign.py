@@ -19,6 +19,7 @@ PREVIEW, ALT, ALT_COPY, INFO = "campaign-preview", "campaign-alt", "campaign-alt
 BUTTONS = {"image": "campaign-download-image", "badge": "campaign-download-badge",
            "letter": "campaign-download-letter", "a4": "campaign-download-a4", "all": "campaign-download-all"}
 DOWNLOAD = "campaign-download"
+CONFIRM, PENDING, WARNING = "campaign-confirm-stale", "campaign-pending", "campaign-stale-warning"
 SIZE_LABELS = {"square": "Square 1080×1080", "portrait": "Portrait 1080×1350", "landscape": "Landscape 1200×675",
                "link": "Link preview 1200×628", "story": "Story 1080×1920", "letter": "US Letter (print)",
                "a4": "A4 (print)"}
@@ -64,6 +65,8 @@ def layout(**query: Any) -> html.Div:
                                     value=sel["format"], inline=True)], md=3),
         ], className="g-2 mb-3"),
         dcc.Store(id=STORE, data=sel),
+        dcc.Store(id=PENDING),
+        dcc.ConfirmDialog(id=CONFIRM),
         dbc.Row([
             dbc.Col(dcc.Loading(html.Img(id=PREVIEW, alt="", className="img-fluid border campaign-preview",
                                          style={"maxHeight": "640px"})), lg=7),
@@ -108,19 +111,44 @@ def make(sel: dict[str, Any], kind: str = "main") -> exporter.Exported:
     return exporter.export_chart(engine, ident, sel["filters"], sel["size"], sel["format"])
 
 
+def figures_behind(sel: dict[str, Any]) -> list[dict[str, Any]]:
+    """The checked claims a selection shows: the headline figure itself, or those its chart stands behind."""
+    what, ident = sel["item"].split(":", 1)
+    engine = context.engine()
+    return [exporter.headline(engine, ident)] if what == "figure" else queries.chart_figures(engine, ident)
+
+
+def stale_warning(sel: dict[str, Any]) -> str:
+    """What the page says before exporting a claim the latest data no longer supports ('' when none is)."""
+    stale = [f for f in figures_behind(sel) if f["stale"]]
+    if not stale:
+        return ""
+    f = stale[0]
+    return (f"This claim is out of date. “{f['published_claim']}” — {f['freshness']} The export says so with an "
+            f"'as of' line: {f['as_of']} Export it anyway?")
+
+
 def describe(sel: dict[str, Any]) -> Any:
     what, ident = sel["item"].split(":", 1)
+    warning = stale_warning(sel)
+    alert = dbc.Alert([html.I(className="bi bi-exclamation-triangle me-2", **{"aria-hidden": "true"}),
+                       warning.removesuffix(" Export it anyway?")], color="warning", className="small py-2",
+                      id=WARNING) if warning else None
+    notes = [html.P(f["sample_note"], className="small sample-note mb-1") for f in figures_behind(sel)
+             if f.get("sample_note")]
     if what != "figure":
         kind, title, _ = exporter.CHARTS[ident]
         shown = "; ".join(f"{k} = {v}" for k, v in sel["filters"].items()) or "the page's defaults"
-        return html.Div([html.H2(title, className="h6 mb-1"), html.P(f"{kind}; filters: {shown}.", className="small")])
+        return html.Div([html.H2(title, className="h6 mb-1"), html.P(f"{kind}; filters: {shown}.", className="small"),
+                         alert, *notes])
     fig = exporter.headline(context.engine(), ident)
     return html.Div([
         html.H2(fig["label"], className="h6 mb-1"),
         html.Div(verdict_badge(fig["verdict"]), className="mb-1"),
         html.P([f"Computed value: {campaign.figure_value(fig)}. ", fig["formula"][0].upper(), fig["formula"][1:], "."],
                className="small mb-1"),
-        html.P(campaign.claim_line(fig)[0], className="small mb-0"),
+        html.P(campaign.claim_line(fig)[0], className="small mb-1"),
+        alert, *notes,
     ])
 
 
@@ -145,15 +173,38 @@ def package(sel: dict[str, Any], kind: str) -> tuple[bytes, str]:
     return made.data, made.name
 
 
-@callback(Output(DOWNLOAD, "data"), *[Input(b, "n_clicks") for b in BUTTONS.values()], State(STORE, "data"),
-          prevent_initial_call=True)
+def start_download(which: str | None, sel: dict[str, Any]) -> tuple[Any, bool, str, str | None]:
+    """A button press -> (download, show the warning?, its message, the kind waiting for the answer). A claim
+    the latest data no longer supports asks first; anything else downloads at once."""
+    if which not in BUTTONS.values():
+        return no_update, False, "", None
+    kind = {v: k for k, v in BUTTONS.items()}[which]
+    warning = stale_warning(selection({"item": (sel or {}).get("item"), **((sel or {}).get("filters") or {})}))
+    if warning:
+        return no_update, True, warning, kind
+    data, name = package(sel or {}, kind)
+    return dcc.send_bytes(data, name), False, "", None
+
+
+@callback(Output(DOWNLOAD, "data"), Output(CONFIRM, "displayed"), Output(CONFIRM, "message"), Output(PENDING, "data"),
+          *[Input(b, "n_clicks") for b in BUTTONS.values()], State(STORE, "data"), prevent_initial_call=True)
 def download(*args: Any) -> Any:
     *_clicks, sel = args
-    which = dash.ctx.triggered_id
-    if which not in BUTTONS.values():
+    return start_download(dash.ctx.triggered_id, sel)
+
+
+def confirmed_download(pending: Any, sel: dict[str, Any]) -> Any:
+    """The answer 'export anyway' -> the file that was asked for (the 'as of' line is in it)."""
+    if not isinstance(pending, str) or pending not in BUTTONS:
         return no_update
-    data, name = package(sel or {}, {v: k for k, v in BUTTONS.items()}[which])
+    data, name = package(sel or {}, pending)
     return dcc.send_bytes(data, name)
+
+
+@callback(Output(DOWNLOAD, "data", allow_duplicate=True), Input(CONFIRM, "submit_n_clicks"), State(PENDING, "data"),
+          State(STORE, "data"), prevent_initial_call=True)
+def after_confirm(submitted: int | None, pending: Any, sel: dict[str, Any]) -> Any:
+    return confirmed_download(pending, sel) if submitted else no_update
 
 
 @callback(Output(PAGE_LOCATION, "search", allow_duplicate=True), Input(ITEM, "value"), Input(SIZE, "value"),

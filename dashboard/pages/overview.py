@@ -8,22 +8,13 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import check_form, context, queries
+from dashboard import check_form, claims_view, context, queries
 from dashboard.components import verdict_badge
-from dashboard.state import Filters
-from etl.figures import BASE_YEAR, SHARE_YEAR, TOLERANCE
+from etl.claims import TOLERANCE
 
 dash.register_page(__name__, path="/", name="Overview", title="Jewelry Crime Analytics", order=0)
 
 CARDS = "overview-cards"
-# The chart behind each figure: the same rows, filtered the same way.
-LINKS = {
-    "change_since_2019": ("/trends" + Filters(source="JSA", base_year=BASE_YEAR).query() + "&country=US&view=index",
-                          "See every year against the base year"),
-    "major_cities_theft_robbery_h1": ("/trends" + Filters(source="JSA", major_only=True).query() + "&country=US&view=half",
-                                      "See January-June of every year, major cities only"),
-    "property_share_2020": ("/share" + Filters(nibrs_year=SHARE_YEAR).query(), "See the NIBRS classes for the year"),
-}
 INPUT_LABELS = {
     "offenses_total": "All NIBRS offenses", "offenses_property": "Crimes against property",
     "offenses_persons": "Crimes against persons", "offenses_society": "Crimes against society",
@@ -31,15 +22,9 @@ INPUT_LABELS = {
 }
 
 
-def is_share(fig: dict[str, Any]) -> bool:
-    return "share" in fig["id"]
-
-
-def fmt_figure(value: float | None, share: bool) -> str:
-    """+53.1% for a change, 61.0% for a share, 'no data' when an input is missing."""
-    if value is None:
-        return "no data"
-    return f"{value:.1f}%" if share else f"{value:+.1f}%"
+def fmt_figure(fig: dict[str, Any], key: str = "value") -> str:
+    """A figure's value (or official value) read by its claim's unit: +53.1%, 61.0%, 1,234, $1,234."""
+    return claims_view.value_text(fig, key)
 
 
 def input_label(key: str) -> str:
@@ -66,12 +51,23 @@ def input_value(value: Any) -> str:
 
 
 def tolerance_text(fig: dict[str, Any]) -> str:
-    """The tolerance the verdict used (etl.figures.TOLERANCE), in words."""
-    if is_share(fig):
-        return (f"Supported when the computed share is within {TOLERANCE['percent_share']:g} percentage point of the "
-                f"claimed share and the claimed total is within {TOLERANCE['count_relative']:.0%} of the counted one.")
-    return f"Supported when the computed change is within {TOLERANCE['percent_change']:g} percentage points of the " \
-           "claimed change, in the same direction."
+    """The tolerance the verdict used (the claim's own, else its unit's default in etl.claims.TOLERANCE)."""
+    unit = fig.get("claim_unit")
+    tol = (fig.get("measure") or {}).get("tolerance")
+    if unit == "percent_share":
+        tol = TOLERANCE["percent_share"] if tol is None else tol
+        text = f"Supported when the computed share is within {tol:g} percentage point{'s' if tol != 1 else ''} of " \
+               "the claimed share"
+        if (fig.get("extra") or {}).get("published_total"):
+            text += f" and the claimed total is within {TOLERANCE['count_relative']:.0%} of the counted one"
+        return text + "."
+    if unit in ("count", "amount_usd"):
+        tol = TOLERANCE["count_relative"] if tol is None else tol
+        return f"Supported when the computed {'count' if unit == 'count' else 'amount'} is within {tol:.0%} of the " \
+               "claimed one."
+    tol = TOLERANCE["percent_change"] if tol is None else tol
+    return f"Supported when the computed change is within {tol:g} percentage points of the claimed change, in the " \
+           "same direction."
 
 
 def _sources(fig: dict[str, Any]) -> list[Any]:
@@ -110,20 +106,19 @@ def how_computed(fig: dict[str, Any]) -> html.Details:
 
 def figure_card(fig: dict[str, Any]) -> dbc.Card:
     """One headline figure: computed value, the claim beside it, verdict, reason, official value, how it is done."""
-    share = is_share(fig)
-    value = fmt_figure(fig["value"], share)
-    href, link_text = LINKS.get(fig["id"], ("/trends", "See the chart"))
+    value = fmt_figure(fig)
+    href, link_text = claims_view.link_of(fig)
     claim = [html.P("Campaign says:", className="small text-muted mb-0"),
              html.Blockquote(fig["published_claim"] or "no published claim loaded", className="mb-2 fst-italic")]
     plain = None
     if fig["verdict"] == "not supported" and fig["value"] is not None:
         plain = html.P([html.Strong("The data does not support this claim. "),
-                        f"The campaign says {fmt_figure(fig['published_value'], share)}; computed from the data it is "
+                        f"The campaign says {claims_view.claimed_text(fig)}; computed from the data it is "
                         f"{value}. {fig['source_line']}."], className="small not-supported-note mb-2")
     official = None
     if fig["official_value"] is not None:
         official = html.P([html.Span("Official figure: ", className="text-muted"),
-                           html.Strong(fmt_figure(fig["official_value"], share)), f" ({fig['official_source']})"],
+                           html.Strong(fmt_figure(fig, "official_value")), f" ({fig['official_source']})"],
                           className="small mb-2 official-value")
     header = html.Div([
         html.H2(fig["label"], className="h5 mb-0 me-2"),
@@ -141,22 +136,45 @@ def figure_card(fig: dict[str, Any]) -> dbc.Card:
         ], className="d-flex flex-wrap gap-3 align-items-start"),
         html.Div(verdict_badge(fig["verdict"]), className="mb-1"),
         html.P(fig["verdict_reason"][0].upper() + fig["verdict_reason"][1:] + ".", className="small mb-2 verdict-reason"),
+        freshness_note(fig),
         plain,
         official,
         dcc.Link([link_text, html.I(className="bi bi-arrow-right ms-1", **{"aria-hidden": "true"})], href=href,
                  className="btn btn-outline-primary btn-sm chart-link"),
+        sample_note(fig),
         how_computed(fig),
     ]), className="h-100 figure-card", id=f"figure-{fig['id']}")
+
+
+def freshness_note(fig: dict[str, Any]) -> Any:
+    """'True for 2022; by 2024 the change was -1.3%.' on a stale claim, in a warning colour; a quieter line
+    when a later period still agrees."""
+    if not fig.get("freshness"):
+        return None
+    if fig.get("stale"):
+        return html.P([html.I(className="bi bi-clock-history me-1", **{"aria-hidden": "true"}),
+                       html.Strong("Out of date. "), fig["freshness"]], className="small mb-2 stale-note")
+    return html.P(fig["freshness"], className="small mb-2 text-muted freshness-note")
+
+
+def sample_note(fig: dict[str, Any]) -> Any:
+    """What a verdict drawn from sample rows proves (and what the generator did to this claim's measure)."""
+    if not fig.get("sample_note"):
+        return None
+    return html.P([html.I(className="bi bi-info-circle me-1", **{"aria-hidden": "true"}), fig["sample_note"]],
+                  className="small mb-2 sample-note")
 
 
 def layout(**query: Any) -> html.Div:
     figures = queries.headline_figures(context.engine())
     return html.Div([
         html.H1("Crime against jewelers: the headline figures, checked", className="h3"),
-        html.P("A campaign about crime against jewelers quotes three numbers. Each card below recomputes one of them "
-               "from the data in this database, puts it next to what the campaign says, and tells you whether the "
-               "two agree. Open 'How this is computed' to see the formula, the counts that went in and where they "
-               "come from; the button on each card opens the chart the number is read from.",
+        html.P(f"{len(figures)} published figure{'s' if len(figures) != 1 else ''} about crime against jewelers, one "
+               "card each. Every card recomputes its number from the data in this database, puts it next to what "
+               "was published, says whether the two agree, and whether they still agree in the latest complete "
+               "period of the data. Open 'How this is computed' for the formula, the counts that went in and where "
+               "they come from; the button on each card opens the chart the number is read from. To check a "
+               "number before you publish it, use the form below the cards.",
                className="lead fs-6"),
         dbc.Row([dbc.Col(figure_card(f), lg=4, className="mb-4") for f in figures], id=CARDS),
         check_form.layout(query),

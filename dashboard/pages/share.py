@@ -10,7 +10,8 @@ from dash import Input, Output, callback, html
 
 from dashboard import context, controls, figures, figures_context, figures_share, metrics_trends, queries, state
 from dashboard.components import ChartResult, chart_card, chart_outputs, claim_shown, part, render, verdict_badge
-from etl.figures import FBI_SOURCE_LINE, SHARE_YEAR
+from dashboard.claims_view import SHARE as SHARE_CLAIMS, claimed_text, value_text
+from etl.figures import FBI_SOURCE_LINE
 from etl.taxonomy import CATEGORIES
 
 PAGE = "share"
@@ -22,7 +23,6 @@ CLAIM = "share-claim"
 PARAMS = ["nibrs_year", "year_from", "year_to", "source"]
 CLASSES = {"property": "Crimes against property", "persons": "Crimes against persons",
            "society": "Crimes against society"}
-FIGURE_ID = "property_share_2020"
 
 dash.register_page(__name__, path="/share", name="Share", title="Share of crime · Jewelry Crime Analytics", order=3)
 
@@ -99,19 +99,27 @@ def _nibrs_meta(year: int | None) -> tuple[pd.DataFrame, str, bool]:
     return nibrs, f"NIBRS calendar year {year}; counts from {nibrs['file_name'].iloc[0]}", sample
 
 
+def share_claim() -> dict[str, Any] | None:
+    """The first checked claim about a NIBRS class's share (claims_view.chart_of): the one this page judges."""
+    found = queries.chart_figures(context.engine(), SHARE_CLAIMS)
+    return found[0] if found else None
+
+
+def claim_year() -> int | None:
+    h = share_claim()
+    return int(h["measure"]["first_year"]) if h else None
+
+
 def claim_marker(year: int | None) -> dict[str, Any] | None:
-    """The campaign's share and total (published_figure table) as a marker, for the year the claim is about."""
-    if year != SHARE_YEAR:
+    """The claim's published share and total as a marker, for the year the claim is about."""
+    h = share_claim()
+    if h is None or year != claim_year() or h["published_value"] is None or not claim_shown(h):
         return None
-    claims = queries.campaign_claims(context.engine(), FIGURE_ID)
-    share = claims[claims["compares"] == "value"]
-    if share.empty or not claim_shown(FIGURE_ID):
-        return None
-    total = claims[claims["compares"] == "denominator"]
-    of = f" of {figures_share.fmt_big(float(total['value'].iloc[0]))}" if len(total) else ""
-    value = float(share["value"].iloc[0])
-    return {"share": value, "row": CLASSES["property"],
-            "label": f"Campaign claim: {value:g}%{of} offenses were crimes against property"}
+    total = (h.get("extra") or {}).get("published_total")
+    of = f" of {figures_share.fmt_big(float(total))}" if total else ""
+    cls = (h["measure"]["numerator"] or {}).get("nibrs_class") or "property"
+    return {"share": float(h["published_value"]), "row": CLASSES.get(cls, CLASSES["property"]),
+            "label": f"Campaign claim: {claimed_text(h)}{of} offenses were {CLASSES.get(cls, cls).lower()}"}
 
 
 def build_nibrs(filters: dict[str, Any]) -> ChartResult:
@@ -131,7 +139,9 @@ def build_nibrs(filters: dict[str, Any]) -> ChartResult:
         summary += f" The counts for {', '.join(derived)} are derived from the FBI's published percentages."
     if claim:
         summary += f" {claim['label']}."
-    return ChartResult(fig, rows, summary, FBI_SOURCE_LINE, date_line, sample)
+    h = share_claim()
+    behind = [h] if h is not None and f.nibrs_year == claim_year() else []
+    return ChartResult(fig, rows, summary, FBI_SOURCE_LINE, date_line, sample, claims=behind)
 
 
 def build_offenses(filters: dict[str, Any]) -> ChartResult:
@@ -189,10 +199,9 @@ def build_mix_losses(filters: dict[str, Any]) -> ChartResult:
 # ---------------------------------------------------------------- the property share over the years and by state
 
 def _claimed_share() -> float | None:
-    """The campaign's published property share, when a chart may draw it (not in an export it fails)."""
-    claims = queries.campaign_claims(context.engine(), FIGURE_ID)
-    share = claims[claims["compares"] == "value"]
-    return float(share["value"].iloc[0]) if len(share) and claim_shown(FIGURE_ID) else None
+    """The claim's published share, when a chart may draw it (not in an export it fails)."""
+    h = share_claim()
+    return float(h["published_value"]) if h and h["published_value"] is not None and claim_shown(h) else None
 
 
 def build_years(filters: dict[str, Any]) -> ChartResult:
@@ -203,16 +212,16 @@ def build_years(filters: dict[str, Any]) -> ChartResult:
     if rows.empty:
         return ChartResult(figures.empty("No NIBRS table loaded"), pd.DataFrame(), "No NIBRS table is loaded.",
                            FBI_SOURCE_LINE, "No NIBRS table loaded")
-    claim = _claimed_share()
-    fig = figures_context.share_years_figure(rows, SHARE_YEAR, claim)
+    claim, year_of_claim = _claimed_share(), claim_year()
+    fig = figures_context.share_years_figure(rows, year_of_claim, claim)
     listed = "; ".join(f"{int(r.year)}: {r.share_pct:.1f}%" for r in rows.itertuples())
     n = len(rows)
     summary = (f"Bars of the share of all NIBRS offenses that were crimes against property, for the {n} national "
                f"year{'s' if n != 1 else ''} loaded: {listed}.")
-    if SHARE_YEAR in set(rows["year"]):
-        summary += f" The campaign's claim is about {SHARE_YEAR}" + (f" ({claim:g}%)." if claim is not None else ".")
-    else:
-        summary += f" No table for {SHARE_YEAR}, the year of the campaign's claim, is loaded."
+    if year_of_claim in set(rows["year"]):
+        summary += f" The campaign's claim is about {year_of_claim}" + (f" ({claim:g}%)." if claim is not None else ".")
+    elif year_of_claim is not None:
+        summary += f" No table for {year_of_claim}, the year of the campaign's claim, is loaded."
     files = ", ".join(dict.fromkeys(str(f) for f in rows["file"]))
     years = [int(y) for y in rows["year"]]
     when = str(years[0]) if n == 1 else f"{years[0]}-{years[-1]}"
@@ -252,8 +261,9 @@ def build_states(filters: dict[str, Any]) -> ChartResult:
     summary = (f"Bars of the share of NIBRS offenses that were crimes against property in {len(rows)} states, "
                f"{year}: highest {top['name']} ({top['share_pct']:.1f}%), lowest {low['name']} "
                f"({low['share_pct']:.1f}%)" + (f"; nationally {nat:.1f}%" if nat is not None else "") + ".")
-    if year != SHARE_YEAR:
-        summary += f" The campaign's claim is about {SHARE_YEAR}; this chart shows {year}."
+    year_of_claim = claim_year()
+    if year_of_claim is not None and year != year_of_claim:
+        summary += f" The campaign's claim is about {year_of_claim}; this chart shows {year}."
     if f.nibrs_year is not None and year != f.nibrs_year:
         summary += f" No by-state tables are loaded for {f.nibrs_year}."
     source = FBI_SOURCE_LINE + ", by-state tables (agencies reporting to NIBRS only)"
@@ -266,11 +276,12 @@ def build_states(filters: dict[str, Any]) -> ChartResult:
 
 def year_note(year: int | None) -> Any:
     """Says so when the NIBRS year shown is not the year the campaign's claim is about."""
-    if year is None or year == SHARE_YEAR:
+    year_of_claim = claim_year()
+    if year is None or year_of_claim is None or year == year_of_claim:
         return None
     return dbc.Alert([html.I(className="bi bi-info-circle me-2", **{"aria-hidden": "true"}),
-                      f"You are looking at NIBRS {year}. The campaign's claim on this page is about {SHARE_YEAR}: "
-                      f"choose {SHARE_YEAR} to judge it, or compare the years in the chart further down."],
+                      f"You are looking at NIBRS {year}. The campaign's claim on this page is about {year_of_claim}: "
+                      f"choose {year_of_claim} to judge it, or compare the years in the chart further down."],
                      color="info", className="py-2 small", id=YEAR_NOTE)
 
 
@@ -278,10 +289,10 @@ def year_note(year: int | None) -> Any:
 
 def claim_panel(year: int | None) -> dbc.Card:
     """The campaign's '% of all offenses' claim beside the computed share, with the verdict (headline figures)."""
-    h = next((x for x in queries.headline_figures(context.engine()) if x["id"] == FIGURE_ID), None)
+    h = share_claim()
     if h is None or h["published_claim"] is None:
         return dbc.Card(dbc.CardBody("No published claim about the property share is loaded."), id=CLAIM)
-    computed = "no data" if h["value"] is None else f"{h['value']:.1f}%"
+    computed = value_text(h)
     body = [
         html.H2("The campaign's claim", className="h6 text-uppercase text-muted"),
         html.P(["Campaign says: ", html.Q(h["published_claim"])], className="mb-2"),
@@ -293,8 +304,12 @@ def claim_panel(year: int | None) -> dbc.Card:
     if h["verdict"] == "not supported" and h["value"] is not None:
         body.append(html.P(f"The data does not support the campaign's number: the FBI's counts give {computed} "
                            f"({h['numerator']:,} of {h['denominator']:,} offenses).", className="small fw-semibold"))
-    if year != SHARE_YEAR:
-        body.append(html.P(f"The claim is about {SHARE_YEAR}; the chart shows {year}.", className="small text-muted"))
+    if h["freshness"]:
+        body.append(html.P(h["freshness"], className="small freshness-note"))
+    if h["sample_note"]:
+        body.append(html.P(h["sample_note"], className="small sample-note"))
+    if year != claim_year():
+        body.append(html.P(f"The claim is about {claim_year()}; the chart shows {year}.", className="small text-muted"))
     return dbc.Card(dbc.CardBody(body), className="mb-4 figure-card claim-panel", id=CLAIM)
 
 

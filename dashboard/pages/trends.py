@@ -9,9 +9,9 @@ from dash import Input, callback, html
 
 from dashboard import context, controls, figures, figures_trends, metrics_context, metrics_trends, queries, state
 from dashboard.components import ChartResult, chart_card, chart_outputs, claim_shown, render
-from dashboard.figures import fmt_change
+from dashboard import claims_view
+from dashboard.claims_view import HALF as HALF_CLAIMS, INDEX as INDEX_CLAIMS, claimed_text, value_text
 from etl.context import MEASURE_FOR_CATEGORY
-from etl.figures import BASE_YEAR, H1_YEARS, TARGET_YEAR
 
 PAGE = "trends"
 YEARLY, INDEX, HALF, MONTHLY = "trends-yearly", "trends-index", "trends-half", "trends-monthly"
@@ -112,16 +112,11 @@ def build_yearly(filters: dict[str, Any]) -> ChartResult:
     return c.result(fig, _change_rows(table, cats), summary, cats)
 
 
-def campaign_claim(figure_id: str) -> pd.Series | None:
-    """The campaign's published value for a headline figure, or None (none published, or an export of a claim
-    the data does not support)."""
-    rows = queries.campaign_claims(context.engine(), figure_id)
-    rows = rows[rows["compares"] == "value"]
-    return rows.iloc[0] if len(rows) and claim_shown(figure_id) else None
-
-
-def _headline(figure_id: str) -> dict[str, Any] | None:
-    return next((h for h in queries.headline_figures(context.engine()) if h["id"] == figure_id), None)
+def chart_claims(chart: str, c: Ctx) -> list[dict[str, Any]]:
+    """The checked claims this chart stands behind with the filters shown (claims_view.chart_of and
+    claims_view.matches), each with a published number."""
+    return [h for h in queries.chart_figures(context.engine(), chart)
+            if h["published_value"] is not None and claims_view.matches(h, c.f, c.country)]
 
 
 def build_index(filters: dict[str, Any]) -> ChartResult:
@@ -134,12 +129,15 @@ def build_index(filters: dict[str, Any]) -> ChartResult:
     base = c.f.base_year
     table = metrics_trends.in_range(metrics_trends.index_table(metrics_trends.by_year(yearly, c.years), base),
                                     *c.f.years)
-    published = campaign_claim("change_since_2019")
+    claims = chart_claims(INDEX_CLAIMS, c)
+    at_base = [h for h in claims if h["measure"]["compared_first_year"] == base]
+    drawn = [h for h in at_base if claim_shown(h)]
     claim = None
-    if published is not None and base == BASE_YEAR:
-        claim = {"index": 100 + float(published["value"]), "year": TARGET_YEAR,
-                 "label": f"Campaign claim: {fmt_change(float(published['value']))} since {BASE_YEAR} "
-                          f"(index {100 + float(published['value']):g} in {TARGET_YEAR})"}
+    if drawn:  # the first claim measured from this base year is drawn as the reference line
+        h = drawn[0]
+        year, level = h["measure"]["last_year"], 100 + float(h["published_value"])
+        claim = {"index": level, "year": year, "figure": h,
+                 "label": f"Campaign claim: {claimed_text(h)} since {base} (index {level:g} in {year})"}
     line = context_line(c, base, list(table["year"])) if c.f.context_line else None
     fig = figures_trends.index_figure(table, base, claim, c.selected_tag,
                                       context=line["table"] if line else None, context_label=line["label"] if line else "")
@@ -152,28 +150,31 @@ def build_index(filters: dict[str, Any]) -> ChartResult:
                                               "general_base_rate_per_100k": t["base_rate"],
                                               "general_summed_from_places": t["from_places"]})], ignore_index=True)
     if claim is not None:
-        rows = pd.concat([rows, pd.DataFrame([{"series": "campaign claim (published)", "year": TARGET_YEAR,
+        rows = pd.concat([rows, pd.DataFrame([{"series": "campaign claim (published)", "year": claim["year"],
                                                "index": claim["index"], "change_since_base_pct": claim["index"] - 100}])],
                          ignore_index=True)
     if not table["base_incidents"].iloc[0]:
         summary = f"No index: there are no incidents in the base year {base} ({c.describe})."
     else:
         last = table.iloc[-1]
-        at = table[table["year"] == TARGET_YEAR]
         summary = (f"Line of each year's incidents as an index with {base} = 100 ({c.describe}): {int(last['year'])} "
                    f"stands at {last['index']:.1f}, {metrics_trends.change_text(last['change_since_base_pct'], last['reliable'])}"
                    f" since {base}.")
+        at = table[table["year"] == claim["year"]] if claim is not None else table.iloc[0:0]
         if claim is not None and len(at):
-            row = at.iloc[0]
-            summary += (f" {TARGET_YEAR} stands at {row['index']:.1f} against the campaign's reference line at "
-                        f"{claim['index']:g}.")
-        elif published is not None:
-            summary += f" The campaign's claim is measured from {BASE_YEAR}; choose base year {BASE_YEAR} to see it."
-    headline = _headline("change_since_2019")
-    if headline and headline["value"] is not None and base == BASE_YEAR:
-        summary += (f" The headline figure counts U.S. JSA-style incidents only: {fmt_change(headline['value'])} "
-                    f"from {BASE_YEAR} to {TARGET_YEAR}.")
+            summary += (f" {claim['year']} stands at {at.iloc[0]['index']:.1f} against the campaign's reference line "
+                        f"at {claim['index']:g}.")
+        elif claims:
+            bases = sorted({h["measure"]["compared_first_year"] for h in claims})
+            summary += (f" The campaign's claim is measured from {' and '.join(map(str, bases))}; choose base year "
+                        f"{' or '.join(map(str, bases))} to see it.")
+    if at_base and at_base[0]["value"] is not None:
+        h = at_base[0]
+        summary += f" The headline figure is {value_text(h)} ({h['statement'].rstrip('.')})."
+        if h["freshness"]:
+            summary += " " + h["freshness"]
     result = c.result(fig, rows, summary, cats)
+    result.claims = at_base
     if line is not None:
         result.summary += " " + line["sentence"]
         if line["source"]:
@@ -218,7 +219,8 @@ def context_line(c: Ctx, base: int, years: list[int]) -> dict[str, Any]:
 
 
 def build_half(filters: dict[str, Any]) -> ChartResult:
-    """January-June of each year by category; the first half of 2022 against 2021 as an annotation."""
+    """January-June of each year by category; the first half of a claim's year against the one it is compared
+    with (else the latest two years shown) as an annotation."""
     c = _ctx(filters)
     if not c.years:
         return _no_data(c)
@@ -229,7 +231,12 @@ def build_half(filters: dict[str, Any]) -> ChartResult:
     fig = figures_trends.stacked_by_category(table, cats, c.labels, tags, x_title="January-June of each year",
                                              y_title="Incidents, January-June",
                                              prior_word="January-June of the year before")
-    old, new = H1_YEARS
+    halves = queries.chart_figures(context.engine(), HALF_CLAIMS)
+    if halves:  # the half-years of the first such claim, else the latest two years shown
+        old, new = int(halves[0]["measure"]["compared_first_year"]), int(halves[0]["measure"]["last_year"])
+    else:
+        new = int(table["year"].max()) if len(table) else c.f.year_to
+        old = new - 1
     lines, sentences = [], []
     for name, subset in (("All shown", None), ("Thefts and robberies", THEFT_ROBBERY)):
         if subset is not None and (c.f.category != state.ALL or not set(subset) & set(cats)):
@@ -238,9 +245,12 @@ def build_half(filters: dict[str, Any]) -> ChartResult:
         text = metrics_trends.change_text(cmp["change_pct"], cmp["reliable"])
         lines.append(f"{name}: {text} ({cmp['old']:,} to {cmp['new']:,})")
         sentences.append(f"{name.lower()} went from {cmp['old']:,} to {cmp['new']:,} ({text})")
-    published = campaign_claim("major_cities_theft_robbery_h1")
-    if published is not None:
-        lines.append(f"Campaign claim (major cities, thefts and robberies): {fmt_change(float(published['value']))}")
+    behind = [h for h in chart_claims(HALF_CLAIMS, c)
+              if (h["measure"]["compared_first_year"], h["measure"]["last_year"]) == (old, new)]
+    for h in behind:
+        if claim_shown(h):
+            what = h["label"].split(",")[0]
+            lines.append(f"Campaign claim ({what[0].lower()}{what[1:]}): {claimed_text(h)}")
     at = table[table["year"] == new]
     if len(at):
         figures_trends.annotate_comparison(fig, [f"<b>Jan-Jun {new} vs Jan-Jun {old}</b>", *lines], new,
@@ -248,7 +258,9 @@ def build_half(filters: dict[str, Any]) -> ChartResult:
     summary = (f"Stacked bars of January-June incidents per year by crime category ({c.describe}); "
                f"January-June {new} against January-June {old}: " + "; ".join(sentences) + ".")
     rows = _change_rows(table, cats, total="total_jan_jun")
-    return c.result(fig, rows, summary, cats)
+    result = c.result(fig, rows, summary, cats)
+    result.claims = behind
+    return result
 
 
 def build_monthly(filters: dict[str, Any]) -> ChartResult:
