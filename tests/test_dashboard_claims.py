@@ -183,3 +183,25 @@ def test_the_campaign_page_warns_before_exporting_a_stale_claim(app):
     fresh = {**stale, "item": "figure:theft_share_2023"}
     download, ask, _message, _pending = campaign.start_download(campaign.BUTTONS["image"], fresh)
     assert ask is False and download["filename"] == "theft_share_2023_social_square.png"
+
+
+def _measure(**m):  # noqa: ANN003, ANN202
+    base = {"metric": "incidents", "unit": "percent_change", "period_kind": "year", "compared_kind": "year",
+            "since": True, "filters": {"regions": []}}
+    return {**base, **m}
+
+
+@pytest.mark.parametrize("measure,chart", [
+    (_measure(), "trends-index"),
+    (_measure(period_kind="half", compared_kind="half", since=False), "trends-half"),
+    (_measure(metric="offenses", unit="percent_share", since=False), "share-nibrs"),
+    (_measure(filters={"regions": ["TX"]}), None),  # the trends charts are national
+    (_measure(unit="count", since=False), None),
+    (_measure(unit="percent_share", since=False), None),  # a share of incidents: the form checks it
+    (_measure(period_kind="months", compared_kind="months", since=False), None),
+    ({}, None),
+])
+def test_which_chart_stands_behind_a_claim(measure, chart):
+    from dashboard.claims_view import chart_of_measure
+
+    assert chart_of_measure(measure) == chart

@@ -436,6 +436,17 @@ def test_every_json_field_is_documented(figures_doc):
     assert [f for f in rows if f not in fields] == []
 
 
+def test_the_charts_behind_claims_are_the_documented_ones(figures_doc):
+    from dashboard import claims_view, exporter
+
+    text = section(figures_doc, "How the dashboard shows a claim")
+    table = [line for line in text.splitlines() if line.strip().startswith("| ") and "---" not in line][1:]
+    documented = [re.search(r"`([a-z-]+)`", line.split("|")[2]).group(1) for line in table]
+    assert sorted(documented) == sorted({claims_view.INDEX, claims_view.HALF, claims_view.SHARE})
+    assert set(documented) <= set(exporter.CHARTS)
+    assert "after-hours burglary" in text and claims_view.NIBRS_CLASS_SCENARIO["property"] == "after-hours-burglary"
+
+
 # ---------------------------------------------------------------- the checks can fail
 
 def test_an_undocumented_alias_is_caught(formats_doc):
