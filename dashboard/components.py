@@ -219,7 +219,13 @@ def claim_shown(fig: dict[str, Any]) -> bool:
     """May a chart draw the campaign's claim of this checked headline figure? On screen always; in an export
     only when the data supports it (the ids of those left out are collected for the manifest)."""
     left_out = _export_left_out.get()
-    if left_out is None or fig.get("verdict") == "supported":
+    if left_out is None:
+        return True
+    if "verdict" not in fig:  # a claim as written (queries.chart_claims): check it now, in the export only
+        from dashboard import context, queries
+
+        fig = queries.checked_figure(context.engine(), fig["id"]) or {**fig, "verdict": None}
+    if fig.get("verdict") == "supported":
         return True
     left_out.append(fig["id"])
     return False

@@ -191,7 +191,8 @@ def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str |
     with for_export() as left_out:  # the builders leave out any claim the data does not support
         result = chart_result(chart_id, query)
     chart, summary, dropped = result.figure, result.summary, bool(left_out)
-    behind = result.claims  # the checked claims the chart stands behind, with the filters given
+    # the claims the chart stands behind with the filters given, checked
+    behind = [f for f in (queries.checked_figure(engine, h["id"]) for h in result.claims) if f is not None]
     figure_id, number, as_of = (behind[0]["id"] if behind else None), None, ""
     if behind and behind[0]["value"] is not None:  # the headline number this chart stands behind, as computed
         fig = behind[0]

@@ -18,7 +18,8 @@ from dashboard.claims_view import chart_of_measure
 from dashboard.state import ALL, COMBINED_SOURCES, Filters
 from etl import context as general, schema
 from etl.claims import measure
-from etl.figures import JSA_JM_SOURCE_LINE, compute_all
+from etl.claim_text import label as claim_label
+from etl.figures import JSA_JM_SOURCE_LINE, claim_specs, compute_all
 
 R, M, P = schema.rollup_region, schema.rollup_month, schema.rollup_pattern
 
@@ -242,10 +243,26 @@ def headline_figures(engine: sa.Engine) -> list[dict[str, Any]]:
 
 
 @cached
-def chart_figures(engine: sa.Engine, chart: str) -> list[dict[str, Any]]:
-    """The headline figures a chart stands behind (dashboard.claims_view.chart_of_measure), checked alone: a
-    chart that shows one kind of claim does not wait for the others."""
-    return [f.as_dict() for f in compute_all(engine, where=lambda spec: chart_of_measure(measure(spec)) == chart)]
+def chart_claims(engine: sa.Engine, chart: str) -> list[dict[str, Any]]:
+    """The claims a chart may stand behind, as written (not checked: a chart that only draws a published
+    number need not wait for the checker): id, claim, published value, unit, label, measure."""
+    with engine.connect() as conn:
+        rows = [(row, spec) for row, spec, _problems in claim_specs(conn) if spec is not None]
+    out = []
+    for row, spec in rows:
+        m = measure(spec)
+        if chart_of_measure(m) == chart:
+            out.append({"id": spec.id, "published_claim": spec.claim, "published_value": spec.published_value,
+                        "published_denominator": spec.published_denominator, "claim_unit": spec.unit,
+                        "label": claim_label(spec), "measure": m})
+    return out
+
+
+@cached
+def checked_figure(engine: sa.Engine, figure_id: str) -> dict[str, Any] | None:
+    """One claim, checked (the figure `jewelcrime figures` gives for it), or None when there is no such row."""
+    found = compute_all(engine, where=lambda spec: spec.id == figure_id)
+    return found[0].as_dict() if found else None
 
 
 # ---------------------------------------------------------------- regional risk and guidance

@@ -112,10 +112,14 @@ def make(sel: dict[str, Any], kind: str = "main") -> exporter.Exported:
 
 
 def figures_behind(sel: dict[str, Any]) -> list[dict[str, Any]]:
-    """The checked claims a selection shows: the headline figure itself, or those its chart stands behind."""
+    """The checked claims a selection shows: the headline figure itself, or those its chart stands behind with
+    the chart's filters."""
     what, ident = sel["item"].split(":", 1)
     engine = context.engine()
-    return [exporter.headline(engine, ident)] if what == "figure" else queries.chart_figures(engine, ident)
+    if what == "figure":
+        return [exporter.headline(engine, ident)]
+    behind = exporter.chart_result(ident, sel["filters"]).claims
+    return [f for f in (queries.checked_figure(engine, h["id"]) for h in behind) if f is not None]
 
 
 def stale_warning(sel: dict[str, Any]) -> str:

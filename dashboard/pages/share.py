@@ -100,8 +100,9 @@ def _nibrs_meta(year: int | None) -> tuple[pd.DataFrame, str, bool]:
 
 
 def share_claim() -> dict[str, Any] | None:
-    """The first checked claim about a NIBRS class's share (claims_view.chart_of): the one this page judges."""
-    found = queries.chart_figures(context.engine(), SHARE_CLAIMS)
+    """The first claim about a NIBRS class's share (claims_view.chart_of), as written: the one this page
+    judges (claim_panel checks it)."""
+    found = queries.chart_claims(context.engine(), SHARE_CLAIMS)
     return found[0] if found else None
 
 
@@ -115,7 +116,7 @@ def claim_marker(year: int | None) -> dict[str, Any] | None:
     h = share_claim()
     if h is None or year != claim_year() or h["published_value"] is None or not claim_shown(h):
         return None
-    total = (h.get("extra") or {}).get("published_total")
+    total = h["published_denominator"]
     of = f" of {figures_share.fmt_big(float(total))}" if total else ""
     cls = (h["measure"]["numerator"] or {}).get("nibrs_class") or "property"
     return {"share": float(h["published_value"]), "row": CLASSES.get(cls, CLASSES["property"]),
@@ -289,7 +290,8 @@ def year_note(year: int | None) -> Any:
 
 def claim_panel(year: int | None) -> dbc.Card:
     """The campaign's '% of all offenses' claim beside the computed share, with the verdict (headline figures)."""
-    h = share_claim()
+    written = share_claim()
+    h = queries.checked_figure(context.engine(), written["id"]) if written else None
     if h is None or h["published_claim"] is None:
         return dbc.Card(dbc.CardBody("No published claim about the property share is loaded."), id=CLAIM)
     computed = value_text(h)

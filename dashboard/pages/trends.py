@@ -115,7 +115,7 @@ def build_yearly(filters: dict[str, Any]) -> ChartResult:
 def chart_claims(chart: str, c: Ctx) -> list[dict[str, Any]]:
     """The checked claims this chart stands behind with the filters shown (claims_view.chart_of and
     claims_view.matches), each with a published number."""
-    return [h for h in queries.chart_figures(context.engine(), chart)
+    return [h for h in queries.chart_claims(context.engine(), chart)
             if h["published_value"] is not None and claims_view.matches(h, c.f, c.country)]
 
 
@@ -168,8 +168,9 @@ def build_index(filters: dict[str, Any]) -> ChartResult:
             bases = sorted({h["measure"]["compared_first_year"] for h in claims})
             summary += (f" The campaign's claim is measured from {' and '.join(map(str, bases))}; choose base year "
                         f"{' or '.join(map(str, bases))} to see it.")
-    if at_base and at_base[0]["value"] is not None:
-        h = at_base[0]
+    checked = queries.checked_figure(context.engine(), at_base[0]["id"]) if at_base else None
+    if checked and checked["value"] is not None:
+        h = checked
         summary += f" The headline figure is {value_text(h)} ({h['statement'].rstrip('.')})."
         if h["freshness"]:
             summary += " " + h["freshness"]
@@ -231,7 +232,7 @@ def build_half(filters: dict[str, Any]) -> ChartResult:
     fig = figures_trends.stacked_by_category(table, cats, c.labels, tags, x_title="January-June of each year",
                                              y_title="Incidents, January-June",
                                              prior_word="January-June of the year before")
-    halves = queries.chart_figures(context.engine(), HALF_CLAIMS)
+    halves = queries.chart_claims(context.engine(), HALF_CLAIMS)
     if halves:  # the half-years of the first such claim, else the latest two years shown
         old, new = int(halves[0]["measure"]["compared_first_year"]), int(halves[0]["measure"]["last_year"])
     else:
