@@ -72,27 +72,30 @@ def context_table(region_years: pd.DataFrame, regions: pd.DataFrame, year_from: 
         p["comparable"] = p["comparable"] and bool(comparable)
         for key, value in (("dataset", dataset), ("source", source), ("release", release)):
             p[key][str(value)] = None
-    t = regions[["code", "name", "country", "population"]].copy()
-    codes = t["code"].tolist()
+    codes = regions["code"].tolist()
     got = [per_place.get(c) for c in codes]
+    nan = float("nan")
 
     def column(fn):  # one value per place, NaN where the place has no figure in the years
-        return [fn(p) if p else np.nan for p in got]
+        return [fn(p) if p else nan for p in got]
 
-    t["rate"] = np.array(column(lambda p: float(np.mean(p["rates"]))), dtype="float64")
-    t["count"] = np.array(column(lambda p: float(np.nanmean(p["counts"])) if np.isfinite(p["counts"]).any()
-                                 else np.nan), dtype="float64")
-    t["years"] = column(lambda p: len(p["years"]))
-    t["first_year"] = column(lambda p: min(p["years"]))
-    t["last_year"] = column(lambda p: max(p["years"]))
-    t["comparable"] = column(lambda p: p["comparable"])
-    for key in ("dataset", "source", "release"):
-        t[key] = column(lambda p, key=key: "; ".join(p[key]))
-    t["rate_last"] = np.array([at_year.get((c, year_to), np.nan) for c in codes], dtype="float64")
-    t["rate_prior"] = np.array([at_year.get((c, year_to - 1), np.nan) for c in codes], dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t["change_pct"] = np.where(t["rate_prior"] > 0, (t["rate_last"] - t["rate_prior"]) / t["rate_prior"] * 100,
-                                   np.nan)
+    def mean(values: list[float]) -> float:
+        known = [v for v in values if v == v]
+        return sum(known) / len(known) if known else nan
+
+    last = [at_year.get((c, year_to), nan) for c in codes]
+    prior = [at_year.get((c, year_to - 1), nan) for c in codes]
+    t = pd.DataFrame({
+        "code": codes, "name": regions["name"].tolist(), "country": regions["country"].tolist(),
+        "population": regions["population"].to_numpy(),
+        "rate": np.array(column(lambda p: sum(p["rates"]) / len(p["rates"])), dtype="float64"),
+        "count": np.array(column(lambda p: mean(p["counts"])), dtype="float64"),
+        "years": column(lambda p: len(p["years"])), "first_year": column(lambda p: min(p["years"])),
+        "last_year": column(lambda p: max(p["years"])), "comparable": column(lambda p: p["comparable"]),
+        **{key: column(lambda p, key=key: "; ".join(p[key])) for key in ("dataset", "source", "release")},
+        "rate_last": np.array(last, dtype="float64"), "rate_prior": np.array(prior, dtype="float64"),
+        "change_pct": np.array([(a - b) / b * 100 if b > 0 else nan for a, b in zip(last, prior)], dtype="float64"),
+    }, index=regions.index)
     t["rank"] = t["rate"].rank(ascending=False, method="min")
     t["ranked"] = int(t["rate"].notna().sum())
     t["risk_class"] = classify(t["rate"], breaks)

@@ -182,28 +182,31 @@ NATION_COLUMNS = ["year", "count", "population", "rate", "dataset", "source", "r
 COMPLETE = ("fbi-estimated", "statcan-crime")
 
 
-def _summed_nation(places: pd.DataFrame, years: set[int]) -> pd.DataFrame:
-    """National rows made from the places of a complete table, for the years it has no national row:
-    counts and populations added up, where every place of the table has both."""
-    places = places[~places["year"].isin(years)]
-    if places.empty:
-        return pd.DataFrame(columns=NATION_COLUMNS)
-    full = int(places.groupby("year")["region_code"].nunique().max())
-    places = places.assign(known=places["count"].notna() & places["population"].notna())
-    g = places.groupby(["year", "dataset", "source", "release"])
-    out = pd.DataFrame({"count": g["count"].sum(min_count=1), "population": g["population"].sum(min_count=1),
-                        "places": g["region_code"].nunique(), "complete": g["known"].all()}).reset_index()
-    out = out[out["complete"] & (out["places"] == full)]
-    out["rate"] = out["count"] / out["population"] * 100_000
-    return out.assign(from_places=True)[NATION_COLUMNS]
+def _summed_nation(engine: sa.Engine, measure: str, country: str, dataset: str, have: set[int]) -> pd.DataFrame:
+    """National rows made from the places of a complete table, for the years it has no national row (`have`
+    are those it has): counts and populations added up in SQL, where every place of the table has both.
 
-
-def _place_years(engine: sa.Engine, measure: str, country: str, dataset: str) -> list[int]:
+    A year counts only when it has as many places as the table's fullest such year, all from one release."""
     r = schema.rollup_context
+    known = sa.case((sa.and_(r.c.count.is_not(None), r.c.population.is_not(None)), 1), else_=0)
+    q = (sa.select(r.c.year, r.c.source, r.c.release, sa.func.sum(r.c.count).label("count"),
+                   sa.func.sum(r.c.population).label("population"),
+                   sa.func.count(sa.distinct(r.c.region_code)).label("places"), sa.func.min(known).label("complete"))
+         .where(r.c.measure == measure, r.c.country == country, r.c.dataset == dataset, r.c.region_code.is_not(None))
+         .group_by(r.c.year, r.c.source, r.c.release))
     with engine.connect() as conn:
-        return sorted(int(y) for y in conn.execute(
-            sa.select(r.c.year).where(r.c.measure == measure, r.c.country == country, r.c.dataset == dataset,
-                                      r.c.region_code.is_not(None)).distinct()).scalars())
+        groups = [g for g in conn.execute(q) if int(g.year) not in have]
+    if not groups:
+        return pd.DataFrame(columns=NATION_COLUMNS)
+    per_year: dict[int, int] = {}
+    for g in groups:  # a place has one release a year, so a year's places add up across its releases
+        per_year[int(g.year)] = per_year.get(int(g.year), 0) + int(g.places)
+    full = max(per_year.values())
+    rows = [{"year": int(g.year), "count": float(g.count), "population": float(g.population),
+             "rate": float(g.count) / float(g.population) * 100_000, "dataset": dataset, "source": g.source,
+             "release": g.release, "from_places": True}
+            for g in groups if g.complete == 1 and int(g.places) == full and g.population]
+    return pd.DataFrame(rows, columns=NATION_COLUMNS)
 
 
 def national_series(engine: sa.Engine, measure: str, country: str = "US") -> pd.DataFrame:
@@ -215,12 +218,8 @@ def national_series(engine: sa.Engine, measure: str, country: str = "US") -> pd.
     for dataset in PREFERRED.get(country, ()):
         nation = measure_rows(engine, measure, country=country, dataset=dataset, nation=True)
         nation = nation.assign(from_places=False)[NATION_COLUMNS]
-        if dataset in COMPLETE:  # the places are read only for the years without a national row
-            have = set(int(y) for y in nation["year"])
-            wanted = [y for y in _place_years(engine, measure, country, dataset) if y not in have]
-            places = measure_rows(engine, measure, country=country, dataset=dataset, nation=False, years=wanted) \
-                if wanted else pd.DataFrame()
-            summed = _summed_nation(places, have) if len(places) else pd.DataFrame()
+        if dataset in COMPLETE:  # the places are added up only for the years without a national row
+            summed = _summed_nation(engine, measure, country, dataset, set(int(y) for y in nation["year"]))
             nation = pd.concat([nation, summed], ignore_index=True) if len(summed) else nation
         if len(nation):
             return nation.sort_values("year").reset_index(drop=True)
