@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -59,14 +60,19 @@ def measure_rows(engine: sa.Engine, measure: str, year: int | None = None, *, co
     if years is not None:
         q = q.where(r.c.year.in_(years))
     with engine.connect() as conn:
-        df = pd.read_sql_query(q.order_by(r.c.dataset, r.c.year, r.c.region_code), conn)
-    if df.empty:
+        rows = conn.execute(q.order_by(r.c.dataset, r.c.year, r.c.region_code)).all()
+    if not rows:
         return pd.DataFrame({k: pd.Series(dtype="float64" if k in FLOAT_COLUMNS else "object") for k in ROW_COLUMNS})
+    # built column by column from plain values: a handful of rows is read often, and pandas' SQL reader and
+    # per-column conversions cost more than the rows themselves
+    columns = dict(zip(ROW_COLUMNS, zip(*rows)))
+    data: dict[str, object] = {k: list(v) for k, v in columns.items()}
     for k in FLOAT_COLUMNS:
-        df[k] = pd.to_numeric(df[k], errors="coerce").astype("float64")
-    df["region_code"] = df["region_code"].astype(object).where(df["region_code"].notna(), None)
-    df["comparable"] = df["comparable"].astype(bool)
-    df["year"] = df["year"].astype("int64")
+        data[k] = np.array([np.nan if v is None else float(v) for v in columns[k]], dtype="float64")
+    data["comparable"] = [bool(v) for v in columns["comparable"]]
+    data["year"] = np.array(columns["year"], dtype="int64")
+    df = pd.DataFrame(data)
+    df["region_code"] = pd.Series(list(columns["region_code"]), dtype=object)
     # national rows first within a dataset and year, as the computation orders them
     return df.sort_values(["dataset", "year", "region_code"], na_position="first").reset_index(drop=True)
 
