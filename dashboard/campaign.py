@@ -52,7 +52,7 @@ def wrap(text: str, width_px: float, font_px: float) -> str:
 
 
 def figure_value(fig: dict) -> str:
-    """The computed number read by the claim's unit (+53.8%, 60.5%, 1,234, $1,234)."""
+    """The computed number read by the claim's unit (+12.5%, 40.0%, 1,234, $1,234)."""
     return claims_view.value_text(fig)
 
 

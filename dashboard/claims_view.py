@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from etl.claim_report import format_claimed
 from etl.claims import format_value
 
 # which chart stands behind a claim, by what it measures (the exporter's chart ids)
@@ -20,18 +21,14 @@ INCIDENT_FORMATS = ("jsa", "jm")
 
 
 def value_text(fig: dict[str, Any], key: str = "value") -> str:
-    """+53.8% for a change, 60.5% for a share, 1,234 for a count, $1,234 for an amount."""
+    """+12.5% for a change, 40.0% for a share, 1,234 for a count, $1,234 for an amount."""
     return format_value(fig.get(key), fig.get("claim_unit", "percent_change"))
 
 
 def claimed_text(fig: dict[str, Any]) -> str:
     """The published number read by its unit: +50%, 65%, 1,200."""
-    value, unit = fig.get("published_value"), fig.get("claim_unit", "percent_change")
-    if value is None:
-        return "no number"
-    if unit == "percent_change":
-        return f"{value:+g}%"
-    return f"{value:g}%" if unit == "percent_share" else format_value(value, unit)
+    value = fig.get("published_value")
+    return "no number" if value is None else format_claimed(value, fig.get("claim_unit", "percent_change"))
 
 
 def is_share(fig: dict[str, Any]) -> bool:

@@ -85,3 +85,18 @@ def snapshot(engine: sa.Engine) -> dict[str, list]:
     with engine.connect() as conn:
         names = sorted(sa.inspect(conn).get_table_names())
         return {n: sorted(map(tuple, conn.execute(sa.text(f'SELECT * FROM "{n}"')).all()), key=repr) for n in names}
+
+
+def walk(component):  # noqa: ANN001, ANN201
+    """Every Dash component under `component` (itself first), depth first: pages are tested as trees."""
+    yield component
+    children = getattr(component, "children", None)
+    if children is None:
+        return
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        yield from walk(child)
+
+
+def text(component) -> str:  # noqa: ANN001
+    """The words of a component tree, in order."""
+    return " ".join(c for c in walk(component) if isinstance(c, str))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import dash
@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard.app import create_app
-from tests.conftest import table_counts
+from tests.conftest import table_counts, text, walk
 
 HEADER = "Date,City,State,Crime Type,Loss,Record ID"
 CHECK_ROWS = """\
@@ -37,19 +37,6 @@ CHECK_ROWS = """\
 2022-09-10,Miami,FL,burglary,1000,T-09
 2022-12-10,Toronto,ON,theft,200,T-10
 """
-
-
-def walk(component: Any) -> Iterator[Any]:
-    yield component
-    children = getattr(component, "children", None)
-    if children is None:
-        return
-    for child in children if isinstance(children, (list, tuple)) else [children]:
-        yield from walk(child)
-
-
-def text(component: Any) -> str:
-    return " ".join(c for c in walk(component) if isinstance(c, str))
 
 
 def by_id(component: Any, ident: str) -> Any:

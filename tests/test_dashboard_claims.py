@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from dashboard.app import create_app
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, text, walk
 
 HERE = FIXTURES / "claims"
 DATA, CLAIMS = HERE / "jsa_claims.csv", HERE / "reference" / "claims.csv"
@@ -28,17 +28,6 @@ ADDED_ROW = ("us_thefts_2022,U.S. thefts against jewelers fell 30% in 2022,-30,p
              "incidents,,,JSA,US,,theft,,false,,2022,2021,,,,")
 THEFT_INDEX = {"source": "JSA", "country": "US", "category": "theft", "base_year": "2021"}
 STALE_WORDS = "True for 2022; by 2023 the change was -14.3% against 2021."
-
-
-def walk(component):  # noqa: ANN001, ANN201
-    yield component
-    children = getattr(component, "children", None)
-    for child in children if isinstance(children, (list, tuple)) else [children] if children is not None else []:
-        yield from walk(child)
-
-
-def text(component) -> str:  # noqa: ANN001
-    return " ".join(c for c in walk(component) if isinstance(c, str))
 
 
 def claims_file(tmp_path, rows: list[str]):  # noqa: ANN001, ANN201

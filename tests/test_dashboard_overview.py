@@ -1,28 +1,15 @@
 """Overview page: headline-figure cards built from a database made by the real ETL (not the sample data)."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 from dashboard.app import create_app
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, text, walk
 
 TRENDS = FIXTURES / "dashboard" / "jsa_trends.csv"
 NIBRS = FIXTURES / "figures" / "nibrs_2020_known.csv"
-
-
-def walk(component: Any) -> Iterator[Any]:
-    yield component
-    children = getattr(component, "children", None)
-    if children is None:
-        return
-    for child in children if isinstance(children, (list, tuple)) else [children]:
-        yield from walk(child)
-
-
-def text(component: Any) -> str:
-    return " ".join(c for c in walk(component) if isinstance(c, str))
 
 
 def card(page: Any, figure_id: str) -> Any:
