@@ -92,35 +92,67 @@ def _text(fig: go.Figure, text: str, y: float, size: float, colour: str = theme.
                        font=dict(size=size, color=colour, family=theme.FONT))
 
 
-def _footer(fig: go.Figure, frame: Frame, width: int, height: int, size: float) -> None:
-    """Source, date range, date made; the sample mark across the top when the data is the sample."""
+LINE = 1.3  # a line of annotation text is about 1.3 em high in the rendered image
+
+
+def _height(text: str, size: float, height: int) -> float:
+    """The height of a block of wrapped text, in paper units."""
+    return (text.count("<br>") + 1) * size * LINE / height
+
+
+def _stack(fig: go.Figure, blocks: list[tuple[str, float, str, bool]], bottom: float, height: int,
+           gap_px: float = 14) -> float:
+    """Wrapped text blocks (text, size, colour, bold) placed upwards from `bottom`, each clear of the one below;
+    returns the top of the last one (paper units). Heights come from the line counts, so longer wording
+    pushes the blocks above it up instead of overlapping them."""
+    y = bottom
+    for text, size, colour, bold in blocks:
+        _text(fig, text, y, size, colour, bold=bold, yanchor="bottom")
+        y += _height(text, size, height) + gap_px / height
+    return y
+
+
+def _footer(fig: go.Figure, frame: Frame, width: int, height: int, size: float) -> float:
+    """Source, date range, date made; the sample mark across the top when the data is the sample. Returns
+    the footer's top (paper units), for what goes above it."""
     lines = [*([frame.note] if frame.note else []), frame.source,
              f"Data {frame.date_range} · Made {frame.made_on:%d %B %Y}"]
-    _text(fig, "<br>".join(wrap(line, width * 0.9, size) for line in lines), 0.035, size, theme.MUTED,
-          yanchor="bottom")
+    body = "<br>".join(wrap(line, width * 0.9, size) for line in lines)
+    top = _stack(fig, [(body, size, theme.MUTED, False)], 0.035, height, gap_px=0)
     if frame.sample:
         fig.add_shape(type="rect", xref="paper", yref="paper", x0=0, x1=1, y0=1 - 56 / height, y1=1,
                       fillcolor=WARN, line_width=0)
         _text(fig, SAMPLE_MARK, 1 - 28 / height, max(16, size * 1.1), "white", bold=True)
+    return top
 
 
 def social_graphic(fig: dict, frame: Frame, preset: str) -> go.Figure:
-    """A headline figure as a social graphic: title, the number, what it counts, claim status, source."""
+    """A headline figure as a social graphic: title, the number, what it counts, claim status, source.
+
+    The title and subtitle hang from the top; the footer, the 'as of' line, the claim line and the counts
+    stand on each other from the bottom; the number sits between, a little above the middle."""
     width, height = PRESETS[preset]
     unit = min(width, height)
     out = _canvas(width, height)
-    top = 1 - (70 if frame.sample else 20) / height
-    title_size = unit * 0.048
-    _text(out, wrap(frame.title, width * 0.86, title_size), top - 0.06, title_size, DARK, bold=True, yanchor="top")
-    _text(out, wrap(frame.subtitle, width * 0.86, unit * 0.026), top - 0.06 - 0.045 * (1080 / height) * 2.6,
-          unit * 0.026, theme.MUTED, yanchor="top")
-    _text(out, figure_value(fig), 0.55, unit * 0.2, ACCENT if fig["verdict"] != "no data" else theme.MUTED, bold=True)
-    _text(out, wrap(figure_statement(fig), width * 0.8, unit * 0.032), 0.38, unit * 0.032, theme.INK)
+    top = 1 - (70 if frame.sample else 20) / height - 0.06
+    title_size, sub_size, body_size, claim_size = unit * 0.048, unit * 0.026, unit * 0.032, unit * 0.026
+    title = wrap(frame.title, width * 0.86, title_size)
+    _text(out, title, top, title_size, DARK, bold=True, yanchor="top")
+    subtitle = wrap(frame.subtitle, width * 0.86, sub_size)
+    sub_top = top - _height(title, title_size, height) - 8 / height
+    _text(out, subtitle, sub_top, sub_size, theme.MUTED, yanchor="top")
     text, colour = claim_line(fig)
-    _text(out, wrap(text, width * 0.82, unit * 0.026), 0.28, unit * 0.026, colour)
-    if as_of_line(fig):
-        _text(out, wrap(as_of_line(fig), width * 0.82, unit * 0.026), 0.22, unit * 0.026, WARN, bold=True)
-    _footer(out, frame, width, height, unit * 0.02)
+    blocks = [(wrap(as_of_line(fig), width * 0.82, claim_size), claim_size, WARN, True)] if as_of_line(fig) else []
+    blocks += [(wrap(text, width * 0.82, claim_size), claim_size, colour, False),
+               (wrap(figure_statement(fig), width * 0.8, body_size), body_size, theme.INK, False)]
+    stack_top = _stack(out, blocks, _footer(out, frame, width, height, unit * 0.02) + 10 / height, height)
+    room_top = sub_top - _height(subtitle, sub_size, height) - 12 / height
+    room = room_top - stack_top - 12 / height
+    number_size = min(unit * 0.2, room * height / 0.9)  # smaller when long wording leaves less room
+    half = 0.45 * number_size / height  # digits stand about 0.9 em tall
+    centre = min(max(0.55, stack_top + 12 / height + half), room_top - half)
+    _text(out, figure_value(fig), centre, number_size, ACCENT if fig["verdict"] != "no data" else theme.MUTED,
+          bold=True)
     return out
 
 
@@ -134,7 +166,10 @@ def stat_card(fig: dict, frame: Frame) -> go.Figure:
     _text(out, wrap(frame.title, 520, 30), 0.44, 30, DARK, bold=True)
     status = {"supported": "Checked against the data", "not supported": "Corrected from the source",
               "no data": "No data"}[fig["verdict"]]
-    _text(out, status, 0.33, 26, "#146c43" if fig["verdict"] == "supported" else theme.MUTED)
+    if fig.get("stale"):
+        status = f"True for {fig['period']}; out of date"
+    _text(out, status, 0.33, 26, WARN if fig.get("stale") else "#146c43" if fig["verdict"] == "supported"
+          else theme.MUTED)
     if as_of_line(fig):
         _text(out, wrap(as_of_line(fig), 860, 22), 0.205, 22, WARN, bold=True)
     _footer(out, frame, width, height, 22 if not frame.note else 18)
@@ -159,10 +194,11 @@ def signage(fig: dict, frame: Frame, preset: str, scenario_title: str, tips: lis
           bold=True)
     lines = [wrap(f"• {tip}", width * 0.84, 17) for tip in tips[:3]]
     _text(out, "<br>".join(lines), top - 0.56, 17, x=0.07, anchor="left", yanchor="top")
-    out.add_shape(type="rect", xref="paper", yref="paper", x0=0.07, x1=0.93, y0=0.10, y1=0.17, fillcolor=DARK,
+    foot = _footer(out, frame, width, height, 13)
+    bar = max(0.10, foot + 12 / height)  # the pledge stands on the footer, however many lines it has
+    out.add_shape(type="rect", xref="paper", yref="paper", x0=0.07, x1=0.93, y0=bar, y1=bar + 0.07, fillcolor=DARK,
                   line_width=0)
-    _text(out, wrap(PLEDGE, width * 0.8, 21), 0.135, 21, "white", bold=True)
-    _footer(out, frame, width, height, 13)
+    _text(out, wrap(PLEDGE, width * 0.8, 21), bar + 0.035, 21, "white", bold=True)
     return out
 
 

@@ -221,3 +221,35 @@ def test_no_request_leaves_the_machine_during_export(sample_db, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     server.close()
     assert "example.com" in {_host(h) for h in hits}
+
+
+def test_the_lines_of_a_social_graphic_never_overlap():
+    """A stale sample claim has the most to say (counts, claim, 'as of', sample note): at every social size its
+    text blocks stand clear of each other, measured from each annotation's anchor, lines and font size."""
+    import datetime as dt
+
+    from dashboard import campaign
+
+    fig = {"value": -12.3, "claim_unit": "percent_change", "verdict": "supported", "stale": True, "period": "2020 to 2021",
+           "published_claim": "A widely shared number about thefts against jewelers rose sharply in the year " * 2,
+           "statement": "Thefts against U.S. jewelers in major cities of three states: 1,234 in 2021 against 987 in 2020.",
+           "as_of": "As of 2024, the latest complete period in the data: -12.3% against 2020, a change of direction."}
+    frame = campaign.Frame("A long title about thefts against jewelers in major cities, 2021 against 2020",
+                           "2020 to 2021; U.S.; JSA-style incidents", "Data derived from a long list of sources " * 3,
+                           "Jan 2010 to Dec 2024", True, dt.date(2026, 1, 1), note="Sample data: calibrated. " * 12)
+    for preset in campaign.SOCIAL:
+        width, height = campaign.PRESETS[preset]
+        drawing = campaign.social_graphic(fig, frame, preset)
+        boxes = []
+        for a in drawing.layout.annotations:
+            if a.text == f"<b>{campaign.SAMPLE_MARK}</b>":
+                continue
+            tall = (a.text.count("<br>") + 1) * a.font.size * campaign.LINE / height
+            if a.text == f"<b>{campaign.figure_value(fig)}</b>":
+                tall = 0.9 * a.font.size / height  # digits only: no line gap above or below
+            low = {"bottom": a.y, "top": a.y - tall}.get(a.yanchor, a.y - tall / 2)
+            boxes.append((low, low + tall, a.text[:30]))
+        boxes.sort()
+        overlaps = [(b[2], c[2]) for b, c in zip(boxes, boxes[1:]) if b[1] > c[0] + 1e-9]
+        assert overlaps == [], (preset, overlaps)
+        assert boxes[0][0] >= 0 and boxes[-1][1] <= 1 - 56 / height, preset  # inside the canvas, under the band
