@@ -31,10 +31,6 @@ def claimed_text(fig: dict[str, Any]) -> str:
     return "no number" if value is None else format_claimed(value, fig.get("claim_unit", "percent_change"))
 
 
-def is_share(fig: dict[str, Any]) -> bool:
-    return fig.get("claim_unit") == "percent_share"
-
-
 def chart_of_measure(m: dict[str, Any]) -> str | None:
     """The chart a claim is read from: NIBRS class shares on the share page, first-half changes on the
     January-June chart, year-on-year changes on the index chart; None for others (counts, other shares)."""
@@ -123,10 +119,6 @@ def matches(fig: dict[str, Any], f: Any, country: str = "") -> bool:
     subtype_ok = f.subtype == (c.get("subtype") or "all")
     country_ok = not country or c.get("country") in (None, country)
     return category_ok and subtype_ok and bool(c.get("major_only")) == bool(f.major_only) and country_ok
-
-
-def for_chart(figs: list[dict[str, Any]], chart: str) -> list[dict[str, Any]]:
-    return [f for f in figs if chart_of(f) == chart]
 
 
 def scenario_categories(fig: dict[str, Any]) -> tuple[str | None, list[str]]:

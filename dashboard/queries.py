@@ -123,14 +123,6 @@ def published(engine: sa.Engine) -> pd.DataFrame:
 
 
 @cached
-def campaign_claims(engine: sa.Engine, figure_id: str) -> pd.DataFrame:
-    """The campaign's published claims about one headline figure (value and, where given, denominator)."""
-    p = schema.published_figure
-    return _frame(engine, sa.select(p).where(p.c.figure_id == figure_id, p.c.kind == "campaign_claim")
-                  .order_by(p.c.id))
-
-
-@cached
 def years(engine: sa.Engine) -> list[int]:
     with engine.connect() as conn:
         return [int(y) for (y,) in conn.execute(sa.select(R.c.year).distinct().order_by(R.c.year))]

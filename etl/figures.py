@@ -19,14 +19,8 @@ from etl.claim_text import FBI_SOURCE_LINE, JSA_JM_SOURCE_LINE
 from etl.claims import TOLERANCE, pct_change
 from etl.config import REFERENCE_DIR
 
-__all__ = ["BASE_YEAR", "FBI_SOURCE_LINE", "FIGURE_IDS", "Figure", "H1_YEARS", "JSA_JM_SOURCE_LINE", "SHARE_YEAR",
-           "TARGET_YEAR", "TOLERANCE", "compute_all", "figure", "nibrs_classes", "pct_change", "property_shares"]
-
-# The periods of the bundled campaign claims, for the dashboard pages that still draw them (their charts will
-# read the claims next); nothing in etl/ computes a figure from them.
-BASE_YEAR, TARGET_YEAR = 2019, 2022
-H1_YEARS = (2021, 2022)
-SHARE_YEAR = 2020
+__all__ = ["FBI_SOURCE_LINE", "FIGURE_IDS", "Figure", "JSA_JM_SOURCE_LINE", "TOLERANCE", "compute_all", "figure",
+           "nibrs_classes", "pct_change", "property_shares"]
 
 
 @dataclass
