@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 from dashboard import theme
 from etl.config import GEO_FILE
+from etl.stats import fmt_change
 
 GEOJSON_URL = "/geo/us_ca_admin1.geojson"
 
@@ -31,12 +32,6 @@ def fmt_value(value: float | None, metric: str) -> str:
     if metric == "rate":  # general crime per 100,000 residents
         return f"{value:,.1f}"
     return f"{value:,.2f}"
-
-
-def fmt_change(pct: float | None) -> str:
-    if pct is None or (isinstance(pct, float) and np.isnan(pct)):
-        return "n/a"
-    return f"{pct:+.1f}%"
 
 
 @lru_cache(maxsize=1)

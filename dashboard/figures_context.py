@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import theme
-from dashboard.figures import fmt_change
+from etl.stats import fmt_change
 
 COUNTRY_COLOURS = {"US": "#0072B2", "CA": "#D55E00"}
 COUNTRY_NAMES = {"US": "United States", "CA": "Canada"}

@@ -10,7 +10,8 @@ import plotly.graph_objects as go
 
 from dashboard import theme
 from dashboard.components import guidance_tag
-from dashboard.figures import fmt_change, fmt_value
+from dashboard.figures import fmt_value
+from etl.stats import UNRELIABLE_BELOW, fmt_change
 
 TIME_OF_DAY = {"morning": "Morning (6-11)", "afternoon": "Afternoon (12-16)", "evening": "Evening (17-20)",
                "night": "Night (21-5)"}
@@ -36,8 +37,8 @@ def change_text(new: float, old: float, year: int) -> str:
     if not old:
         return f"no incidents in {year - 1} to compare with"
     text = f"{fmt_change((new - old) / old * 100)} on {year - 1} ({old:,.0f})"
-    if new < theme.UNRELIABLE_BELOW or old < theme.UNRELIABLE_BELOW:
-        text += f", unreliable: fewer than {theme.UNRELIABLE_BELOW} incidents"
+    if new < UNRELIABLE_BELOW or old < UNRELIABLE_BELOW:
+        text += f", unreliable: fewer than {UNRELIABLE_BELOW} incidents"
     return text
 
 

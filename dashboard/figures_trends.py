@@ -12,8 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import theme
-from dashboard.figures import fmt_change
-from dashboard.theme import UNRELIABLE_BELOW
+from etl.stats import UNRELIABLE_BELOW, fmt_change
 
 CONTEXT_COLOUR = "#0072B2"  # the general-crime line (Okabe-Ito blue; the jewelry index is ink, the claim vermilion)
 UNRELIABLE_NOTE = f"* fewer than {UNRELIABLE_BELOW} incidents in one of the two years: the change is unreliable"

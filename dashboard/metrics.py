@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from dashboard.state import Filters
-from dashboard.theme import CLASS_LABELS, UNRELIABLE_BELOW
+from dashboard.theme import CLASS_LABELS
+from etl.stats import UNRELIABLE_BELOW
 
 
 def _metric(frame: pd.DataFrame, metric: str, incidents: str = "incidents", losses: str = "losses") -> pd.Series:
@@ -120,10 +121,6 @@ def national_rate(year_counts: pd.DataFrame, regions: pd.DataFrame, f: Filters, 
     if not pop:
         return None
     return frame["incidents"].sum() / (y1 - y0 + 1) / pop * 1e6
-
-
-def pct_change(new: float, old: float) -> float | None:
-    return None if not old else (new - old) / old * 100
 
 
 def break_labels(breaks: list[float], metric: str) -> list[str]:

@@ -12,16 +12,11 @@ import numpy as np
 import pandas as pd
 
 from dashboard.components import guidance_tag
-from dashboard.figures import fmt_change
-from dashboard.theme import UNRELIABLE_BELOW
+from etl.stats import fmt_change
+from etl.stats import UNRELIABLE_BELOW, is_reliable
 from etl.taxonomy import CATEGORIES, GUIDANCE_SCENARIOS
 
 MONTHS = list(calendar.month_abbr)[1:]
-
-
-def is_reliable(old: float | None, new: float | None) -> bool:
-    """A percent change is worth reading only when both counts reach UNRELIABLE_BELOW."""
-    return bool(old is not None and new is not None and old >= UNRELIABLE_BELOW and new >= UNRELIABLE_BELOW)
 
 
 def change_text(pct: float | None, reliable: bool) -> str:

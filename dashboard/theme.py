@@ -26,7 +26,6 @@ NIBRS_COLOURS = {"property": "#D55E00", "persons": "#0072B2", "society": "#009E7
 CLASS_COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
 CLASS_LABELS = ["Low crime", "Moderately low", "Moderate", "Moderately high", "High crime"]
 NO_DATA_COLOUR = "#d0d0d0"
-UNRELIABLE_BELOW = 10  # incidents: fewer and a percent change is not worth much
 
 TEMPLATE = go.layout.Template(
     layout=go.Layout(

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from etl import claim_data as data, claim_text as words
 from etl.claim_period import Period
 from etl.claim_spec import ClaimSpec
+from etl.stats import pct_change
 
 TOLERANCE = {"percent_change": 5.0, "percent_share": 1.0, "count_relative": 0.01, "amount_relative": 0.01}
 TOLERANCE_OF_UNIT = {"percent_change": "percent_change", "percent_share": "percent_share", "count": "count_relative",
@@ -55,10 +56,6 @@ class CheckResult:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def pct_change(new: float, old: float) -> float | None:
-    return None if not old else (new - old) / old * 100.0
 
 
 def tolerance(spec: ClaimSpec) -> float:

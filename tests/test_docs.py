@@ -561,3 +561,13 @@ def test_the_readme_names_the_context_switches_as_the_code_has_them():
     assert parse({"layer": "context", "context": "burglary"}, [2024]).layer == "context" and "context" in LAYERS
     assert "layer=context&context=robbery" in section and "/trends?context_line=1" in section
     assert parse({"context_line": "1"}, [2024]).context_line and not Filters().context_line
+
+
+def test_the_significance_rule_is_the_documented_one(figures_doc):
+    from etl import stats
+
+    text = " ".join(section(figures_doc, "Is a change real?").split())
+    assert f"`UNRELIABLE_BELOW` = {stats.UNRELIABLE_BELOW}" in text and f"p < {stats.SIGNIFICANCE_LEVEL:g}" in text
+    assert f"sum of {stats.EXACT_UP_TO:,}" in text
+    assert "10 incidents against 30 gives p = 0.002" in text and round(stats.change_p_value(10, 30), 3) == 0.002
+    assert "20 against 25 gives p = 0.55" in text and round(stats.change_p_value(20, 25), 2) == 0.55

@@ -9,7 +9,7 @@ from dash import Input, Output, State, callback, html, no_update
 
 from dashboard import context, controls, figures, metrics, metrics_context, queries, state
 from dashboard.components import PAGE_LOCATION, ChartResult, chart_card, chart_outputs, part, render
-from dashboard.figures import fmt_change
+from etl.stats import fmt_change
 from etl.context import COVERAGE_THRESHOLD_PCT
 
 PAGE = "map"

@@ -15,6 +15,7 @@ from dashboard import context, controls, figures, figures_context, figures_risk,
 from dashboard.components import PAGE_LOCATION, ChartResult, chart_card, chart_outputs, part, render
 from dashboard.guidance_content import SCENARIOS, guidance_card, resource_links
 from dashboard.theme import CLASS_COLOURS
+from etl.stats import fmt_change
 
 PAGE = "risk"
 FILTERS = controls.cid(PAGE, "filters")
@@ -398,7 +399,7 @@ def build_general(filters: dict[str, Any]) -> ChartResult:
                            caveat=metrics_context.NOT_JEWELRY)
     parts = []
     for r in have.itertuples():
-        change = (f", {figures.fmt_change(r.change_pct)} on {int(r.year) - 1}" if pd.notna(r.change_pct) else
+        change = (f", {fmt_change(r.change_pct)} on {int(r.year) - 1}" if pd.notna(r.change_pct) else
                   f", no {int(r.year) - 1} figure to compare")
         nat = f", {r.times_national:.2f} times the national rate" if pd.notna(r.times_national) else ""
         parts.append(f"{metrics_context.short_label(r.measure)} {metrics_context.fmt_rate(r.rate)} per 100,000 "
