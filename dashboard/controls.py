@@ -127,11 +127,11 @@ def region(page: str, regions: Any, f: Filters, width: int = 3) -> list[dbc.Col]
                       width=width)]
 
 
-def base_year(page: str, years: list[int], f: Filters) -> list[dbc.Col]:
-    """The year an index counts as 100."""
+def base_year(page: str, years: list[int], f: Filters, label: str = "Base year (= 100)") -> list[dbc.Col]:
+    """The year an index counts as 100 (or a ranking's change is measured from)."""
     opts = [{"label": str(y), "value": y} for y in years]
-    return [_labelled("Base year (= 100)", dcc.Dropdown(id=cid(page, "base_year"), options=opts, value=f.base_year,
-                                                        clearable=False))]
+    return [_labelled(label, dcc.Dropdown(id=cid(page, "base_year"), options=opts, value=f.base_year,
+                                          clearable=False))]
 
 
 def major_only(page: str, f: Filters) -> list[dbc.Col]:

@@ -7,7 +7,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, html, no_update
 
-from dashboard import context, controls, figures, metrics, metrics_context, queries, state
+from dashboard import context, controls, figures, metrics, metrics_context, metrics_ranking, queries, ranking_card, state
 from dashboard.components import PAGE_LOCATION, ChartResult, chart_card, chart_outputs, part, render
 from etl.stats import fmt_change
 from etl.context import COVERAGE_THRESHOLD_PCT
@@ -15,7 +15,7 @@ from etl.context import COVERAGE_THRESHOLD_PCT
 PAGE = "map"
 CHART = "map"
 FILTERS = controls.cid(PAGE, "filters")
-PARAMS = ["year_from", "year_to", "category", "subtype", "source", "metric", "layer", "context"]
+PARAMS = ["year_from", "year_to", "category", "subtype", "source", "metric", "layer", "context", "base_year"]
 POPULATION_SOURCE = "population: U.S. Census Bureau and Statistics Canada estimates"
 
 dash.register_page(__name__, path="/map", name="Map", title="Crime map · Jewelry Crime Analytics", order=1)
@@ -40,9 +40,11 @@ def layout(**query: Any) -> html.Div:
                className="text-muted"),
         controls.filter_row(controls.layer(PAGE, f), controls.context_measure(PAGE, f)),
         controls.filter_row(controls.year_range(PAGE, years, f), controls.crime_type(PAGE, f),
-                            controls.source(PAGE, f, queries.sources(engine)), controls.metric(PAGE, f)),
+                            controls.source(PAGE, f, queries.sources(engine)), controls.metric(PAGE, f),
+                            controls.base_year(PAGE, years, f, label="Ranking: change since")),
         controls.store(PAGE, f),
         chart_card(CHART, title, height=580),
+        ranking_card.card(),
     ])
 
 
@@ -196,6 +198,51 @@ def _build_context(f: state.Filters, general: pd.DataFrame, breaks: list[float],
     caveat = metrics_context.caveat(metrics_context.countries_drawn(t))
     return ChartResult(fig, rows, summary, source, date_range, _general_is_sample(engine), caveat=caveat,
                        export_source=f"{general_source}. {caveat}" if caveat else general_source)
+
+
+def build_ranking(filters: dict[str, Any]) -> tuple[pd.DataFrame, str]:
+    """Filters -> the ranking rows (metrics_ranking) and a sentence saying what they show."""
+    f = current(filters)
+    engine = context.engine()
+    if f.year_from is None:
+        return pd.DataFrame(columns=metrics_ranking.COLUMNS), "No incident data is loaded."
+    rows = metrics_ranking.ranking(queries.region_year_counts(engine, f.jewelry()), queries.regions(engine), f)
+    if rows.empty:
+        return rows, f"No state or province has incidents for {f.describe()}."
+    rose, more = rows[rows["change_pct"] > 0], rows[rows["change_abs"] > 0].sort_values("change_abs", ascending=False)
+    if len(rose):
+        top = rose.iloc[0]
+        lead = (f"fastest rise: {top['name']} ({top['change_pct']:+.1f}%, {int(top['base_incidents']):,} to "
+                f"{int(top['last_incidents']):,})")
+    elif len(more):  # rises only from zero: no percentage, the count says it
+        top = more.iloc[0]
+        lead = (f"none rose by a percentage; the largest increase: {top['name']} ({int(top['base_incidents']):,} to "
+                f"{int(top['last_incidents']):,})")
+    else:
+        lead = "none rose"
+    summary = (f"{len(rows)} states and provinces with incidents ({f.describe()}), ranked by the change from "
+               f"{f.base_year} to {f.year_to}: {lead}; {int(rows['significant'].sum())} significant.")
+    return rows, summary
+
+
+@callback(Output(ranking_card.GRID, "rowData"), Output(ranking_card.GRID, "columnDefs"),
+          Output(ranking_card.SUMMARY, "children"), Input(FILTERS, "data"))
+def update_ranking(filters: dict[str, Any]) -> tuple:
+    rows, summary = build_ranking(filters or {})
+    f = current(filters or {})
+    return ranking_card.records(rows), ranking_card.column_defs(f.base_year, f.year_to), summary
+
+
+@callback(Output(ranking_card.DOWNLOAD, "data"), Input(ranking_card.CSV, "n_clicks"),
+          Input(ranking_card.XLSX, "n_clicks"), State(ranking_card.GRID, "virtualRowData"), State(FILTERS, "data"),
+          prevent_initial_call=True)
+def download_ranking(_csv: int | None, _xlsx: int | None, shown: list[dict] | None, filters: dict[str, Any]) -> Any:
+    """Exactly the rows the grid shows (after its sorting and filtering)."""
+    kind = "xlsx" if dash.ctx.triggered_id == ranking_card.XLSX else "csv"
+    if not isinstance(shown, list) or not all(isinstance(r, dict) for r in shown):
+        shown = ranking_card.records(build_ranking(filters or {})[0])
+    f = current(filters or {})
+    return ranking_card.download(shown, kind, f"ranking_{f.base_year}_{f.year_to}")
 
 
 @callback(*chart_outputs(CHART), Input(FILTERS, "data"))
