@@ -14,10 +14,11 @@ from dashboard.components import safe_filename
 from etl.stats import SIGNIFICANCE_LEVEL, UNRELIABLE_BELOW
 
 GRID, SUMMARY, CSV, XLSX, DOWNLOAD = "ranking-grid", "ranking-summary", "ranking-csv", "ranking-xlsx", "ranking-download"
-HEADERS = {"name": "State or province", "country": "Country", "incidents": "Incidents (years shown)",
-           "per_million": "Per million residents a year", "rank": "Rank per million", "risk_class": "Class",
-           "base_incidents": "Base year", "last_incidents": "Last year", "change_pct": "Change %",
-           "change_abs": "Change (incidents)", "p_value": "p-value", "significant": "Significant"}
+# the change first after the name (the question the table answers), then the counts and the rate
+HEADERS = {"name": "State or province", "change_pct": "Change %", "change_abs": "Change (incidents)",
+           "base_incidents": "Base year", "last_incidents": "Last year", "significant": "Significant",
+           "p_value": "p-value", "per_million": "Per million residents a year", "rank": "Rank per million",
+           "risk_class": "Class", "incidents": "Incidents (years shown)", "country": "Country"}
 DECIMALS = {"per_million": 2, "change_pct": 1, "p_value": 3}
 
 
