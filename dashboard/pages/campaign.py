@@ -122,9 +122,10 @@ def figures_behind(sel: dict[str, Any]) -> list[dict[str, Any]]:
     return [f for f in (queries.checked_figure(engine, h["id"]) for h in behind) if f is not None]
 
 
-def stale_warning(sel: dict[str, Any]) -> str:
-    """What the page says before exporting a claim the latest data no longer supports ('' when none is)."""
-    stale = [f for f in figures_behind(sel) if f["stale"]]
+def stale_warning(sel: dict[str, Any], behind: list[dict[str, Any]] | None = None) -> str:
+    """What the page says before exporting a claim the latest data no longer supports ('' when none is).
+    `behind`: the selection's figures when the caller has them (a chart is built once, not per question)."""
+    stale = [f for f in (figures_behind(sel) if behind is None else behind) if f["stale"]]
     if not stale:
         return ""
     f = stale[0]
@@ -134,18 +135,18 @@ def stale_warning(sel: dict[str, Any]) -> str:
 
 def describe(sel: dict[str, Any]) -> Any:
     what, ident = sel["item"].split(":", 1)
-    warning = stale_warning(sel)
+    behind = figures_behind(sel)
+    warning = stale_warning(sel, behind)
     alert = dbc.Alert([html.I(className="bi bi-exclamation-triangle me-2", **{"aria-hidden": "true"}),
                        warning.removesuffix(" Export it anyway?")], color="warning", className="small py-2",
                       id=WARNING) if warning else None
-    notes = [html.P(f["sample_note"], className="small sample-note mb-1") for f in figures_behind(sel)
-             if f.get("sample_note")]
+    notes = [html.P(f["sample_note"], className="small sample-note mb-1") for f in behind if f.get("sample_note")]
     if what != "figure":
         kind, title, _ = exporter.CHARTS[ident]
         shown = "; ".join(f"{k} = {v}" for k, v in sel["filters"].items()) or "the page's defaults"
         return html.Div([html.H2(title, className="h6 mb-1"), html.P(f"{kind}; filters: {shown}.", className="small"),
                          alert, *notes])
-    fig = exporter.headline(context.engine(), ident)
+    fig = behind[0]
     return html.Div([
         html.H2(fig["label"], className="h6 mb-1"),
         html.Div(verdict_badge(fig["verdict"]), className="mb-1"),
