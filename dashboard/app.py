@@ -9,7 +9,7 @@ import pandas as pd
 from dash import Input, Output, callback, html
 from flask import Response, send_file
 
-from dashboard import context
+from dashboard import api, context
 from etl.config import GEO_FILE, make_engine, resolve_db_url
 
 ASSETS = Path(__file__).parent / "assets"
@@ -79,7 +79,7 @@ def import_pages() -> None:
 
 def create_app(db_url: str | None = None) -> dash.Dash:
     """Build the app for one database (--db, $DATABASE_URL or the bundled SQLite file)."""
-    context.set_engine(make_engine(resolve_db_url(db_url)))
+    engine = make_engine(resolve_db_url(db_url))
     app = dash.Dash(
         __name__, use_pages=True, pages_folder="", assets_folder=str(ASSETS),
         title="Jewelry Crime Analytics", suppress_callback_exceptions=True, serve_locally=True,
@@ -89,6 +89,8 @@ def create_app(db_url: str | None = None) -> dash.Dash:
     app.index_string = INDEX
     app.layout = shell
     server = app.server
+    context.attach(server, engine)
+    api.register(server)
 
     @server.route("/geo/us_ca_admin1.geojson")
     def boundaries() -> Response:  # the ETL's own boundary file, cached by the browser

@@ -111,11 +111,11 @@ def _claimed(params: dict[str, Any]) -> float | None:
     return number
 
 
-def _source(params: dict[str, Any], measure: str) -> str | None:
+def _source(engine: sa.Engine, params: dict[str, Any], measure: str) -> str | None:
     text = _text(params, "check_source")
     if text is None:
         return None if measure == "offenses" else "JSA"  # as `jewelcrime check`
-    known = {s.lower(): s for s in ("JSA", "JM", "combined", *queries.sources(context.engine()))}
+    known = {s.lower(): s for s in ("JSA", "JM", "combined", *queries.sources(engine))}
     if text.lower() not in known:
         loaded = ", ".join(s for s in known.values() if s not in ("JSA", "JM", "combined"))
         raise FormError("check_source", f"{text[:40]!r} is not JSA, JM, combined" + (
@@ -136,7 +136,7 @@ def _option_error(message: str) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- the check
 
-def _read(params: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+def _read(engine: sa.Engine, params: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     """The values, normalised, and the kind of number asked for (None: implied by what is filled)."""
     measure = (_text(params, "check_measure") or "incidents").lower()
     if measure not in METRICS:
@@ -144,7 +144,7 @@ def _read(params: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     kind = _text(params, "kind")
     if kind is not None and kind not in KINDS:
         raise FormError("kind", f"{kind[:20]!r} is not one of {', '.join(KINDS)}")
-    v = {"check_measure": measure, "check_source": _source(params, measure),
+    v = {"check_measure": measure, "check_source": _source(engine, params, measure),
          "check_country": (_text(params, "check_country") or "").upper() or None,
          "check_region": [r.upper() for r in _several(params, "check_region")],
          "check_category": [c.lower() for c in _several(params, "check_category")],
@@ -188,12 +188,12 @@ def share_url(values: dict[str, Any]) -> str:
     return "/?" + urlencode(pairs, quote_via=quote)
 
 
-def run_check(params: dict[str, Any]) -> dict[str, Any]:
+def run_check(engine: sa.Engine, params: dict[str, Any]) -> dict[str, Any]:
     """Validate the form's values and check the number; an `error` naming the field instead of raising."""
     if not isinstance(params, dict):
         return {"error": "the check's values are not a set of fields", "field": None}
     try:
-        v, _kind = _read(params)
+        v, _kind = _read(engine, params)
     except FormError as exc:
         return {"error": str(exc), "field": exc.key}
     filters = {"source": v["check_source"], "country": v["check_country"], "regions": v["check_region"],
@@ -204,7 +204,6 @@ def run_check(params: dict[str, Any]) -> dict[str, Any]:
                                  v["check_share_of"], v["check_claimed"])
     except OptionError as exc:
         return _option_error(str(exc))
-    engine = context.engine()
     with engine.connect() as conn:
         try:
             ready = schema.check_version(conn)
@@ -239,11 +238,11 @@ def run_check(params: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- the page
 
-def layout(query: dict[str, Any]) -> html.Div:
+def layout(engine: sa.Engine, query: dict[str, Any]) -> html.Div:
     """The form, filled in from the URL's `check_*` parameters; answered at once when they hold a period."""
     query = query if isinstance(query, dict) else {}
-    result = run_check(query) if query.get("check_period") else None
-    return view.form(query, result)
+    result = run_check(engine, query) if query.get("check_period") else None
+    return view.form(engine, query, result)
 
 
 def form_params(measure: Any, kind: Any, period: Any, compared: Any, share_of: Any, claimed: Any, source: Any,
@@ -262,7 +261,7 @@ def on_check(n_clicks: Any, *values: Any) -> tuple:
     """Check: compute, draw the answer, and put the check in the address bar so it can be shared."""
     if not n_clicks:
         return no_update, no_update
-    result = run_check(form_params(*values))
+    result = run_check(context.engine(), form_params(*values))
     return view.render_result(result), (no_update if "error" in result else result["url"][1:])
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import context, queries
+from dashboard import queries
 from dashboard.components import verdict_badge
 from etl import taxonomy
 from etl.claim_spec import NIBRS_CLASSES
@@ -75,9 +75,9 @@ def _dropdown(name: str, options: dict[str, str], value: Any, placeholder: str, 
                         multi=multi, placeholder=placeholder, clearable=True)
 
 
-def form(query: dict[str, Any], result: dict[str, Any] | None) -> html.Div:
+def form(engine: Any, query: dict[str, Any], result: dict[str, Any] | None) -> html.Div:
     """The card: what it does, the controls (from the query), the Check button and the answer (if any)."""
-    opts = _options(context.engine())
+    opts = _options(engine)
     compared, share = _one(query, "check_compared_with"), _one(query, "check_share_of")
     kind = "change" if compared.strip() else "share" if share.strip() else "count"
     hidden = {"display": "none"}

@@ -85,8 +85,6 @@ def export_command(
 ) -> None:
     """Campaign-ready images from live data (PNG, SVG or PDF), with alt text saved beside each file."""
     from dashboard import exporter
-    from dashboard.app import create_app
-    from dashboard import context
 
     chosen = [x for x in (figure, chart, kit or None) if x]
     if len(chosen) != 1:
@@ -98,8 +96,6 @@ def export_command(
     with engine.connect() as conn:
         if not schema.check_version(conn):
             raise EtlError("the database is empty; run `jewelcrime etl` first")
-    create_app(url)
-    engine = context.engine()
     try:
         if kit:
             data = exporter.kit(engine)

@@ -7,12 +7,13 @@ a 'view data' grid and a CSV download of exactly the rows drawn.
 """
 from __future__ import annotations
 
-import contextlib
+import csv
 import datetime as dt
+import io
+import math
 import re
-from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -42,10 +43,11 @@ class ChartResult:
     caveat: str = ""  # a warning the card shows under the summary (e.g. figures that do not compare across the border)
     export_source: str | None = None  # the source line of an exported image, when it draws less than the card
     claims: list[dict[str, Any]] = field(default_factory=list)  # checked claims behind the chart (drawn or not)
+    left_out: list[str] = field(default_factory=list)  # claims an export left out: the data does not support them
 
 
 def chart_card(chart: str, title: str, height: int = 420, note: str | None = None,
-               controls: Any = None) -> dbc.Card:
+               controls: Any = None, exportable: bool = True) -> dbc.Card:
     return dbc.Card(dbc.CardBody([
         html.Div([
             html.H2(title, className="h5 mb-1 chart-title"),
@@ -67,7 +69,10 @@ def chart_card(chart: str, title: str, height: int = 420, note: str | None = Non
                        color="secondary", outline=True, className="me-2 chart-view-data"),
             dbc.Button([html.I(className="bi bi-download me-1"), "Download CSV"], id=part(chart, "csv"), size="sm",
                        color="secondary", outline=True, className="chart-csv"),
-            _export_link(chart),
+            _export_link(chart) if exportable else None,
+            dbc.Button([html.I(className="bi bi-list-ul me-1"), "Show incidents"], id=part(chart, "incidents"),
+                       size="sm", color="secondary", outline=True, className="ms-2 chart-incidents",
+                       style={"display": "none"}),
             dcc.Download(id=part(chart, "download")),
         ]),
         # the rows drawn live in a Store; the grid itself is built on first "View data" (AG Grid's
@@ -79,10 +84,6 @@ def chart_card(chart: str, title: str, height: int = 420, note: str | None = Non
 
 def _export_link(chart: str) -> Any:
     """'Export image' opens the Campaign page on this chart with the page's current filters."""
-    from dashboard.exporter import CHARTS  # imported late: the exporter builds on this module
-
-    if chart not in CHARTS:
-        return None
     return html.A([html.I(className="bi bi-image me-1"), "Export image"], id=part(chart, "export"),
                   href=f"/campaign?item=chart:{chart}", className="btn btn-sm btn-outline-secondary ms-2 chart-export")
 
@@ -110,12 +111,27 @@ def chart_outputs(chart: str) -> list[Output]:
             Output(part(chart, "sample"), "style"), Output(part(chart, "guidance"), "children")]
 
 
+def decimals(name: str, values: pd.Series) -> int:
+    """How many decimals the grid shows for a number column (the CSV keeps them all): none for whole
+    numbers, one for percentages and indexes, three for p-values, else two."""
+    known = values.dropna()
+    if known.empty or (known == known.round()).all():
+        return 0
+    if name.endswith("pct") or "index" in name or name.startswith("change"):
+        return 1
+    if "p_value" in name:
+        return 3
+    return 2
+
+
 def _column_defs(rows: pd.DataFrame) -> list[dict[str, Any]]:
     defs = []
     for name in rows.columns:
         d: dict[str, Any] = {"field": name, "headerName": name.replace("_", " "), "sortable": True, "filter": True}
-        if pd.api.types.is_numeric_dtype(rows[name]):
+        if pd.api.types.is_numeric_dtype(rows[name]) and not pd.api.types.is_bool_dtype(rows[name]):
             d["type"] = "numericColumn"
+            places = decimals(name, rows[name].astype(float))
+            d["valueFormatter"] = {"function": f"params.value == null ? '' : d3.format(',.{places}f')(params.value)"}
         defs.append(d)
     return defs
 
@@ -137,10 +153,39 @@ def _json_value(value: Any) -> Any:
         return value
 
 
+def records(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows a chart draws as the grid, the CSV and the API receive them: floats to 4 places, NaN as null."""
+    return [{k: _json_value(v) for k, v in r.items()} for r in rows.round(4).to_dict("records")]
+
+
+def _csv_cell(value: Any) -> Any:
+    """One value as text, the same whether it came straight from Python or back from the browser's JSON
+    (where 2.0 arrives as 2)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value
+
+
+def csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """Records -> CSV text, columns in the order given: what 'Download CSV' and the API's chart CSV send."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(c)) for c in columns])
+    return out.getvalue()
+
+
+def table_csv(result: ChartResult) -> str:
+    """The CSV of exactly the rows a chart draws."""
+    return csv_text(records(result.rows), [str(c) for c in result.rows.columns])
+
+
 def render(result: ChartResult) -> tuple:
     rows = result.rows.round(4)  # rounds the float columns only
-    records = [{k: _json_value(v) for k, v in r.items()} for r in rows.to_dict("records")]
-    return (result.figure, records, _column_defs(rows), result.summary, result.source, result.date_range,
+    return (result.figure, records(result.rows), _column_defs(rows), result.summary, result.source, result.date_range,
             {"display": "inline-block"} if result.sample else {"display": "none"}, notes(result))
 
 
@@ -177,14 +222,17 @@ def toggle_grid(n_clicks: int | None, is_open: bool, rows: list[dict] | None, co
 
 
 @callback(Output(part(MATCH, "download"), "data"), Input(part(MATCH, "csv"), "n_clicks"),
-          State(part(MATCH, "rows"), "data"), State(part(MATCH, "rows"), "id"), prevent_initial_call=True)
-def download_csv(n_clicks: int | None, rows: list[dict] | None, store_id: dict) -> Any:
-    """The CSV holds exactly the rows the chart drew."""
+          State(part(MATCH, "rows"), "data"), State(part(MATCH, "columns"), "data"), State(part(MATCH, "rows"), "id"),
+          prevent_initial_call=True)
+def download_csv(n_clicks: int | None, rows: list[dict] | None, columns: list[dict] | None, store_id: dict) -> Any:
+    """The CSV holds exactly the rows the chart drew (the same text as the API's chart CSV)."""
     if not n_clicks:
         return no_update
-    frame = pd.DataFrame(rows or [])
+    rows = [r for r in rows or [] if isinstance(r, dict)]
+    names = [str(c["field"]) for c in columns or [] if isinstance(c, dict) and "field" in c] or \
+        list(dict.fromkeys(k for r in rows for k in r))
     name = f"jewelcrime_{safe_filename(str(store_id.get('chart', 'chart')))}_{dt.date.today():%Y%m%d}.csv"
-    return dcc.send_data_frame(frame.to_csv, name, index=False)
+    return dcc.send_string(csv_text(rows, names), name)
 
 
 VERDICT = {"supported": ("success", "bi-check-circle-fill", "Supported by the data"),
@@ -199,35 +247,20 @@ def verdict_badge(verdict: str) -> dbc.Badge:
                      className=f"verdict verdict-badge fs-6 verdict-{verdict.replace(' ', '-')}")
 
 
-# On screen a campaign claim is drawn beside the data with its verdict; in an exported image only when the
-# data supports it. The exporter builds charts inside `for_export()`; builders ask `claim_shown()`.
-_export_left_out: ContextVar[list[str] | None] = ContextVar("export_left_out", default=None)
-
-
-@contextlib.contextmanager
-def for_export() -> Iterator[list[str]]:
-    """Build charts for an export; yields the ids of headline figures whose claims were left out."""
-    left_out: list[str] = []
-    token = _export_left_out.set(left_out)
-    try:
-        yield left_out
-    finally:
-        _export_left_out.reset(token)
-
-
-def claim_shown(fig: dict[str, Any]) -> bool:
-    """May a chart draw the campaign's claim of this checked headline figure? On screen always; in an export
-    only when the data supports it (the ids of those left out are collected for the manifest)."""
-    left_out = _export_left_out.get()
-    if left_out is None:
+def claim_shown(engine: Any, fig: dict[str, Any], export: bool, left_out: list[str] | None = None) -> bool:
+    """May a chart draw the campaign's claim of this headline figure? On screen always (beside the data, with
+    its verdict); in an exported image only when the data supports it (`left_out` collects the others' ids
+    for the manifest)."""
+    if not export:
         return True
     if "verdict" not in fig:  # a claim as written (queries.chart_claims): check it now, in the export only
-        from dashboard import context, queries
+        from dashboard import queries
 
-        fig = queries.checked_figure(context.engine(), fig["id"]) or {**fig, "verdict": None}
+        fig = queries.checked_figure(engine, fig["id"]) or {**fig, "verdict": None}
     if fig.get("verdict") == "supported":
         return True
-    left_out.append(fig["id"])
+    if left_out is not None:
+        left_out.append(fig["id"])
     return False
 
 
@@ -262,5 +295,5 @@ clientside_callback(
 )
 
 
-__all__ = ["claim_shown", "for_export", "guidance_tag", "verdict_badge", "VERDICT", "ChartResult", "chart_card", "chart_outputs", "render", "part", "FBI_SOURCE_LINE", "JSA_JM_SOURCE_LINE",
+__all__ = ["claim_shown", "csv_text", "records", "table_csv", "guidance_tag", "verdict_badge", "VERDICT", "ChartResult", "chart_card", "chart_outputs", "render", "part", "FBI_SOURCE_LINE", "JSA_JM_SOURCE_LINE",
            "PAGE_LOCATION", "safe_filename", "guidance_links"]

@@ -1,17 +1,23 @@
-"""The database the running app reads (set once by create_app)."""
+"""The database of the running app: kept on the Flask app itself, so two apps in one process can read two
+databases. Only callbacks and page layouts (which run inside a request) ask for it; everything they call
+takes the engine as an argument."""
 from __future__ import annotations
 
+import flask
 import sqlalchemy as sa
 
-_engine: sa.Engine | None = None
+KEY = "jewelcrime.engine"
 
 
-def set_engine(engine: sa.Engine) -> None:
-    global _engine
-    _engine = engine
+def attach(server: flask.Flask, engine: sa.Engine) -> None:
+    server.extensions[KEY] = engine
 
 
 def engine() -> sa.Engine:
-    if _engine is None:
-        raise RuntimeError("the dashboard has no database: call dashboard.app.create_app first")
-    return _engine
+    """The engine of the app serving the current request."""
+    if not flask.has_app_context():
+        raise RuntimeError("no running dashboard app: call this inside a request or `app.server.app_context()`")
+    found = flask.current_app.extensions.get(KEY)
+    if found is None:
+        raise RuntimeError("the dashboard has no database: build the app with dashboard.app.create_app")
+    return found

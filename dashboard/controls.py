@@ -13,7 +13,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, clientside_callback, dcc
 
 from dashboard.components import PAGE_LOCATION
-from dashboard.state import ALL, CONTEXT_MEASURES, LAYERS, METRICS, SUBTYPE_CATEGORY, SUBTYPES, Filters, source_options
+from dashboard.state import (ALL, CONTEXT_MEASURES, LAYERS, METRICS, RATE_METRICS, SUBTYPE_CATEGORY, SUBTYPES, Filters,
+                             source_options)
 from etl.taxonomy import CATEGORIES
 
 
@@ -51,8 +52,9 @@ def source(page: str, f: Filters, loaded: Any = ()) -> list[dbc.Col]:
     return [_labelled("Source", dcc.Dropdown(id=cid(page, "source"), options=opts, value=f.source, clearable=False))]
 
 
-def metric(page: str, f: Filters) -> list[dbc.Col]:
-    opts = [{"label": label, "value": key} for key, label in METRICS.items()]
+def metric(page: str, f: Filters, with_change: bool = False) -> list[dbc.Col]:
+    """The measure; the map alone also offers the change measures (state.CHANGE_METRICS)."""
+    opts = [{"label": label, "value": key} for key, label in (METRICS if with_change else RATE_METRICS).items()]
     return [_labelled("Measure", dcc.Dropdown(id=cid(page, "metric"), options=opts, value=f.metric, clearable=False),
                       width=3)]
 
@@ -78,7 +80,8 @@ def sync_url(page: str, params: list[str], props: dict[str, str] | None = None) 
             const names = {params!r};
             const shown = args[args.length - 1] || {{}};  // the filters this render was made from
             const values = args.slice(0, -1);
-            const norm = v => Array.isArray(v) ? v.length > 0 : (v === undefined ? null : v);
+            // a multi-select (several regions) is one comma-separated value, sorted as the server keeps it
+            const norm = v => Array.isArray(v) ? (v.length ? [...v].sort().join(",") : null) : (v === undefined ? null : v);
             const text = v => v === true ? "1" : v === false ? "0" : v === null ? "" : String(v);
             // controls report their values when a page is drawn; only a real change may touch the URL
             if (names.every((name, i) => text(norm(values[i])) === text(norm(shown[name])))) {{
@@ -91,7 +94,7 @@ def sync_url(page: str, params: list[str], props: dict[str, str] | None = None) 
             const q = new URLSearchParams(window.location.search);
             names.forEach((name, i) => {{
                 let v = values[i];
-                if (Array.isArray(v)) v = v.length > 0;
+                if (Array.isArray(v)) v = norm(v);
                 if (v === true) v = 1;
                 if (v === false || v === null || v === undefined || v === "" || String(v) === String(defaults[name])) {{
                     q.delete(name);
@@ -172,3 +175,20 @@ def context_line(page: str, f: Filters, label: str = "National general-crime lin
     """Switch: draw the national general-crime rate of the same category beside the index."""
     return [dbc.Col(dbc.Switch(id=cid(page, "context_line"), label=label, value=f.context_line, className="mb-2"),
                     md=3, className="mb-2")]
+
+
+def regions(page: str, regions: Any, f: Filters, width: int = 4) -> list[dbc.Col]:
+    """Several states and provinces at once (`regions`: queries.regions()); none chosen means all of them."""
+    country = {"US": "United States", "CA": "Canada"}
+    opts = [{"label": f"{r.name} ({r.code}), {country.get(r.country, r.country)}", "value": r.code}
+            for r in regions.sort_values("name").itertuples()]
+    return [_labelled("States or provinces", dcc.Dropdown(id=cid(page, "region"), options=opts,
+                                                          value=list(f.region_codes), multi=True, searchable=True,
+                                                          placeholder="All (type to pick one or several)"),
+                      width=width)]
+
+
+def choice(page: str, name: str, label: str, options: list[dict[str, str]], value: Any, width: int = 2) -> list[dbc.Col]:
+    """A dropdown for a chart's own URL parameter (not a Filters field)."""
+    return [_labelled(label, dcc.Dropdown(id=cid(page, name), options=options, value=value, clearable=False),
+                      width=width)]

@@ -2,12 +2,11 @@
 
 Used by `jewelcrime export` and the Campaign page. Headline figures come from
 etl.figures (the same numbers as `jewelcrime figures --json`); charts come
-from the dashboard pages' own build functions with the filters given.
+from the chart registry (dashboard.charts), built with the filters given.
 """
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import io
 import json
 import re
@@ -19,39 +18,14 @@ from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
 
-from dashboard import campaign, claims_view, queries, render
-from dashboard.components import ChartResult, for_export, safe_filename
+from dashboard import campaign, charts, claims_view, queries, render
+from dashboard.charts.map import TITLES as MAP_TITLES
+from dashboard.components import ChartResult, safe_filename
 from dashboard.figures import geojson
 from dashboard.guidance_content import SCENARIOS, tips
 from dashboard.state import ALL, Filters, source_label
 from etl.taxonomy import BY_KEY
 
-# chart id -> (kind of chart, title, "module:function"); the functions are the pages' own builders
-CHARTS: dict[str, tuple[str, str, str]] = {
-    "map": ("Choropleth map", "Crime by state and province", "map:build"),
-    "trends-yearly": ("Stacked bar chart", "Incidents per year by crime category", "trends:build_yearly"),
-    "trends-index": ("Line chart", "Each year against a base year", "trends:build_index"),
-    "trends-half": ("Stacked bar chart", "January to June, year against year", "trends:build_half"),
-    "trends-monthly": ("Bar and line chart", "Incidents by calendar month", "trends:build_monthly"),
-    "share-nibrs": ("Bar chart", "Crimes against property, persons and society (FBI NIBRS)", "share:build_nibrs"),
-    "share-offenses": ("Bar chart", "Offense categories within each NIBRS class", "share:build_offenses"),
-    "share-mix-count": ("Bar chart", "Crimes against jewelers by type", "share:build_mix_count"),
-    "share-mix-losses": ("Bar chart", "Dollar losses by crime type", "share:build_mix_losses"),
-    "risk-trend": ("Stacked bar chart", "Incidents per year in a state or province", "risk:build_trend"),
-    "risk-types": ("Bar chart", "Top crime types in a state or province", "risk:build_types"),
-    "risk-top": ("Bar chart", "States and provinces with the most crime", "risk:build_top"),
-    "risk-hour": ("Bar chart", "Incidents by hour of day", "risk:build_patterns[risk-hour]"),
-    "risk-tod": ("Bar chart", "Incidents by time of day", "risk:build_patterns[risk-tod]"),
-    "risk-location": ("Bar chart", "Incidents by type of location", "risk:build_patterns[risk-location]"),
-    "risk-weekday": ("Bar chart", "Incidents by day of the week", "risk:build_patterns[risk-weekday]"),
-    "risk-general": ("Bar chart", "General crime in a state or province against the national rate", "risk:build_general"),
-    "risk-scatter": ("Scatter plot", "Jewelry crime against general robbery", "risk:build_scatter"),
-    "share-years": ("Bar chart", "Crimes against property in every NIBRS year loaded", "share:build_years"),
-    "share-states": ("Bar chart", "Crimes against property by state (FBI NIBRS)", "share:build_states"),
-    "guidance-frequency": ("Line chart", "How often a crime type is recorded", "guidance_scenario:build"),
-}
-# the map's general-crime layer has a title of its own
-LAYER_TITLES = {"context": "General crime by state and province"}
 DATA_FORMATS = ("jsa", "jm", "nibrs", *queries.CONTEXT_FORMATS)
 
 
@@ -170,13 +144,16 @@ def export_figure(engine: sa.Engine, figure_id: str, preset: str = "square", fmt
     return Exported(name, data, alt, _manifest(engine, name, kind, preset, fmt, alt, **_figure_info(engine, fig)))
 
 
-def chart_result(chart_id: str, query: dict[str, Any]) -> ChartResult:
-    if chart_id not in CHARTS:
-        raise KeyError(f"unknown chart '{chart_id}'; choose one of {', '.join(CHARTS)}")
-    module, func = CHARTS[chart_id][2].split(":")
-    func, _, key = func.partition("[")
-    result = getattr(importlib.import_module(f"dashboard.pages.{module}"), func)(query)
-    return result[key.rstrip("]")] if key else result
+def exportable() -> dict[str, charts.Chart]:
+    """The charts the exporter and the Campaign page offer."""
+    return {k: c for k, c in charts.registry().items() if c.export}
+
+
+def chart_result(engine: sa.Engine, chart_id: str, query: dict[str, Any]) -> ChartResult:
+    """A chart built for an export: a campaign claim the data does not support is left out."""
+    if chart_id not in exportable():
+        raise KeyError(f"unknown chart '{chart_id}'; choose one of {', '.join(exportable())}")
+    return charts.build(engine, chart_id, query, export=True)
 
 
 def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str | None = None, preset: str = "landscape",
@@ -185,12 +162,12 @@ def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str |
     if isinstance(query, str):
         query = dict(parse_qsl(query.lstrip("?")))
     query = dict(query or {})
-    kind_words, title, _ = CHARTS[chart_id] if chart_id in CHARTS else ("", "", "")
+    result = chart_result(engine, chart_id, query)
+    entry = charts.get(chart_id)
+    kind_words, title = entry.kind, entry.title
     if chart_id == "map":
-        title = LAYER_TITLES.get(str(query.get("layer", "")), title)
-    with for_export() as left_out:  # the builders leave out any claim the data does not support
-        result = chart_result(chart_id, query)
-    chart, summary, dropped = result.figure, result.summary, bool(left_out)
+        title = MAP_TITLES.get(str(query.get("layer", "")), title)
+    chart, summary, dropped = result.figure, result.summary, bool(result.left_out)
     # the claims the chart stands behind with the filters given, checked
     behind = [f for f in (queries.checked_figure(engine, h["id"]) for h in result.claims) if f is not None]
     figure_id, number, as_of = (behind[0]["id"] if behind else None), None, ""

@@ -90,8 +90,9 @@ def map_figure(table: pd.DataFrame, breaks: list[float], metric_label: str, metr
         traces.append(dict(type="choropleth", 
             **common, geo=subplot, locations=part_none["code"].tolist(), z=[0] * len(part_none),
             colorscale=[(0, theme.NO_DATA_COLOUR), (1, theme.NO_DATA_COLOUR)], showscale=False, showlegend=False,
-            customdata=part_none[["name"]].to_numpy().tolist(), name="No data",
-            hovertemplate="<b>%{customdata[0]}</b><br>No data for this selection<extra></extra>",
+            customdata=[[r.name, getattr(r, "no_value_reason", "") or "No data for this selection"]
+                        for r in part_none.itertuples()], name="No data",
+            hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
         ))
         heavy = keep(have[have["code"].isin(outline or [])])
         if len(heavy):  # a border of its own on top: the fill below stays visible, the hover says why
@@ -112,7 +113,12 @@ def map_figure(table: pd.DataFrame, breaks: list[float], metric_label: str, metr
                                     hoverinfo="skip", marker=dict(symbol="square-open", size=13, color=theme.INK,
                                                                   line=dict(width=3))))
     # the traces and layout above are plain values built here: plotly's per-property checks are skipped
-    fig = go.Figure(data=traces, _validate=False, layout=theme.layout(
+    return go.Figure(data=traces, _validate=False, layout=map_layout(metric_label, height))
+
+
+def map_layout(metric_label: str, height: int) -> dict[str, Any]:
+    """The map's layout: the conic projection, Hawaii's inset and the key under the map."""
+    return theme.layout(
         # nested dicts, not magic underscores: unvalidated layout is passed to plotly.js as written
         geo=dict(visible=False, domain=dict(x=[0, 1], y=[0, 1]), bgcolor="white",
                  projection=dict(type="conic conformal", parallels=[40, 60], rotation=dict(lon=-97)),
@@ -124,8 +130,7 @@ def map_figure(table: pd.DataFrame, breaks: list[float], metric_label: str, metr
         legend=dict(title=dict(text=f"<b>{metric_label}</b>", side="top"), orientation="h", x=0, xanchor="left",
                     y=0, yanchor="top", itemclick=False, itemdoubleclick=False, font=dict(size=12),
                     traceorder="normal"),
-    ))
-    return fig
+    )
 
 
 def category_label(category: str, labels: dict[str, str]) -> str:

@@ -67,7 +67,8 @@ def stacked_by_category(table: pd.DataFrame, cats: list[str], labels: dict[str, 
 
 
 def index_figure(table: pd.DataFrame, base_year: int, claim: dict[str, Any] | None, tag: str = "",
-                 height: int = 420, context: pd.DataFrame | None = None, context_label: str = "") -> go.Figure:
+                 height: int = 420, context: pd.DataFrame | None = None, context_label: str = "",
+                 country: pd.DataFrame | None = None, country_label: str = "") -> go.Figure:
     """Each year as an index (base year = 100); the campaign's claim as a dashed reference line.
 
     `claim`: {"index": 150.0, "year": 2022, "label": "..."} or None. An
@@ -104,6 +105,12 @@ def index_figure(table: pd.DataFrame, base_year: int, claim: dict[str, Any] | No
                         customdata=np.column_stack([[""] * len(context), context["rate"]]),
                         hovertemplate=(f"<b>%{{x}}</b>: {context_label}, index %{{y:.1f}} ({base_year} = 100)<br>"
                                        "%{customdata[1]:,.1f} per 100,000 residents<extra></extra>"))
+    drawn_country = bool(country is not None and len(country) and country["index"].notna().any())
+    if drawn_country:  # the chosen regions' whole country, indexed the same way
+        assert country is not None
+        fig.add_scatter(x=country["year"], y=country["index"], mode="lines", name=country_label,
+                        line=dict(color=theme.MUTED, width=2, dash="dash"),
+                        hovertemplate=f"<b>%{{x}}</b>: {country_label}, index %{{y:.1f}}<extra></extra>")
     if not table["reliable"].all():
         fig.add_annotation(text=f"Hollow point: fewer than {UNRELIABLE_BELOW} incidents, the index is unreliable",
                            showarrow=False, x=0, y=-0.2, xref="paper", yref="paper", xanchor="left",
@@ -111,6 +118,8 @@ def index_figure(table: pd.DataFrame, base_year: int, claim: dict[str, Any] | No
     values = [v for v in table["index"] if np.isfinite(v)] + ([claim["index"]] if claim else []) + [100]
     if drawn_context:
         values += [float(v) for v in context["index"] if np.isfinite(v)]
+    if drawn_country:
+        values += [float(v) for v in country["index"] if np.isfinite(v)]
     return theme.apply(fig, height=height, xaxis_title="Year", yaxis_title=f"Index ({base_year} = 100)",
                        xaxis=dict(dtick=1), yaxis=dict(range=[0, max(values) * 1.12]),
                        margin=dict(l=60, r=20, t=40, b=70))
@@ -142,3 +151,13 @@ def seasonality_figure(table: pd.DataFrame, years: list[int], shown: list[int], 
                         hovertemplate=f"%{{x}} {y}: %{{y:,}} incidents<extra></extra>")
     return theme.apply(fig, height=height, xaxis_title="Month", yaxis_title="Incidents", barmode="overlay",
                        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=11)))
+
+
+def mark_breaks(fig: go.Figure, breaks: list[Any]) -> go.Figure:
+    """A dotted line between the years on either side of each series break (dashboard.series_breaks), with
+    what changes there; a chart without a year axis is left as it is."""
+    for b in breaks:
+        fig.add_vline(x=b.year - 0.5, line=dict(color=theme.MUTED, width=1.5, dash="dot"),
+                      annotation=dict(text=b.text, font=dict(size=11, color=theme.MUTED), bgcolor="rgba(255,255,255,0.85)"),
+                      annotation_position="top left")
+    return fig

@@ -296,6 +296,8 @@ def _trend_where(t: sa.Table, f: Filters, country: str) -> list[sa.ColumnElement
         cond.append(t.c.is_major_city.is_(True))
     if country in COUNTRIES:
         cond.append(t.c.country == country)
+    if f.region_codes:
+        cond.append(t.c.region_code.in_(f.region_codes))
     return cond
 
 
@@ -315,6 +317,14 @@ def trend_months(engine: sa.Engine, f: Filters, country: str) -> pd.DataFrame:
     q = (sa.select(M.c.year, M.c.month, _count(M, f.source).label("incidents"))
          .where(*_trend_where(M, f, country)).group_by(M.c.year, M.c.month).order_by(M.c.year, M.c.month))
     return _frame(engine, q)
+
+
+@cached
+def source_years(engine: sa.Engine) -> dict[str, tuple[int, int]]:
+    """Each incident source's first and last year with rows: where a source starts or stops (a series break)."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(R.c.source, sa.func.min(R.c.year), sa.func.max(R.c.year)).group_by(R.c.source))
+        return {s: (int(lo), int(hi)) for s, lo, hi in rows}
 
 
 @cached
@@ -409,3 +419,27 @@ def context_batches(engine: sa.Engine) -> pd.DataFrame:
     b = schema.load_batch
     return _frame(engine, sa.select(b.c.batch_id, b.c.format, b.c.file_name, b.c.release, b.c.is_sample)
                   .where(b.c.is_current, b.c.format.in_(CONTEXT_FORMATS)).order_by(b.c.batch_id))
+
+
+# ---------------------------------------------------------------- jewelry-store counts (every year loaded)
+
+@cached
+def business_counts(engine: sa.Engine) -> pd.DataFrame:
+    """Every state/province jewelry-store count loaded (code, year, businesses, source), not only the latest:
+    dashboard.metrics picks the one each crime year may use."""
+    biz = schema.jewelry_business
+    return _frame(engine, sa.select(biz.c.code, biz.c.year, biz.c.businesses, biz.c.source)
+                  .where(biz.c.level == "region").order_by(biz.c.code, biz.c.year, biz.c.source))
+
+
+# ---------------------------------------------------------------- trends: months by category
+
+@cached
+def trend_months_by_category(engine: sa.Engine, f: Filters, country: str) -> pd.DataFrame:
+    """Incidents per year, calendar month and category, every year (trend_months split by category).
+
+    A month with no row has no incidents under the filters; months outside month_span are unknown."""
+    q = (sa.select(M.c.year, M.c.month, M.c.category, _count(M, f.source).label("incidents"))
+         .where(*_trend_where(M, f, country)).group_by(M.c.year, M.c.month, M.c.category)
+         .order_by(M.c.year, M.c.month, M.c.category))
+    return _frame(engine, q)

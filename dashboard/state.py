@@ -27,12 +27,21 @@ def source_label(source: str) -> str:
 def source_options(loaded: Iterable[str] = ()) -> dict[str, str]:
     """Every source a filter may name: the industry ones and their sum, then each other source loaded."""
     return {**SOURCES, **{s: source_label(s) for s in sorted(loaded) if s not in SOURCES}}
-METRICS = {
+# the measure risk classes use by default, everywhere (map, risk page, exports): incidents per million residents
+# per year, so a class says how likely crime is for a store there, not how many people live there
+DEFAULT_METRIC = "per_million"
+RATE_METRICS = {
+    "per_million": "Incidents per million residents",
     "incidents": "Incidents",
     "per_100_businesses": "Incidents per 100 jewelry businesses",
-    "per_million": "Incidents per million residents",
     "losses": "Dollar losses",
 }
+# the map can also colour each region by its change (metrics_ranking): a scale centred on zero
+CHANGE_METRICS = {
+    "change_since_base": "Change since the base year",
+    "change_on_prior": "Change on the prior year",
+}
+METRICS = {**RATE_METRICS, **CHANGE_METRICS}
 # the map's layers: jewelry crime (the industry's incidents) or general crime (FBI and Statistics Canada tables)
 LAYERS = {"jewelry": "Jewelry crime", "context": "General crime (FBI, StatCan)"}
 SUBTYPES = {ct.subtype: ct.label for ct in CRIME_TYPES if ct.subtype}
@@ -47,7 +56,7 @@ class Filters:
     category: str = ALL
     subtype: str = ALL
     source: str = "combined"
-    metric: str = "incidents"
+    metric: str = DEFAULT_METRIC
     region: str | None = None
     base_year: int = 2019
     major_only: bool = False
@@ -55,6 +64,11 @@ class Filters:
     layer: str = "jewelry"  # map layer: LAYERS
     context: str = "robbery"  # general-crime measure: etl.context.MEASURES
     context_line: bool = False  # trends: the national general-crime rate beside the index
+
+    @property
+    def region_codes(self) -> tuple[str, ...]:
+        """The regions chosen (region holds one code, or several comma-separated, sorted): () for all."""
+        return tuple(self.region.split(",")) if self.region else ()
 
     def jewelry(self) -> "Filters":
         """The same filters without the general-crime choices: the key jewelry queries are cached under."""
@@ -103,11 +117,12 @@ def _int(value: Any, allowed: Iterable[int]) -> int | None:
 
 
 def parse(query: dict[str, Any], years: list[int], regions: Iterable[str] = (), nibrs_years: Iterable[int] = (),
-          all_years_by_default: bool = False, sources: Iterable[str] = ()) -> Filters:
+          all_years_by_default: bool = False, sources: Iterable[str] = (), several_regions: bool = False) -> Filters:
     """URL query (or callback values) -> Filters; anything not allowed becomes the default.
 
     Without years in the query a page shows the latest year, or every year
-    when all_years_by_default (trend pages).
+    when all_years_by_default (trend pages). With several_regions, `region` may
+    name several codes, comma-separated (kept sorted, unknown ones dropped).
     """
     query = {k: v for k, v in (query or {}).items() if isinstance(v, (str, int, bool)) or v is None}
     years = sorted(years)
@@ -126,9 +141,8 @@ def parse(query: dict[str, Any], years: list[int], regions: Iterable[str] = (), 
         elif SUBTYPE_CATEGORY[subtype] != category:
             subtype = ALL
     source = query.get("source") if query.get("source") in source_options(sources) else "combined"
-    metric = query.get("metric") if query.get("metric") in METRICS else "incidents"
-    region_codes = set(regions)
-    region = str(query.get("region")).upper() if query.get("region") and str(query.get("region")).upper() in region_codes else None
+    metric = query.get("metric") if query.get("metric") in METRICS else DEFAULT_METRIC
+    region = _regions(query.get("region"), set(regions), several_regions)
     base_year = _int(query.get("base_year"), years) or (2019 if 2019 in years else first) or 2019
     major_only = _flag(query.get("major_only"))
     nibrs = sorted(nibrs_years)
@@ -137,6 +151,15 @@ def parse(query: dict[str, Any], years: list[int], regions: Iterable[str] = (), 
     context = query.get("context") if query.get("context") in CONTEXT_MEASURES else "robbery"
     return Filters(year_from, year_to, category, subtype, source, metric, region, base_year, major_only, nibrs_year,
                    layer, context, _flag(query.get("context_line")))
+
+
+def _regions(value: Any, known: set[str], several: bool) -> str | None:
+    """'ca, tx' -> 'CA,TX' (known codes only, sorted, no repeats); one code unless several."""
+    if not value:
+        return None
+    codes = sorted({c.strip().upper() for c in str(value).split(",") if c.strip()} & known) if several else \
+        [str(value).strip().upper()] if str(value).strip().upper() in known else []
+    return ",".join(codes) or None
 
 
 def _flag(value: Any) -> bool:

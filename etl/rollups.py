@@ -113,7 +113,9 @@ def compute(df: pd.DataFrame, batch_id: int | None = None) -> dict[str, pd.DataF
     out = {
         "rollup_region": total(common + ["half", "country", "region_code", "category", "subtype", "crimes_against",
                                          "is_major_city"]),
-        "rollup_month": total(common + ["month", "country", "category", "subtype", "crimes_against", "is_major_city"]),
+        # by region too: the trends of one or several states and provinces, month by month
+        "rollup_month": total(common + ["month", "country", "region_code", "category", "subtype", "crimes_against",
+                                        "is_major_city"]),
     }
     hour = _col(df, "hour")
     hour_text = np.array([str(h) for h in range(24)] + [""], dtype=object)[

@@ -100,3 +100,51 @@ def walk(component):  # noqa: ANN001, ANN201
 def text(component) -> str:  # noqa: ANN001
     """The words of a component tree, in order."""
     return " ".join(c for c in walk(component) if isinstance(c, str))
+
+
+def engine_of(dash_app) -> sa.Engine:  # noqa: ANN001
+    """The engine a dashboard app reads."""
+    from dashboard import context
+
+    return dash_app.server.extensions[context.KEY]
+
+
+class Bound:
+    """A page's functions as the running app calls them: the chart builders and helpers whose first parameter
+    is `engine` get the app's engine, and every call runs inside the app's context (as Dash runs callbacks and
+    layouts), so a callback's `context.engine()` finds the app."""
+
+    def __init__(self, dash_app, *modules) -> None:  # noqa: ANN001
+        self._app, self._modules = dash_app, modules
+        self.engine = engine_of(dash_app)
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        import inspect
+
+        for module in self._modules:
+            if hasattr(module, name):
+                value = getattr(module, name)
+                break
+        else:
+            raise AttributeError(name)
+        if not inspect.isfunction(value):
+            return value
+        takes_engine = next(iter(inspect.signature(value).parameters), None) == "engine"
+
+        def call(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            with self._app.server.app_context():
+                return value(self.engine, *args, **kwargs) if takes_engine else value(*args, **kwargs)
+        return call
+
+
+def bound(dash_app, page: str) -> Bound:  # noqa: ANN001
+    """`bound(app, "trends")`: the Trends page module and its charts module (dashboard.charts.trends)."""
+    import importlib
+
+    modules = [importlib.import_module(f"dashboard.pages.{page}")]
+    charts = {"guidance_scenario": "guidance"}.get(page, page)
+    try:
+        modules.append(importlib.import_module(f"dashboard.charts.{charts}"))
+    except ModuleNotFoundError:
+        pass
+    return Bound(dash_app, *modules)

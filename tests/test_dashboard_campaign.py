@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from PIL import Image
 
-from tests.conftest import FIXTURES
+from tests.conftest import bound, FIXTURES
 
 pytestmark = pytest.mark.browser
 
@@ -19,8 +19,8 @@ def page(cli, db_url):
     from dashboard.app import create_app
 
     assert cli("etl", FIXTURES / "exports" / "jsa_sample_small.csv", "--db", db_url).exit_code == 0
-    create_app(db_url)
-    from dashboard.pages import campaign
+    app = create_app(db_url)
+    campaign = bound(app, "campaign")
 
     return campaign
 

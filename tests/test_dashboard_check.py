@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard.app import create_app
-from tests.conftest import table_counts, text, walk
+from tests.conftest import Bound, table_counts, text, walk
 
 HEADER = "Date,City,State,Crime Type,Loss,Record ID"
 CHECK_ROWS = """\
@@ -46,10 +46,10 @@ def by_id(component: Any, ident: str) -> Any:
 def load(cli, db_url: str, path: Path) -> Any:  # noqa: ANN001
     result = cli("etl", path, "--db", db_url)
     assert result.exit_code == 0, result.output
-    create_app(db_url)
+    app = create_app(db_url)
     from dashboard import check_form
 
-    return check_form
+    return Bound(app, check_form)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from dashboard.app import create_app
-from tests.conftest import FIXTURES, text, walk
+from tests.conftest import Bound, bound, engine_of, FIXTURES, text, walk
 
 HERE = FIXTURES / "claims"
 DATA, CLAIMS = HERE / "jsa_claims.csv", HERE / "reference" / "claims.csv"
@@ -55,7 +55,7 @@ def href_of(component) -> str:  # noqa: ANN001
 
 
 def test_every_row_is_a_card_read_by_its_unit_and_linked_by_its_measure(app):
-    from dashboard.pages import overview
+    overview = bound(app, "overview")
 
     page = overview.layout()
     ids = [c.id for c in walk(page) if str(getattr(c, "id", "")).startswith("figure-")]
@@ -79,7 +79,9 @@ def test_every_row_is_a_card_read_by_its_unit_and_linked_by_its_measure(app):
 
 def test_a_cards_check_link_reproduces_its_value(app):
     from dashboard import check_form
-    from dashboard.pages import overview
+
+    check_form = Bound(app, check_form)
+    overview = bound(app, "overview")
 
     page = overview.layout()
     for figure_id, value in (("theft_share_2023", 54.5), ("tx_robbery_2022", 50.0), ("burglaries_2022", 3)):
@@ -92,7 +94,7 @@ def test_a_cards_check_link_reproduces_its_value(app):
 
 
 def test_the_index_chart_draws_an_added_claim_with_its_base_year(app):
-    from dashboard.pages import trends
+    trends = bound(app, "trends")
 
     result = trends.build_index(THEFT_INDEX)
     claim = result.rows[result.rows["series"] == "campaign claim (published)"]
@@ -114,7 +116,7 @@ def svg_words(data: bytes) -> str:
 def test_an_added_claim_exports_with_its_as_of_line(app):
     from dashboard import context, exporter
 
-    engine = context.engine()
+    engine = engine_of(app)
     made = exporter.export_figure(engine, "us_thefts_2022", "square", "svg")
     words = svg_words(made.data)
     assert "-28.6%" in words and "Crimes against U.S. jewelers" not in words
@@ -134,7 +136,7 @@ def test_an_added_claim_exports_with_its_as_of_line(app):
 def test_a_chart_export_names_the_claim_it_stands_behind(app):
     from dashboard import context, exporter
 
-    made = exporter.export_chart(context.engine(), "trends-index", THEFT_INDEX, "landscape", "svg")
+    made = exporter.export_chart(engine_of(app), "trends-index", THEFT_INDEX, "landscape", "svg")
     assert made.manifest["headline_figure"] == "us_thefts_2022"
     assert made.manifest["as_of"] == "As of 2023, the latest complete period in the data: -14.3% against 2021."
     assert "headline figure -28.6%" in svg_words(made.data)
@@ -143,10 +145,10 @@ def test_a_chart_export_names_the_claim_it_stands_behind(app):
 def test_the_kit_holds_every_row_of_the_claims_file(cli, db_url, tmp_path):
     header = CLAIMS.read_text(encoding="utf-8").splitlines()[0]
     assert cli("etl", DATA, claims_file(tmp_path, [header, ADDED_ROW]), "--db", db_url).exit_code == 0
-    create_app(db_url)
+    app = create_app(db_url)
     from dashboard import context, exporter
 
-    with zipfile.ZipFile(io.BytesIO(exporter.kit(context.engine()))) as z:
+    with zipfile.ZipFile(io.BytesIO(exporter.kit(engine_of(app)))) as z:
         manifest = json.loads(z.read("manifest.json"))
         names = set(z.namelist())
     assert {e["figure_id"] for e in manifest["files"]} == {"us_thefts_2022"}
@@ -156,7 +158,7 @@ def test_the_kit_holds_every_row_of_the_claims_file(cli, db_url, tmp_path):
 
 
 def test_the_campaign_page_warns_before_exporting_a_stale_claim(app):
-    from dashboard.pages import campaign
+    campaign = bound(app, "campaign")
 
     assert "figure:us_thefts_2022" in [o["value"] for o in campaign.items()]
     stale = {"item": "figure:us_thefts_2022", "size": "square", "format": "png", "filters": {}}

@@ -39,7 +39,7 @@ import pytest
 
 from dashboard.app import create_app
 from etl.config import REFERENCE_DIR
-from tests.conftest import FIXTURES
+from tests.conftest import bound, engine_of, FIXTURES
 
 HERE = FIXTURES / "context" / "dashboard"
 FILES = ["jsa_context.csv", "fbi_estimated_small.csv", "statcan_crime_small.csv", "nibrs_participation_2023.csv",
@@ -66,7 +66,10 @@ def app(cli, db_url):
 
 @pytest.fixture
 def pages(app):
-    from dashboard.pages import map as map_page, risk, share, trends
+    map_page = bound(app, "map")
+    risk = bound(app, "risk")
+    share = bound(app, "share")
+    trends = bound(app, "trends")
 
     return {"map": map_page, "risk": risk, "share": share, "trends": trends}
 
@@ -100,7 +103,7 @@ def test_region_rates_and_ranks(app):
     from dashboard import context
     from etl import context as general
 
-    engine = context.engine()
+    engine = engine_of(app)
     rates = general.region_rates(engine, "robbery", 2023).set_index("code")
     assert rates["rate"].to_dict() == pytest.approx(ROBBERY_2023)
     assert rates["rank"].to_dict() == {"IL": 1, "CA": 2, "TX": 3, "ON": 4, "BC": 5, "WA": 6, "QC": 7, "NY": 8}
@@ -123,7 +126,7 @@ def test_statcan_theft_adds_over_and_under_5000(app, cli, db_url, tmp_path):
     from dashboard import context
     from etl import context as general
 
-    theft = general.region_rates(context.engine(), "theft", 2023).set_index("code")
+    theft = general.region_rates(engine_of(app), "theft", 2023).set_index("code")
     assert theft.loc["ON", "count"] == 96_000 and theft.loc["ON", "rate"] == pytest.approx(640.0)
     assert theft.loc["QC", "count"] == 42_300 and theft.loc["QC", "rate"] == pytest.approx(470.0)
     assert theft.loc["BC", "count"] == 57_200 and theft.loc["BC", "rate"] == pytest.approx(1_040.0)
@@ -139,7 +142,7 @@ def test_statcan_theft_adds_over_and_under_5000(app, cli, db_url, tmp_path):
     with open(partial, "w", newline="") as fh:
         csv.writer(fh, quoting=csv.QUOTE_ALL).writerows([rows[0], *keep])
     load(cli, db_url, partial)
-    theft = general.region_rates(context.engine(), "theft", 2023).set_index("code")
+    theft = general.region_rates(engine_of(app), "theft", 2023).set_index("code")
     assert "MB" not in theft.index or math.isnan(theft.loc["MB", "rate"])
     assert theft.loc["ON", "count"] == 96_000
 
@@ -148,7 +151,7 @@ def test_nibrs_coverage_flag(app):
     from dashboard import context
     from etl import context as general
 
-    rates = general.region_rates(context.engine(), "robbery", 2023).set_index("code")
+    rates = general.region_rates(engine_of(app), "robbery", 2023).set_index("code")
     assert rates["coverage_pct"].dropna().to_dict() == pytest.approx(
         {"TX": 95.0, "CA": 62.5, "IL": 79.9, "NY": 50.0, "WA": 80.0})
     low = rates["low_coverage"].fillna(False)
@@ -193,7 +196,7 @@ def test_context_layer_rates_classes_and_outline(pages):
 
 def test_hover_of_either_layer_shows_both(pages):
     pop = population()
-    jewelry = pages["map"].build({**Y2023, "source": "JSA"})
+    jewelry = pages["map"].build({**Y2023, "source": "JSA", "metric": "incidents"})
     tx = hover(jewelry, "TX")
     assert f"Jewelry crime: {6 / pop['TX'] * 1e6:.2f} incidents per million residents" in tx
     assert "General robbery: 90.0 per 100,000 (rank 3 of 8; FBI estimate)" in tx
@@ -208,8 +211,8 @@ def test_hover_of_either_layer_shows_both(pages):
 
 def test_context_layer_one_country_has_the_shorter_caveat(cli, db_url):
     load(cli, db_url, HERE / "jsa_context.csv", HERE / "fbi_estimated_small.csv")
-    create_app(db_url)
-    from dashboard.pages import map as map_page
+    app = create_app(db_url)
+    map_page = bound(app, "map")
 
     result = map_page.build({**Y2023, "layer": "context"})
     assert result.caveat.startswith("General crime is all crime reported") and "border" not in result.caveat
@@ -298,10 +301,9 @@ def test_scatter_points_and_the_line_of_proportionality(pages):
 # ---------------------------------------------------------------- share
 
 def test_property_share_by_year_and_by_state(pages):
-    from dashboard import context
     from etl.figures import property_shares
 
-    with context.engine().connect() as conn:
+    with pages["share"].engine.connect() as conn:
         expected = property_shares(conn)
     years = pages["share"].build_years({})
     rows = years.rows.set_index("year")
@@ -351,7 +353,7 @@ def test_filters_parse_the_new_parameters(query: dict[str, Any], expected: tuple
 
 def test_bad_context_parameters_fall_back_on_the_page(pages):
     result = pages["map"].build({**Y2023, "layer": "nonsense", "context": "<b>x</b>"})
-    assert "incidents" in result.rows.columns and "general_robbery_per_100k" in result.rows.columns
+    assert "per_million" in result.rows.columns and "general_robbery_per_100k" in result.rows.columns
     result = pages["map"].build({**Y2023, "layer": "context", "context": "DROP"})
     assert "robbery_per_100k" in result.rows.columns
 

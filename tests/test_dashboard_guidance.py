@@ -18,13 +18,14 @@ from dashboard.components import guidance_tag
 from etl import schema
 from etl.taxonomy import GUIDANCE_SCENARIOS
 from tests.test_dashboard_risk import app, ids, text  # noqa: F401 - app is the shared fixture
+from tests.conftest import bound
 
 RESOURCES = {"https://www.partnerforprotection.com/", "https://www.jewelersmutual.com/", "https://jewelerssecurity.org/"}
 
 
 @pytest.fixture
 def scenario(app):
-    from dashboard.pages import guidance_scenario as page
+    page = bound(app, "guidance_scenario")
 
     return page
 
@@ -115,7 +116,7 @@ def test_unknown_scenario_is_a_friendly_page(scenario):
 
 
 def test_index_lists_the_seven_scenarios(app):
-    from dashboard.pages import guidance
+    guidance = bound(app, "guidance")
 
     page = guidance.layout()
     assert [i for i in ids(page) if i.startswith("scenario-") and i != "scenario-cards"] == [

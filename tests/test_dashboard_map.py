@@ -5,7 +5,7 @@ import dash
 import pytest
 
 from dashboard.app import create_app
-from tests.conftest import FIXTURES
+from tests.conftest import bound, FIXTURES
 
 KNOWN = FIXTURES / "figures" / "jsa_known.csv"
 
@@ -17,9 +17,9 @@ def app(cli, db_url):
 
 
 def test_map_rows_follow_the_data(app):
-    from dashboard.pages import map as map_page
+    map_page = bound(app, "map")
 
-    result = map_page.build({"year_from": "2021", "year_to": "2021", "source": "JSA"})
+    result = map_page.build({"year_from": "2021", "year_to": "2021", "source": "JSA", "metric": "incidents"})
     rows = result.rows.set_index("code")
     assert len(rows) == 64  # every state and province is drawn, with or without data
     # 2021 in the fixture: IL 2 (one in August), TX 2, CA 2, WA 1, ID 1
@@ -32,15 +32,15 @@ def test_map_rows_follow_the_data(app):
 
 
 def test_bad_filters_fall_back_to_defaults(app):
-    from dashboard.pages import map as map_page
+    map_page = bound(app, "map")
 
     result = map_page.build({"year_from": "1066", "metric": "DROP TABLE", "source": "x", "category": "<script>"})
     assert "2023" in result.date_range  # the latest year with data
-    assert "incidents" in result.rows.columns
+    assert "per_million" in result.rows.columns  # the default measure of risk classes
 
 
 def test_click_opens_the_regional_page(app):
-    from dashboard.pages import map as map_page
+    map_page = bound(app, "map")
 
     path, search = map_page.open_region({"points": [{"location": "TX"}]}, {"year_from": 2022, "year_to": 2022})
     assert path == "/risk" and "region=TX" in search and "year_from=2022" in search
@@ -50,7 +50,7 @@ def test_click_opens_the_regional_page(app):
 def test_the_map_reaches_the_browser_with_its_projection_and_theme(app):
     """The map figure skips plotly's checks for speed, so what plotly.js receives is exactly what is written:
     no magic-underscore keys (plotly.js would ignore `projection_type`) and the theme as a template."""
-    from dashboard.pages import map as map_page
+    map_page = bound(app, "map")
 
     for query in ({"year_from": "2021", "year_to": "2021"}, {"layer": "context", "context": "robbery"}):
         layout = map_page.build(query).figure.to_plotly_json()["layout"]

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from dashboard.app import create_app
-from tests.conftest import FIXTURES, text, walk
+from tests.conftest import bound, engine_of, FIXTURES, text, walk
 
 TRENDS = FIXTURES / "dashboard" / "jsa_trends.csv"
 NIBRS = FIXTURES / "figures" / "nibrs_2020_known.csv"
@@ -22,8 +22,8 @@ def hrefs(component: Any) -> list[str]:
 
 def load(cli, db_url: str, *paths) -> Any:  # noqa: ANN001
     assert cli("etl", *paths, "--db", db_url).exit_code == 0
-    create_app(db_url)
-    from dashboard.pages import overview
+    app = create_app(db_url)
+    overview = bound(app, "overview")
 
     return overview
 
@@ -56,12 +56,12 @@ def test_cards_show_computed_value_claim_and_verdict(cli, db_url):
 
 def test_official_value_and_verdict_colour_come_with_words(cli, db_url):
     overview = load(cli, db_url, TRENDS)  # NIBRS from the reference totals only
-    from dashboard import context, queries
+    from dashboard import queries
 
     page = overview.layout()
     share = card(page, "property_share_2020")
     words = text(share)
-    published = queries.published(context.engine())
+    published = queries.published(overview.engine)
     official = published[(published["figure_id"] == "property_share_2020") & (published["kind"] == "official")
                          & (published["compares"] == "value")]["value"].iloc[0]
     assert f"{official:.1f}%" in words and "Official figure:" in words

@@ -17,7 +17,7 @@ import pytest
 from dashboard.app import create_app
 from dashboard.components import guidance_tag
 from etl.config import REFERENCE_DIR
-from tests.conftest import FIXTURES
+from tests.conftest import bound, FIXTURES
 
 RISK = FIXTURES / "dashboard" / "risk_known.csv"
 
@@ -30,7 +30,7 @@ def app(cli, db_url):
 
 @pytest.fixture
 def risk(app):
-    from dashboard.pages import risk as page
+    page = bound(app, "risk")
 
     return page
 
@@ -70,7 +70,7 @@ def text(component: Any) -> str:
 
 
 def test_class_rank_and_rate_against_the_nation(risk):
-    p = risk.profile({"region": "NV", "year_from": "2023", "year_to": "2023"})
+    p = risk.profile({"region": "NV", "year_from": "2023", "year_to": "2023", "metric": "incidents"})
     assert p.breaks == [1.0, 1.5, 2.0, 4.4]
     assert (p.risk_label, p.rank, p.ranked) == ("High crime", 1, 6)  # NV, OR, TX, BC, CA and FL (a real zero)
     pops, country = population()
@@ -85,13 +85,13 @@ def test_class_rank_and_rate_against_the_nation(risk):
 
 
 def test_other_classes_and_small_changes_flagged(risk):
-    oregon = risk.profile({"region": "OR"})  # the latest year (2023) by default
+    oregon = risk.profile({"region": "OR", "metric": "incidents"})  # the latest year (2023) by default
     assert (oregon.risk_label, oregon.rank, oregon.change_pct, oregon.reliable) == ("Moderately high", 2, 200.0, False)
     assert "+200.0% on 2022 (1), unreliable: fewer than 10 incidents" in text(risk.headline(oregon))
-    texas, california = risk.profile({"region": "TX"}), risk.profile({"region": "CA"})
+    texas, california = risk.profile({"region": "TX", "metric": "incidents"}), risk.profile({"region": "CA", "metric": "incidents"})
     assert (texas.risk_label, texas.rank) == ("Moderately high", 3)  # tied with BC
     assert (california.risk_label, california.rank) == ("Moderately low", 5)
-    canada = risk.profile({"region": "BC"})
+    canada = risk.profile({"region": "BC", "metric": "incidents"})
     pops, country = population()
     ca_pop = sum(pop for code, pop in pops.items() if country[code] == "CA")
     assert canada.national["CA"] == pytest.approx(2 / ca_pop * 1e6)
@@ -99,9 +99,9 @@ def test_other_classes_and_small_changes_flagged(risk):
 
 
 def test_real_zero_is_low_but_no_rows_is_no_data(risk):
-    florida = risk.profile({"region": "FL"})  # incidents in 2021 only: 2023 is a real zero
+    florida = risk.profile({"region": "FL", "metric": "incidents"})  # incidents in 2021 only: 2023 is a real zero
     assert florida.has_data and (florida.risk_label, florida.rank, florida.incidents_total) == ("Low crime", 6, 0)
-    vermont = risk.profile({"region": "VT"})
+    vermont = risk.profile({"region": "VT", "metric": "incidents"})
     assert not vermont.has_data and vermont.rank is None
     notice = risk.headline(vermont)
     assert notice.id == "risk-no-data" and "No data for Vermont" in text(notice)
@@ -111,7 +111,7 @@ def test_real_zero_is_low_but_no_rows_is_no_data(risk):
 
 
 def test_several_years_are_per_year(risk):
-    p = risk.profile({"region": "NV", "year_from": "2022", "year_to": "2023"})
+    p = risk.profile({"region": "NV", "year_from": "2022", "year_to": "2023", "metric": "incidents"})
     pops, _ = population()
     assert p.incidents_total == 22 and p.value == 11  # per year
     assert p.per_million == pytest.approx(11 / pops["NV"] * 1e6)
@@ -182,7 +182,7 @@ def test_subtype_patterns_count_the_whole_category(risk):
 def test_no_region_shows_prompt_and_top_regions(risk):
     prompt = risk.headline(risk.profile({}))
     assert prompt.id == "risk-prompt" and "United States:" in text(prompt)
-    top = risk.build_top({"year_from": "2023"})
+    top = risk.build_top({"year_from": "2023", "metric": "incidents"})
     assert top.rows["code"].tolist() == ["NV", "OR", "BC", "TX", "CA", "FL"]
     assert top.rows["risk_class_label"].tolist()[:2] == ["High crime", "Moderately high"]
     assert "first is Nevada with 12, of 6 with data" in top.summary
@@ -199,7 +199,7 @@ def test_bad_inputs_fall_back(risk):
     p = risk.profile({"region": "<script>", "year_from": "1066", "source": "x", "metric": "DROP TABLE", "category": 5})
     f = p.filters
     assert (f.region, f.year_from, f.year_to, f.source, f.metric, f.category) == (None, 2023, 2023, "combined",
-                                                                                   "incidents", "all")
+                                                                                   "per_million", "all")
     assert risk.profile({"region": "nv"}).code == "NV"
     assert risk.build_types({"region": "ZZ"}).rows.empty
     for builder in (risk.build_trend, risk.build_types, risk.build_top):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.app import create_app
-from tests.conftest import FIXTURES
+from tests.conftest import bound, FIXTURES
 from tests.test_dashboard_overview import text
 
 TRENDS = FIXTURES / "dashboard" / "jsa_trends.csv"
@@ -14,8 +14,8 @@ NIBRS = FIXTURES / "figures" / "nibrs_2020_known.csv"
 @pytest.fixture
 def share(cli, db_url):
     assert cli("etl", TRENDS, NIBRS, "--db", db_url).exit_code == 0
-    create_app(db_url)
-    from dashboard.pages import share as page
+    app = create_app(db_url)
+    page = bound(app, "share")
 
     return page
 
@@ -97,8 +97,8 @@ def test_callbacks_and_layout(share):
 
 def test_mix_without_incident_data(cli, db_url):
     assert cli("etl", NIBRS, "--db", db_url).exit_code == 0
-    create_app(db_url)
-    from dashboard.pages import share
+    app = create_app(db_url)
+    share = bound(app, "share")
 
     assert share.build_mix_count({}).summary == "No incident data is loaded."
     assert share.build_nibrs({}).rows["total_offenses"].iloc[0] == 8_900_000  # the loaded table beats the reference

@@ -15,7 +15,7 @@ import math
 import pytest
 
 from dashboard.app import create_app
-from tests.conftest import FIXTURES
+from tests.conftest import bound, FIXTURES
 
 TRENDS = FIXTURES / "dashboard" / "jsa_trends.csv"
 US_JSA = {"country": "US", "source": "JSA"}
@@ -24,8 +24,8 @@ US_JSA = {"country": "US", "source": "JSA"}
 @pytest.fixture
 def trends(cli, db_url):
     assert cli("etl", TRENDS, "--db", db_url).exit_code == 0
-    create_app(db_url)
-    from dashboard.pages import trends as page
+    app = create_app(db_url)
+    page = bound(app, "trends")
 
     return page
 
@@ -153,8 +153,8 @@ def test_layout_puts_the_linked_chart_first(trends):
 
 def test_without_incident_data(cli, db_url):
     assert cli("etl", FIXTURES / "figures" / "nibrs_2020_known.csv", "--db", db_url).exit_code == 0
-    create_app(db_url)
-    from dashboard.pages import trends
+    app = create_app(db_url)
+    trends = bound(app, "trends")
 
     for build in (trends.build_yearly, trends.build_index, trends.build_half, trends.build_monthly):
         result = build({})

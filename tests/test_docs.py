@@ -443,7 +443,7 @@ def test_the_charts_behind_claims_are_the_documented_ones(figures_doc):
     table = [line for line in text.splitlines() if line.strip().startswith("| ") and "---" not in line][1:]
     documented = [re.search(r"`([a-z-]+)`", line.split("|")[2]).group(1) for line in table]
     assert sorted(documented) == sorted({claims_view.INDEX, claims_view.HALF, claims_view.SHARE})
-    assert set(documented) <= set(exporter.CHARTS)
+    assert set(documented) <= set(exporter.exportable())
     assert "after-hours burglary" in text and claims_view.NIBRS_CLASS_SCENARIO["property"] == "after-hours-burglary"
 
 

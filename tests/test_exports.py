@@ -17,7 +17,8 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from tests.conftest import FIXTURES
+from dashboard.app import create_app
+from tests.conftest import bound, engine_of, FIXTURES
 
 pytestmark = pytest.mark.browser  # needs Debian's chromium
 
@@ -123,22 +124,22 @@ def test_unsupported_figure_exports_the_computed_value(cli, db_url, tmp_path):
                           "--format", "svg")
     assert "Campaign claim" not in svg_text(half) and "-40.0%" in svg_text(half) and "left out" in svg_text(half)
     # on screen the claim stays beside the data it measures (major cities), with its verdict elsewhere on the page
-    from dashboard.pages import trends
+    trends = bound(create_app(db_url), "trends")
     assert "Campaign claim" in " ".join(a.text for a in trends.build_half({"major_only": "1"}).figure.layout.annotations)
     # ... and is not drawn beside thefts and robberies everywhere, which it does not measure
     assert "Campaign claim" not in " ".join(a.text for a in trends.build_half({}).figure.layout.annotations)
 
 
 def test_two_exports_at_the_same_time_both_succeed(cli, sample_db):
-    from dashboard import context, exporter
-    from dashboard.app import create_app
+    from dashboard import exporter
+    from etl.config import make_engine
 
-    create_app(sample_db)
+    engine = make_engine(sample_db)
     results, errors = [], []
 
     def one(size: str) -> None:
         try:
-            results.append(exporter.export_figure(context.engine(), "change_since_2019", size, "png"))
+            results.append(exporter.export_figure(engine, "change_since_2019", size, "png"))
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -202,8 +203,8 @@ def test_no_request_leaves_the_machine_during_export(sample_db, tmp_path):
     server, hits = _logging_proxy()
     port = server.getsockname()[1]
     code = ("import sys; from pathlib import Path\n"
-            "from dashboard.app import create_app; from dashboard import context, exporter\n"
-            "create_app(sys.argv[1]); e = context.engine()\n"
+            "from dashboard import exporter; from etl.config import make_engine\n"
+            "e = make_engine(sys.argv[1])\n"
             "exporter.write(exporter.export_figure(e, 'change_since_2019', 'square', 'png'), Path(sys.argv[2]))\n"
             "exporter.write(exporter.export_chart(e, 'map', 'year_from=2022', 'landscape', 'pdf'), Path(sys.argv[2]))\n")
     done = _export_through(port, sample_db, tmp_path, code)

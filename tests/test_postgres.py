@@ -25,14 +25,14 @@ def figures_json(cli, url: str) -> list[dict]:
 
 def assert_same_charts(pg_url: str, db_url: str, cases: dict[str, dict]) -> None:
     """Every chart of `cases` (chart id -> filters) draws the same, non-empty rows from both databases."""
-    from dashboard import exporter, queries
-    from dashboard.app import create_app
+    from dashboard import charts, queries
+    from etl.config import make_engine
 
     drawn = {}
     for url in (pg_url, db_url):
-        create_app(url)
+        engine = make_engine(url)
         queries._cache.clear()  # noqa: SLF001 - compare fresh queries, not cached frames
-        drawn[url] = {chart: exporter.chart_result(chart, query).rows.reset_index(drop=True)
+        drawn[url] = {chart: charts.build(engine, chart, query).rows.reset_index(drop=True)
                       for chart, query in cases.items()}
     for chart in cases:
         assert len(drawn[db_url][chart]) > 0, chart

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from dashboard.app import create_app
-from tests.conftest import FIXTURES
+from tests.conftest import bound, engine_of, FIXTURES
 
 KNOWN = FIXTURES / "figures" / "jsa_known.csv"
 
@@ -21,14 +21,16 @@ KNOWN = FIXTURES / "figures" / "jsa_known.csv"
 @pytest.fixture
 def ranked(cli, db_url):
     assert cli("etl", KNOWN, "--db", db_url).exit_code == 0
-    create_app(db_url)
-    from dashboard import context, metrics_ranking, queries, state
+    app = create_app(db_url)
+    from dashboard import metrics_ranking, queries, state
 
-    engine = context.engine()
+    engine = engine_of(app)
 
     def run(**query):  # noqa: ANN003, ANN202
         f = state.parse(query, queries.years(engine), queries.regions(engine)["code"], sources=queries.sources(engine))
         return metrics_ranking.ranking(queries.region_year_counts(engine, f.jewelry()), queries.regions(engine), f)
+
+    run.app = app
 
     return run
 
@@ -61,7 +63,7 @@ def test_the_base_year_follows_the_filter(ranked):
 
 
 def test_per_million_and_its_class_come_from_the_map(ranked, db_url):
-    from dashboard.pages import map as map_page
+    map_page = bound(ranked.app, "map")
 
     t = ranked(year_from="2021", year_to="2021", source="JSA").set_index("code")
     drawn = map_page.build({"year_from": "2021", "year_to": "2021", "source": "JSA", "metric": "per_million"})
@@ -81,7 +83,7 @@ def test_the_map_page_ranking_and_its_downloads(ranked):
 
     from openpyxl import load_workbook
 
-    from dashboard.pages import map as map_page
+    map_page = bound(ranked.app, "map")
 
     query = {"year_from": "2019", "year_to": "2022", "source": "JSA", "base_year": "2019"}
     rows, columns, summary = map_page.update_ranking(query)

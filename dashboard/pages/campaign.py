@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import dash
 import dash_bootstrap_components as dbc
+import sqlalchemy as sa
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import campaign, context, exporter, queries
@@ -28,16 +29,16 @@ OWN_KEYS = {"item", "size", "format"}
 dash.register_page(__name__, path="/campaign", name="Campaign", title="Campaign kit · Jewelry Crime Analytics", order=6)
 
 
-def items() -> list[dict[str, str]]:
-    figs = queries.headline_figures(context.engine())
+def items(engine: sa.Engine) -> list[dict[str, str]]:
+    figs = queries.headline_figures(engine)
     out = [{"label": f"Headline figure: {f['label']}", "value": f"figure:{f['id']}"} for f in figs]
-    out += [{"label": f"Chart: {title}", "value": f"chart:{cid}"} for cid, (_, title, _) in exporter.CHARTS.items()]
+    out += [{"label": f"Chart: {c.title}", "value": f"chart:{cid}"} for cid, c in exporter.exportable().items()]
     return out
 
 
-def selection(query: dict[str, Any]) -> dict[str, Any]:
+def selection(engine: sa.Engine, query: dict[str, Any]) -> dict[str, Any]:
     """Checked choice from the URL: item, size, format and (for a chart) its filters."""
-    options = [o["value"] for o in items()]
+    options = [o["value"] for o in items(engine)]
     item = query.get("item") if query.get("item") in options else options[0]  # the first headline figure
     size = query.get("size") if query.get("size") in campaign.PRESETS else "square"
     fmt = query.get("format") if query.get("format") in ("png", "svg", "pdf") else "png"
@@ -46,7 +47,8 @@ def selection(query: dict[str, Any]) -> dict[str, Any]:
 
 
 def layout(**query: Any) -> html.Div:
-    sel = selection(query)
+    engine = context.engine()
+    sel = selection(engine, query)
     is_figure = sel["item"].startswith("figure:")
     return html.Div([
         html.H1("Campaign kit", className="h3"),
@@ -56,7 +58,7 @@ def layout(**query: Any) -> html.Div:
                "from its source, never with the unsupported claim.", className="text-muted"),
         dbc.Row([
             dbc.Col([dbc.Label("What to export", html_for=ITEM, className="small fw-semibold"),
-                     dcc.Dropdown(id=ITEM, options=items(), value=sel["item"], clearable=False)], md=6),
+                     dcc.Dropdown(id=ITEM, options=items(engine), value=sel["item"], clearable=False)], md=6),
             dbc.Col([dbc.Label("Size", html_for=SIZE, className="small fw-semibold"),
                      dcc.Dropdown(id=SIZE, options=[{"label": v, "value": k} for k, v in SIZE_LABELS.items()],
                                   value=sel["size"], clearable=False)], md=3),
@@ -96,10 +98,9 @@ def layout(**query: Any) -> html.Div:
     ])
 
 
-def make(sel: dict[str, Any], kind: str = "main") -> exporter.Exported:
+def make(engine: sa.Engine, sel: dict[str, Any], kind: str = "main") -> exporter.Exported:
     """One file for the selection: the chosen image, or the figure's stat card or store sign."""
-    engine = context.engine()
-    sel = selection({"item": sel.get("item"), "size": sel.get("size"), "format": sel.get("format"),
+    sel = selection(engine, {"item": sel.get("item"), "size": sel.get("size"), "format": sel.get("format"),
                      **(sel.get("filters") or {})})
     what, ident = sel["item"].split(":", 1)
     if what == "figure":
@@ -111,21 +112,20 @@ def make(sel: dict[str, Any], kind: str = "main") -> exporter.Exported:
     return exporter.export_chart(engine, ident, sel["filters"], sel["size"], sel["format"])
 
 
-def figures_behind(sel: dict[str, Any]) -> list[dict[str, Any]]:
+def figures_behind(engine: sa.Engine, sel: dict[str, Any]) -> list[dict[str, Any]]:
     """The checked claims a selection shows: the headline figure itself, or those its chart stands behind with
     the chart's filters."""
     what, ident = sel["item"].split(":", 1)
-    engine = context.engine()
     if what == "figure":
         return [exporter.headline(engine, ident)]
-    behind = exporter.chart_result(ident, sel["filters"]).claims
+    behind = exporter.chart_result(engine, ident, sel["filters"]).claims
     return [f for f in (queries.checked_figure(engine, h["id"]) for h in behind) if f is not None]
 
 
-def stale_warning(sel: dict[str, Any], behind: list[dict[str, Any]] | None = None) -> str:
+def stale_warning(engine: sa.Engine, sel: dict[str, Any], behind: list[dict[str, Any]] | None = None) -> str:
     """What the page says before exporting a claim the latest data no longer supports ('' when none is).
     `behind`: the selection's figures when the caller has them (a chart is built once, not per question)."""
-    stale = [f for f in (figures_behind(sel) if behind is None else behind) if f["stale"]]
+    stale = [f for f in (figures_behind(engine, sel) if behind is None else behind) if f["stale"]]
     if not stale:
         return ""
     f = stale[0]
@@ -133,16 +133,17 @@ def stale_warning(sel: dict[str, Any], behind: list[dict[str, Any]] | None = Non
             f"'as of' line: {f['as_of']} Export it anyway?")
 
 
-def describe(sel: dict[str, Any]) -> Any:
+def describe(engine: sa.Engine, sel: dict[str, Any]) -> Any:
     what, ident = sel["item"].split(":", 1)
-    behind = figures_behind(sel)
-    warning = stale_warning(sel, behind)
+    behind = figures_behind(engine, sel)
+    warning = stale_warning(engine, sel, behind)
     alert = dbc.Alert([html.I(className="bi bi-exclamation-triangle me-2", **{"aria-hidden": "true"}),
                        warning.removesuffix(" Export it anyway?")], color="warning", className="small py-2",
                       id=WARNING) if warning else None
     notes = [html.P(f["sample_note"], className="small sample-note mb-1") for f in behind if f.get("sample_note")]
     if what != "figure":
-        kind, title, _ = exporter.CHARTS[ident]
+        entry = exporter.exportable()[ident]
+        kind, title = entry.kind, entry.title
         shown = "; ".join(f"{k} = {v}" for k, v in sel["filters"].items()) or "the page's defaults"
         return html.Div([html.H2(title, className="h6 mb-1"), html.P(f"{kind}; filters: {shown}.", className="small"),
                          alert, *notes])
@@ -161,33 +162,33 @@ def describe(sel: dict[str, Any]) -> Any:
           Input(STORE, "data"))
 def update_preview(sel: dict[str, Any]) -> tuple:
     """The PNG the chosen size gives (the preview is always PNG; downloads use the chosen format)."""
-    made = make({**(sel or {}), "format": "png"})
+    engine = context.engine()
+    made = make(engine, {**(sel or {}), "format": "png"})
     src = "data:image/png;base64," + base64.b64encode(made.data).decode()
-    return src, made.alt_text, made.alt_text, describe(selection(
+    return src, made.alt_text, made.alt_text, describe(engine, selection(engine, 
         {"item": (sel or {}).get("item"), **((sel or {}).get("filters") or {})}))
 
 
-def package(sel: dict[str, Any], kind: str) -> tuple[bytes, str]:
+def package(engine: sa.Engine, sel: dict[str, Any], kind: str) -> tuple[bytes, str]:
     """(file bytes, file name) for a button: the image, the stat card, a store sign, or everything as a ZIP."""
     if kind == "all":
-        what, ident = selection({"item": sel.get("item")})["item"].split(":", 1)
-        engine = context.engine()
+        what, ident = selection(engine, {"item": sel.get("item")})["item"].split(":", 1)
         data = exporter.kit(engine, [ident]) if what == "figure" else exporter.kit(engine, [], [(ident, sel.get("filters"))])
         return data, f"jewelcrime_{safe_filename(ident)}_kit_{dt.date.today():%Y%m%d}.zip"
-    made = make(sel, {"image": "main", "badge": "badge", "letter": "letter", "a4": "a4"}[kind])
+    made = make(engine, sel, {"image": "main", "badge": "badge", "letter": "letter", "a4": "a4"}[kind])
     return made.data, made.name
 
 
-def start_download(which: str | None, sel: dict[str, Any]) -> tuple[Any, bool, str, str | None]:
+def start_download(engine: sa.Engine, which: str | None, sel: dict[str, Any]) -> tuple[Any, bool, str, str | None]:
     """A button press -> (download, show the warning?, its message, the kind waiting for the answer). A claim
     the latest data no longer supports asks first; anything else downloads at once."""
     if which not in BUTTONS.values():
         return no_update, False, "", None
     kind = {v: k for k, v in BUTTONS.items()}[which]
-    warning = stale_warning(selection({"item": (sel or {}).get("item"), **((sel or {}).get("filters") or {})}))
+    warning = stale_warning(engine, selection(engine, {"item": (sel or {}).get("item"), **((sel or {}).get("filters") or {})}))
     if warning:
         return no_update, True, warning, kind
-    data, name = package(sel or {}, kind)
+    data, name = package(engine, sel or {}, kind)
     return dcc.send_bytes(data, name), False, "", None
 
 
@@ -195,21 +196,21 @@ def start_download(which: str | None, sel: dict[str, Any]) -> tuple[Any, bool, s
           *[Input(b, "n_clicks") for b in BUTTONS.values()], State(STORE, "data"), prevent_initial_call=True)
 def download(*args: Any) -> Any:
     *_clicks, sel = args
-    return start_download(dash.ctx.triggered_id, sel)
+    return start_download(context.engine(), dash.ctx.triggered_id, sel)
 
 
-def confirmed_download(pending: Any, sel: dict[str, Any]) -> Any:
+def confirmed_download(engine: sa.Engine, pending: Any, sel: dict[str, Any]) -> Any:
     """The answer 'export anyway' -> the file that was asked for (the 'as of' line is in it)."""
     if not isinstance(pending, str) or pending not in BUTTONS:
         return no_update
-    data, name = package(sel or {}, pending)
+    data, name = package(engine, sel or {}, pending)
     return dcc.send_bytes(data, name)
 
 
 @callback(Output(DOWNLOAD, "data", allow_duplicate=True), Input(CONFIRM, "submit_n_clicks"), State(PENDING, "data"),
           State(STORE, "data"), prevent_initial_call=True)
 def after_confirm(submitted: int | None, pending: Any, sel: dict[str, Any]) -> Any:
-    return confirmed_download(pending, sel) if submitted else no_update
+    return confirmed_download(context.engine(), pending, sel) if submitted else no_update
 
 
 @callback(Output(PAGE_LOCATION, "search", allow_duplicate=True), Input(ITEM, "value"), Input(SIZE, "value"),

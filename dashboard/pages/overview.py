@@ -177,7 +177,7 @@ def layout(**query: Any) -> html.Div:
                "number before you publish it, use the form below the cards.",
                className="lead fs-6"),
         dbc.Row([dbc.Col(figure_card(f), lg=4, className="mb-4") for f in figures], id=CARDS),
-        check_form.layout(query),
+        check_form.layout(context.engine(), query),
         html.H2("Explore further", className="h5"),
         html.Ul([
             html.Li([dcc.Link("Crime map", href="/map"), ": every state and province from low to high crime."]),

@@ -1,283 +1,32 @@
-"""Share: NIBRS crimes against property, persons and society, and the jewelry-crime mix."""
+"""Share page: NIBRS crimes against property, persons and society, and the jewelry-crime mix (charts in
+dashboard.charts.share)."""
 from __future__ import annotations
 
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-import pandas as pd
+import sqlalchemy as sa
 from dash import Input, Output, callback, html
 
-from dashboard import context, controls, figures, figures_context, figures_share, metrics_trends, queries, state
-from dashboard.components import ChartResult, chart_card, chart_outputs, claim_shown, part, render, verdict_badge
-from dashboard.claims_view import SHARE as SHARE_CLAIMS, claimed_text, value_text
-from etl.figures import FBI_SOURCE_LINE
-from etl.taxonomy import CATEGORIES
+from dashboard import context, controls, queries
+from dashboard.charts import share as charts
+from dashboard.charts.share import MIX_COUNT, MIX_LOSSES, NIBRS, OFFENSES, STATES, YEARS
+from dashboard.claims_view import value_text
+from dashboard.components import chart_card, chart_outputs, part, render, verdict_badge
 
 PAGE = "share"
-NIBRS, OFFENSES, MIX_COUNT, MIX_LOSSES = "share-nibrs", "share-offenses", "share-mix-count", "share-mix-losses"
-YEARS, STATES = "share-years", "share-states"
 YEAR_NOTE = "share-year-note"
 FILTERS = controls.cid(PAGE, "filters")
 CLAIM = "share-claim"
 PARAMS = ["nibrs_year", "year_from", "year_to", "source"]
-CLASSES = {"property": "Crimes against property", "persons": "Crimes against persons",
-           "society": "Crimes against society"}
 
 dash.register_page(__name__, path="/share", name="Share", title="Share of crime · Jewelry Crime Analytics", order=3)
 
 
-def current(query: dict[str, Any]) -> state.Filters:
-    engine = context.engine()
-    return state.parse(query, queries.years(engine), nibrs_years=queries.nibrs_years(engine),
-                       sources=queries.sources(engine))
-
-
-# ---------------------------------------------------------------- pure data prep
-
-def class_table(nibrs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """The three NIBRS classes with their share of all offenses, and the total (the table's own total row
-    when it has one, else the sum of the classes)."""
-    top = nibrs[nibrs["offense_category"] == ""]
-    classes = top[top["crimes_against"].isin(list(CLASSES))].copy()
-    classes["order"] = classes["crimes_against"].map(list(CLASSES).index)
-    classes = classes.sort_values("order")
-    total_row = top.loc[top["crimes_against"] == "total", "offenses"]
-    total = int(total_row.iloc[0]) if len(total_row) and pd.notna(total_row.iloc[0]) else int(classes["offenses"].sum())
-    classes["label"] = classes["crimes_against"].map(CLASSES)
-    classes["share_pct"] = classes["offenses"] / total * 100 if total else float("nan")
-    classes["derived"] = classes["is_derived"].astype(bool)
-    return classes[["crimes_against", "label", "offenses", "share_pct", "derived", "published_percent"]
-                   ].reset_index(drop=True), total
-
-
-def offense_table(nibrs: pd.DataFrame, total: int) -> pd.DataFrame:
-    """Offense categories inside each class (empty when the table has class totals only)."""
-    top = nibrs[nibrs["offense_category"] == ""].set_index("crimes_against")["offenses"]
-    cats = nibrs[(nibrs["offense_category"] != "") & nibrs["crimes_against"].isin(list(CLASSES))].copy()
-    if cats.empty:
-        return pd.DataFrame()
-    cats["class_label"] = cats["crimes_against"].map(CLASSES)
-    cats["share_of_class_pct"] = cats["offenses"] / cats["crimes_against"].map(top.to_dict()).astype(float) * 100
-    cats["share_of_total_pct"] = cats["offenses"] / total * 100 if total else float("nan")
-    cats["order"] = cats["crimes_against"].map(list(CLASSES).index)
-    cats = cats.sort_values(["order", "offenses"], ascending=[True, False])
-    return cats[["crimes_against", "class_label", "offense_category", "offenses", "share_of_class_pct",
-                 "share_of_total_pct", "is_derived"]].reset_index(drop=True)
-
-
-def mix_table(mix: pd.DataFrame, crime_types: pd.DataFrame) -> pd.DataFrame:
-    """One row per crime type (category and sub-type) with its share of incidents and of known losses."""
-    slugs = metrics_trends.guidance_slugs(crime_types)
-    names = {(r.category, r.subtype or ""): r.label for r in crime_types.itertuples()}
-    cat_labels = dict(zip(crime_types["category"], crime_types["category_label"]))
-    t = mix.copy()
-    t["subtype"] = t["subtype"].fillna("")
-    t["category_label"] = t["category"].map(lambda c: cat_labels.get(c, c))
-    t["label"] = [names.get((c, s), s or c) if s else f"{cat_labels.get(c, c)}, sub-type not given"
-                  for c, s in zip(t["category"], t["subtype"])]
-    t["guidance"] = [metrics_trends.slug_for(slugs, c, s) for c, s in zip(t["category"], t["subtype"])]
-    t["tag"] = [metrics_trends.tag_for(slugs, c, s) for c, s in zip(t["category"], t["subtype"])]
-    for value in ("incidents", "losses"):
-        total = t[value].sum()
-        t[f"share_{value}_pct"] = t[value] / total * 100 if total else 0.0
-    t["order"] = t["category"].map(lambda c: list(CATEGORIES).index(c) if c in CATEGORIES else 99)
-    t = t.sort_values(["order", "incidents"], ascending=[True, False]).drop(columns="order")
-    return t.reset_index(drop=True)
-
-
-# ---------------------------------------------------------------- charts
-
-def _nibrs_meta(year: int | None) -> tuple[pd.DataFrame, str, bool]:
-    """The NIBRS table for a year, its date line, and whether it is sample data (data_status files)."""
-    engine = context.engine()
-    nibrs = queries.nibrs(engine, year) if year is not None else pd.DataFrame()
-    if nibrs.empty:
-        return nibrs, "No NIBRS table loaded", False
-    batch = int(nibrs["batch_id"].iloc[0])
-    sample = any(f["batch_id"] == batch and f["is_sample"] for f in queries.data_status(engine)["files"])
-    return nibrs, f"NIBRS calendar year {year}; counts from {nibrs['file_name'].iloc[0]}", sample
-
-
-def share_claim() -> dict[str, Any] | None:
-    """The first claim about a NIBRS class's share (claims_view.chart_of), as written: the one this page
-    judges (claim_panel checks it)."""
-    found = queries.chart_claims(context.engine(), SHARE_CLAIMS)
-    return found[0] if found else None
-
-
-def claim_year() -> int | None:
-    h = share_claim()
-    return int(h["measure"]["first_year"]) if h else None
-
-
-def claim_marker(year: int | None) -> dict[str, Any] | None:
-    """The claim's published share and total as a marker, for the year the claim is about."""
-    h = share_claim()
-    if h is None or year != claim_year() or h["published_value"] is None or not claim_shown(h):
-        return None
-    total = h["published_denominator"]
-    of = f" of {figures_share.fmt_big(float(total))}" if total else ""
-    cls = (h["measure"]["numerator"] or {}).get("nibrs_class") or "property"
-    return {"share": float(h["published_value"]), "row": CLASSES.get(cls, CLASSES["property"]),
-            "label": f"Campaign claim: {claimed_text(h)}{of} offenses were {CLASSES.get(cls, cls).lower()}"}
-
-
-def build_nibrs(filters: dict[str, Any]) -> ChartResult:
-    f = current(filters)
-    nibrs, date_line, sample = _nibrs_meta(f.nibrs_year)
-    if nibrs.empty:
-        return ChartResult(figures.empty("No NIBRS table loaded"), pd.DataFrame(), "No NIBRS table is loaded.",
-                           FBI_SOURCE_LINE, date_line)
-    classes, total = class_table(nibrs)
-    claim = claim_marker(f.nibrs_year)
-    fig = figures_share.nibrs_classes_figure(classes, total, claim)
-    rows = classes.rename(columns={"derived": "derived_from_published_percent"}).assign(total_offenses=total)
-    derived = [r.label.lower() for r in classes.itertuples() if r.derived]
-    parts = [f"{r.label}: {r.share_pct:.1f}% ({r.offenses:,.0f})" for r in classes.itertuples()]
-    summary = (f"Bars of the share of all {total:,} NIBRS offenses in {f.nibrs_year} by class; " + "; ".join(parts) + ".")
-    if derived:
-        summary += f" The counts for {', '.join(derived)} are derived from the FBI's published percentages."
-    if claim:
-        summary += f" {claim['label']}."
-    h = share_claim()
-    behind = [h] if h is not None and f.nibrs_year == claim_year() else []
-    return ChartResult(fig, rows, summary, FBI_SOURCE_LINE, date_line, sample, claims=behind)
-
-
-def build_offenses(filters: dict[str, Any]) -> ChartResult:
-    f = current(filters)
-    nibrs, date_line, sample = _nibrs_meta(f.nibrs_year)
-    table = offense_table(nibrs, class_table(nibrs)[1]) if not nibrs.empty else pd.DataFrame()
-    if table.empty:
-        msg = (f"The NIBRS table loaded for {f.nibrs_year} has class totals only, no offense categories."
-               if not nibrs.empty else "No NIBRS table is loaded.")
-        return ChartResult(figures.empty(msg), pd.DataFrame(), msg, FBI_SOURCE_LINE, date_line, sample)
-    fig = figures_share.offense_categories_figure(table)
-    biggest = table.loc[table["offenses"].idxmax()]
-    summary = (f"Bars of offenses in {len(table)} offense categories of NIBRS {f.nibrs_year}, grouped by class; the "
-               f"largest is {biggest['offense_category']} with {biggest['offenses']:,.0f} "
-               f"({biggest['share_of_total_pct']:.1f}% of all offenses).")
-    return ChartResult(fig, table, summary, FBI_SOURCE_LINE, date_line, sample)
-
-
-def _build_mix(filters: dict[str, Any], value: str) -> ChartResult:
-    f = current(filters)
-    engine = context.engine()
-    status = queries.data_status(engine, f.source)
-    date_line = f"Data {status['range']}; showing {f.describe()}"
-    if f.year_from is None:
-        return ChartResult(figures.empty("No incident data loaded"), pd.DataFrame(), "No incident data is loaded.",
-                           status["source_line"], date_line, status["is_sample"])
-    table = mix_table(queries.mix(engine, f), queries.crime_types(engine))
-    table = table[table[value] > 0].reset_index(drop=True) if value == "losses" else table
-    if table.empty:
-        msg = f"No {'known losses' if value == 'losses' else 'incidents'} for {f.describe()}."
-        return ChartResult(figures.empty(msg), pd.DataFrame(), msg, status["source_line"], date_line, status["is_sample"])
-    fig = figures_share.mix_figure(table, value)
-    rows = table[["category", "subtype", "label", "incidents", "share_incidents_pct", "losses", "losses_known",
-                  "share_losses_pct", "guidance"]]
-    top = table.loc[table[value].idxmax()]
-    if value == "losses":
-        summary = (f"Bars of known dollar losses by crime type ({f.describe()}): ${table['losses'].sum():,.0f} "
-                   f"in all from {int(table['losses_known'].sum()):,} records with a known loss; the largest is "
-                   f"{top['label']} with ${top['losses']:,.0f} ({top['share_losses_pct']:.1f}%).")
-    else:
-        summary = (f"Bars of incidents by crime type ({f.describe()}): {int(table['incidents'].sum()):,} in all; the most "
-                   f"common is {top['label']} with {int(top['incidents']):,} ({top['share_incidents_pct']:.1f}%).")
-    guidance = metrics_trends.guidance_list(table["guidance"])
-    return ChartResult(fig, rows, summary, status["source_line"], date_line, status["is_sample"], guidance)
-
-
-def build_mix_count(filters: dict[str, Any]) -> ChartResult:
-    return _build_mix(filters, "incidents")
-
-
-def build_mix_losses(filters: dict[str, Any]) -> ChartResult:
-    return _build_mix(filters, "losses")
-
-
-# ---------------------------------------------------------------- the property share over the years and by state
-
-def _claimed_share() -> float | None:
-    """The claim's published share, when a chart may draw it (not in an export it fails)."""
-    h = share_claim()
-    return float(h["published_value"]) if h and h["published_value"] is not None and claim_shown(h) else None
-
-
-def build_years(filters: dict[str, Any]) -> ChartResult:
-    """The property class's share of all NIBRS offenses for every national year loaded (the best table of
-    each year, as the headline figure uses)."""
-    engine = context.engine()
-    rows = queries.property_shares(engine)
-    if rows.empty:
-        return ChartResult(figures.empty("No NIBRS table loaded"), pd.DataFrame(), "No NIBRS table is loaded.",
-                           FBI_SOURCE_LINE, "No NIBRS table loaded")
-    claim, year_of_claim = _claimed_share(), claim_year()
-    fig = figures_context.share_years_figure(rows, year_of_claim, claim)
-    listed = "; ".join(f"{int(r.year)}: {r.share_pct:.1f}%" for r in rows.itertuples())
-    n = len(rows)
-    summary = (f"Bars of the share of all NIBRS offenses that were crimes against property, for the {n} national "
-               f"year{'s' if n != 1 else ''} loaded: {listed}.")
-    if year_of_claim in set(rows["year"]):
-        summary += f" The campaign's claim is about {year_of_claim}" + (f" ({claim:g}%)." if claim is not None else ".")
-    elif year_of_claim is not None:
-        summary += f" No table for {year_of_claim}, the year of the campaign's claim, is loaded."
-    files = ", ".join(dict.fromkeys(str(f) for f in rows["file"]))
-    years = [int(y) for y in rows["year"]]
-    when = str(years[0]) if n == 1 else f"{years[0]}-{years[-1]}"
-    out = rows[["year", "property", "total", "share_pct", "file", "derived"]].rename(
-        columns={"property": "offenses_property", "total": "offenses_total",
-                 "derived": "derived_from_published_percent"})
-    return ChartResult(fig, out, summary, FBI_SOURCE_LINE, f"NIBRS {when}; counts from {files}",
-                       bool(rows["sample"].any()))
-
-
-def _state_year(f: state.Filters) -> int | None:
-    """The NIBRS year picked, when by-state tables are loaded for it; else the latest by-state year."""
-    have = queries.property_share_years(context.engine())
-    if not have:
-        return None
-    return f.nibrs_year if f.nibrs_year in have else have[-1]
-
-
-def build_states(filters: dict[str, Any]) -> ChartResult:
-    """The property share by state, from the NIBRS by-state class tables (reporting agencies only)."""
-    f = current(filters)
-    engine = context.engine()
-    year = _state_year(f)
-    if year is None:
-        msg = "No NIBRS by-state tables (crimes against persons, property and society by state) are loaded"
-        return ChartResult(figures.empty("No NIBRS tables by state loaded"), pd.DataFrame(), msg + ".",
-                           FBI_SOURCE_LINE, "No by-state table loaded")
-    shares = queries.property_share_by_state(engine, year)
-    names = queries.regions(engine).set_index("code")["name"]
-    rows = shares.assign(name=shares["code"].map(names)).sort_values(["share_pct", "name"], ascending=[False, True])
-    rows = rows[["code", "name", "property", "total", "share_pct"]].reset_index(drop=True)
-    national = queries.property_shares(engine)
-    at = national[national["year"] == year]
-    nat = float(at["share_pct"].iloc[0]) if len(at) else None
-    fig = figures_context.share_states_figure(rows, nat)
-    top, low = rows.iloc[0], rows.iloc[-1]
-    summary = (f"Bars of the share of NIBRS offenses that were crimes against property in {len(rows)} states, "
-               f"{year}: highest {top['name']} ({top['share_pct']:.1f}%), lowest {low['name']} "
-               f"({low['share_pct']:.1f}%)" + (f"; nationally {nat:.1f}%" if nat is not None else "") + ".")
-    year_of_claim = claim_year()
-    if year_of_claim is not None and year != year_of_claim:
-        summary += f" The campaign's claim is about {year_of_claim}; this chart shows {year}."
-    if f.nibrs_year is not None and year != f.nibrs_year:
-        summary += f" No by-state tables are loaded for {f.nibrs_year}."
-    source = FBI_SOURCE_LINE + ", by-state tables (agencies reporting to NIBRS only)"
-    batches = queries.context_batches(engine)
-    sample = bool(len(batches) and batches.loc[batches["format"] == "nibrs-state", "is_sample"].any())
-    return ChartResult(fig, rows, summary, source, f"NIBRS {year}, by state", sample,
-                       caveat="A state's NIBRS counts cover the agencies that report to NIBRS, which may not be all "
-                              "of the state.")
-
-
-def year_note(year: int | None) -> Any:
+def year_note(engine: sa.Engine, year: int | None) -> Any:
     """Says so when the NIBRS year shown is not the year the campaign's claim is about."""
-    year_of_claim = claim_year()
+    year_of_claim = charts.claim_year(engine)
     if year is None or year_of_claim is None or year == year_of_claim:
         return None
     return dbc.Alert([html.I(className="bi bi-info-circle me-2", **{"aria-hidden": "true"}),
@@ -288,10 +37,10 @@ def year_note(year: int | None) -> Any:
 
 # ---------------------------------------------------------------- the claim beside the chart
 
-def claim_panel(year: int | None) -> dbc.Card:
+def claim_panel(engine: sa.Engine, year: int | None) -> dbc.Card:
     """The campaign's '% of all offenses' claim beside the computed share, with the verdict (headline figures)."""
-    written = share_claim()
-    h = queries.checked_figure(context.engine(), written["id"]) if written else None
+    written = charts.share_claim(engine)
+    h = queries.checked_figure(engine, written["id"]) if written else None
     if h is None or h["published_claim"] is None:
         return dbc.Card(dbc.CardBody("No published claim about the property share is loaded."), id=CLAIM)
     computed = value_text(h)
@@ -310,14 +59,14 @@ def claim_panel(year: int | None) -> dbc.Card:
         body.append(html.P(h["freshness"], className="small freshness-note"))
     if h["sample_note"]:
         body.append(html.P(h["sample_note"], className="small sample-note"))
-    if year != claim_year():
-        body.append(html.P(f"The claim is about {claim_year()}; the chart shows {year}.", className="small text-muted"))
+    if year != charts.claim_year(engine):
+        body.append(html.P(f"The claim is about {charts.claim_year(engine)}; the chart shows {year}.", className="small text-muted"))
     return dbc.Card(dbc.CardBody(body), className="mb-4 figure-card claim-panel", id=CLAIM)
 
 
 def layout(**query: Any) -> html.Div:
-    f = current(query)
     engine = context.engine()
+    f = charts.current(engine, query)
     years, nibrs_years = queries.years(engine), queries.nibrs_years(engine)
     return html.Div([
         html.H1("Share of crime", className="h3"),
@@ -325,13 +74,13 @@ def layout(**query: Any) -> html.Div:
                "against property, persons and society, with the campaign's claim about it. Then the crimes against "
                "jewelers themselves, by type, counted and in dollars.", className="text-muted"),
         controls.filter_row(controls.nibrs_year(PAGE, nibrs_years, f)),
-        year_note(f.nibrs_year),
+        year_note(engine, f.nibrs_year),
         controls.store(PAGE, f),
         dbc.Row([
             dbc.Col(chart_card(NIBRS, "Crimes against property, persons and society (FBI NIBRS)", height=400, note=(
                 "Each bar is one class's share of all offenses in the year. Hatched bars are counts worked out from "
                 "the FBI's published percentages rather than counted in a table.")), lg=8),
-            dbc.Col(claim_panel(f.nibrs_year), lg=4),
+            dbc.Col(claim_panel(engine, f.nibrs_year), lg=4),
         ]),
         chart_card(OFFENSES, "Offense categories within each class", height=380, note=(
             "Shown when the loaded FBI table lists offense categories; the published national totals do not.")),
@@ -357,44 +106,44 @@ def layout(**query: Any) -> html.Div:
 
 @callback(*chart_outputs(NIBRS), Input(FILTERS, "data"))
 def update_nibrs(filters: dict[str, Any]) -> tuple:
-    return render(build_nibrs(filters or {}))
+    return render(charts.build_nibrs(context.engine(), filters or {}))
 
 
 @callback(*chart_outputs(OFFENSES), Input(FILTERS, "data"))
 def update_offenses(filters: dict[str, Any]) -> tuple:
-    return render(build_offenses(filters or {}))
+    return render(charts.build_offenses(context.engine(), filters or {}))
 
 
 @callback(Output(part(OFFENSES, "graph"), "style"), Input(FILTERS, "data"))
 def size_offenses(filters: dict[str, Any]) -> dict[str, str]:
     """The FBI's full table lists a few dozen offense categories: give each bar room."""
-    return {"height": f"{int(build_offenses(filters or {}).figure.layout.height or 300)}px"}
+    return {"height": f"{int(charts.build_offenses(context.engine(), filters or {}).figure.layout.height or 300)}px"}
 
 
 @callback(*chart_outputs(YEARS), Input(FILTERS, "data"))
 def update_years(filters: dict[str, Any]) -> tuple:
-    return render(build_years(filters or {}))
+    return render(charts.build_years(context.engine(), filters or {}))
 
 
 @callback(*chart_outputs(STATES), Input(FILTERS, "data"))
 def update_states(filters: dict[str, Any]) -> tuple:
-    return render(build_states(filters or {}))
+    return render(charts.build_states(context.engine(), filters or {}))
 
 
 @callback(Output(part(STATES, "graph"), "style"), Input(FILTERS, "data"))
 def size_states(filters: dict[str, Any]) -> dict[str, str]:
     """Fifty states need more room than a handful."""
-    return {"height": f"{int(build_states(filters or {}).figure.layout.height or 420)}px"}
+    return {"height": f"{int(charts.build_states(context.engine(), filters or {}).figure.layout.height or 420)}px"}
 
 
 @callback(*chart_outputs(MIX_COUNT), Input(FILTERS, "data"))
 def update_mix_count(filters: dict[str, Any]) -> tuple:
-    return render(build_mix_count(filters or {}))
+    return render(charts.build_mix_count(context.engine(), filters or {}))
 
 
 @callback(*chart_outputs(MIX_LOSSES), Input(FILTERS, "data"))
 def update_mix_losses(filters: dict[str, Any]) -> tuple:
-    return render(build_mix_losses(filters or {}))
+    return render(charts.build_mix_losses(context.engine(), filters or {}))
 
 
 controls.sync_url(PAGE, PARAMS)

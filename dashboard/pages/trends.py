@@ -1,308 +1,57 @@
-"""Trends: incidents per year, an index against a base year, January-June comparisons, seasonality."""
+"""Trends page: incidents per year, an index against a base year, January-June comparisons, seasonality.
+
+The charts themselves are built in dashboard.charts.trends; this module lays out the page and wires its
+filters to them.
+"""
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import dash
-import pandas as pd
 from dash import Input, callback, html
 
-from dashboard import context, controls, figures, figures_trends, metrics_context, metrics_trends, queries, state
-from dashboard.components import ChartResult, chart_card, chart_outputs, claim_shown, render
-from dashboard import claims_view
-from dashboard.claims_view import HALF as HALF_CLAIMS, INDEX as INDEX_CLAIMS, claimed_text, value_text
-from etl.context import MEASURE_FOR_CATEGORY
+from dashboard import context, controls, queries, state
+from dashboard.charts import trends as charts, trends_period
+from dashboard.charts.trends import COUNTRY, HALF, INDEX, MONTHLY, PAGE, VIEWS, YEARLY
+from dashboard.components import chart_card, chart_outputs, render
 
-PAGE = "trends"
-YEARLY, INDEX, HALF, MONTHLY = "trends-yearly", "trends-index", "trends-half", "trends-monthly"
 FILTERS = controls.cid(PAGE, "filters")
-PARAMS = ["year_from", "year_to", "category", "subtype", "source", "base_year", "major_only", "country", "context_line"]
-COUNTRY = {"": "U.S. and Canada", "US": "United States", "CA": "Canada"}
-VIEWS = {"yearly": YEARLY, "index": INDEX, "half": HALF, "monthly": MONTHLY}  # ?view=... puts that chart first
-THEFT_ROBBERY = ("theft", "robbery")
+PARAMS = ["year_from", "year_to", "category", "subtype", "source", "region", "base_year", "major_only", "country",
+          "context_line", *trends_period.PARAMS]
+PERIOD = trends_period.PERIOD
+TITLES = {c.id: c.title for c in [*charts.CHARTS, *trends_period.CHARTS]}
 
 dash.register_page(__name__, path="/trends", name="Trends", title="Trends · Jewelry Crime Analytics", order=2)
 
 
-def current(query: dict[str, Any]) -> tuple[state.Filters, str]:
-    """Checked filters and country ('' = both) from the URL query or the page's store."""
-    engine = context.engine()
-    f = state.parse(query, queries.years(engine), all_years_by_default=True, sources=queries.sources(engine))
-    country = query.get("country")
-    return f, country if isinstance(country, str) and country in COUNTRY else ""
-
-
-class Ctx(NamedTuple):  # not a dataclass: Dash Pages imports page files outside sys.modules
-    f: state.Filters
-    country: str
-    years: list[int]
-    labels: dict[str, str]
-    slugs: dict[tuple[str, str], str]
-    status: dict[str, Any]
-
-    @property
-    def describe(self) -> str:
-        parts = [self.f.describe(), COUNTRY[self.country]]
-        return "; ".join(parts + (["major cities only"] if self.f.major_only else []))
-
-    @property
-    def date_range(self) -> str:
-        return f"Data {self.status['range']}; showing {self.describe}"
-
-    @property
-    def selected_tag(self) -> str:
-        """Guidance tag when one crime type is selected (a total of several types names none)."""
-        if self.f.category == state.ALL:
-            return ""
-        sub = self.f.subtype if self.f.subtype != state.ALL else ""
-        return metrics_trends.tag_for(self.slugs, self.f.category, sub)
-
-    def guidance(self, cats: list[str]) -> list[tuple[str, str]]:
-        sub = self.f.subtype if self.f.subtype != state.ALL else ""
-        return metrics_trends.guidance_list(metrics_trends.slug_for(self.slugs, c, sub) for c in cats)
-
-    def result(self, fig: Any, rows: pd.DataFrame, summary: str, cats: list[str]) -> ChartResult:
-        return ChartResult(fig, rows, summary, self.status["source_line"], self.date_range, self.status["is_sample"],
-                           self.guidance(cats))
-
-
-def _ctx(filters: dict[str, Any]) -> Ctx:
-    engine = context.engine()
-    f, country = current(filters)
-    types = queries.crime_types(engine)
-    labels = dict(zip(types["category"], types["category_label"]))
-    return Ctx(f, country, queries.years(engine), labels, metrics_trends.guidance_slugs(types),
-               queries.data_status(engine, f.source))
-
-
-def _no_data(c: Ctx) -> ChartResult:
-    return ChartResult(figures.empty("No incident data loaded"), pd.DataFrame(), "No incident data is loaded.",
-                       c.status["source_line"], c.date_range, c.status["is_sample"])
-
-
-def _yearly_frame(c: Ctx) -> pd.DataFrame:
-    df = queries.trend_halves(context.engine(), c.f.jewelry(), c.country)
-    return df.groupby(["year", "category"], as_index=False)[["incidents", "losses"]].sum()
-
-
-def _change_rows(table: pd.DataFrame, cats: list[str], total: str = "total") -> pd.DataFrame:
-    return table[["year", *cats, "total", "change", "change_pct", "reliable"]].rename(columns={
-        "total": total, "change": "change_on_prior", "change_pct": "change_pct_on_prior",
-        "reliable": "change_reliable"})
-
-
-def build_yearly(filters: dict[str, Any]) -> ChartResult:
-    """Stacked bars per year by category, with the year-over-year change (rows = the bars and the changes)."""
-    c = _ctx(filters)
-    if not c.years:
-        return _no_data(c)
-    yearly = _yearly_frame(c)
-    cats = metrics_trends.categories_in(yearly)
-    table = metrics_trends.in_range(metrics_trends.by_year(yearly, c.years), *c.f.years)
-    tags = {cat: metrics_trends.tag_for(c.slugs, cat) for cat in cats}
-    fig = figures_trends.stacked_by_category(table, cats, c.labels, tags)
-    last = table.iloc[-1]
-    peak = table.loc[table["total"].idxmax()]
-    unreliable = int((~table["reliable"] & table["change_pct"].notna()).sum())
-    summary = (f"Stacked bars of incidents per year by crime category ({c.describe}): {int(last['year'])} had "
-               f"{int(last['total']):,} incidents, {metrics_trends.change_text(last['change_pct'], last['reliable'])} "
-               f"on the year before; the highest year shown is {int(peak['year'])} with {int(peak['total']):,}."
-               + (f" {unreliable} of the year-on-year changes rest on fewer than "
-                  f"{figures_trends.UNRELIABLE_BELOW} incidents and are marked unreliable." if unreliable else ""))
-    return c.result(fig, _change_rows(table, cats), summary, cats)
-
-
-def chart_claims(chart: str, c: Ctx) -> list[dict[str, Any]]:
-    """The checked claims this chart stands behind with the filters shown (claims_view.chart_of and
-    claims_view.matches), each with a published number."""
-    return [h for h in queries.chart_claims(context.engine(), chart)
-            if h["published_value"] is not None and claims_view.matches(h, c.f, c.country)]
-
-
-def build_index(filters: dict[str, Any]) -> ChartResult:
-    """Each year as an index, base year = 100; the 'since 2019' claim as a reference line when the base is 2019."""
-    c = _ctx(filters)
-    if not c.years:
-        return _no_data(c)
-    yearly = _yearly_frame(c)
-    cats = metrics_trends.categories_in(yearly)
-    base = c.f.base_year
-    table = metrics_trends.in_range(metrics_trends.index_table(metrics_trends.by_year(yearly, c.years), base),
-                                    *c.f.years)
-    claims = chart_claims(INDEX_CLAIMS, c)
-    at_base = [h for h in claims if h["measure"]["compared_first_year"] == base]
-    drawn = [h for h in at_base if claim_shown(h)]
-    claim = None
-    if drawn:  # the first claim measured from this base year is drawn as the reference line
-        h = drawn[0]
-        year, level = h["measure"]["last_year"], 100 + float(h["published_value"])
-        claim = {"index": level, "year": year, "figure": h,
-                 "label": f"Campaign claim: {claimed_text(h)} since {base} (index {level:g} in {year})"}
-    line = context_line(c, base, list(table["year"])) if c.f.context_line else None
-    fig = figures_trends.index_figure(table, base, claim, c.selected_tag,
-                                      context=line["table"] if line else None, context_label=line["label"] if line else "")
-    rows = table.assign(series="data")[["series", "year", "incidents", "base_incidents", "index",
-                                        "change_since_base_pct", "reliable"]]
-    if line is not None and len(line["table"]) and line["table"]["index"].notna().any():
-        t = line["table"]
-        rows = pd.concat([rows, pd.DataFrame({"series": line["series"], "year": t["year"], "index": t["index"],
-                                              "change_since_base_pct": t["index"] - 100, "general_rate_per_100k": t["rate"],
-                                              "general_base_rate_per_100k": t["base_rate"],
-                                              "general_summed_from_places": t["from_places"]})], ignore_index=True)
-    if claim is not None:
-        rows = pd.concat([rows, pd.DataFrame([{"series": "campaign claim (published)", "year": claim["year"],
-                                               "index": claim["index"], "change_since_base_pct": claim["index"] - 100}])],
-                         ignore_index=True)
-    if not table["base_incidents"].iloc[0]:
-        summary = f"No index: there are no incidents in the base year {base} ({c.describe})."
-    else:
-        last = table.iloc[-1]
-        summary = (f"Line of each year's incidents as an index with {base} = 100 ({c.describe}): {int(last['year'])} "
-                   f"stands at {last['index']:.1f}, {metrics_trends.change_text(last['change_since_base_pct'], last['reliable'])}"
-                   f" since {base}.")
-        at = table[table["year"] == claim["year"]] if claim is not None else table.iloc[0:0]
-        if claim is not None and len(at):
-            summary += (f" {claim['year']} stands at {at.iloc[0]['index']:.1f} against the campaign's reference line "
-                        f"at {claim['index']:g}.")
-        elif claims:
-            bases = sorted({h["measure"]["compared_first_year"] for h in claims})
-            summary += (f" The campaign's claim is measured from {' and '.join(map(str, bases))}; choose base year "
-                        f"{' or '.join(map(str, bases))} to see it.")
-    checked = queries.checked_figure(context.engine(), at_base[0]["id"]) if at_base else None
-    if checked and checked["value"] is not None:
-        h = checked
-        summary += f" The headline figure is {value_text(h)} ({h['statement'].rstrip('.')})."
-        if h["freshness"]:
-            summary += " " + h["freshness"]
-    result = c.result(fig, rows, summary, cats)
-    result.claims = at_base
-    if line is not None:
-        result.summary += " " + line["sentence"]
-        if line["source"]:
-            result.source += f"; dotted line: {line['source']}"
-        result.caveat = metrics_context.NOT_JEWELRY
-    return result
-
-
-def context_line(c: Ctx, base: int, years: list[int]) -> dict[str, Any]:
-    """The national general-crime rate of the category shown (robbery with robbery, all types with property
-    crime), indexed to the same base year: the FBI's for the U.S. (and both countries), Statistics Canada's
-    for Canada."""
-    measure = MEASURE_FOR_CATEGORY.get(c.f.category)
-    country = "CA" if c.country == "CA" else "US"
-    who = "Statistics Canada" if country == "CA" else "FBI"
-    empty = pd.DataFrame(columns=["year", "rate", "base_rate", "index"])
-    if measure is None:
-        return {"table": empty, "label": "", "series": "", "source": "",
-                "sentence": f"No general-crime measure matches {state.CATEGORIES[c.f.category].lower()}, so no "
-                            "general-crime line is drawn."}
-    words = metrics_context.short_label(measure)
-    national = queries.context_national(context.engine(), measure, country)
-    table = metrics_context.index_line(national, base, years)
-    label = f"{who} {words} rate, {'Canada' if country == 'CA' else 'U.S.'} (general crime)"
-    series = f"general crime: national {words} rate per 100,000 ({who})"
-    source = metrics_context.sources_line(national) if len(national) else ""
-    if table.empty or not table["index"].notna().any():
-        have = [int(y) for y in national["year"]] if len(national) else []
-        why = (f"no national {words} rate is loaded for the base year {base}" if have else
-               f"no national {words} rate is loaded")
-        return {"table": empty, "label": label, "series": series, "source": source,
-                "sentence": f"General-crime line: {why}."}
-    last = table.iloc[-1]
-    sentence = (f"The dotted line is the national {who} {words} rate indexed the same way: {int(last['year'])} "
-                f"stands at {last['index']:.1f} ({last['rate']:,.1f} per 100,000 against {last['base_rate']:,.1f} "
-                f"in {base}).")
-    summed = [int(y) for y in table.loc[table["from_places"], "year"]]
-    if summed:
-        sentence += (f" For {metrics_context.years_text(summed)} the table has no national row: those rates add up "
-                     f"its {'provinces and territories' if country == 'CA' else 'states and DC'}.")
-    return {"table": table, "label": label, "series": series, "source": source, "sentence": sentence}
-
-
-def build_half(filters: dict[str, Any]) -> ChartResult:
-    """January-June of each year by category; the first half of a claim's year against the one it is compared
-    with (else the latest two years shown) as an annotation."""
-    c = _ctx(filters)
-    if not c.years:
-        return _no_data(c)
-    df = queries.trend_halves(context.engine(), c.f.jewelry(), c.country)
-    cats = metrics_trends.categories_in(df[df["half"] == 1])
-    tags = {cat: metrics_trends.tag_for(c.slugs, cat) for cat in cats}
-    table = metrics_trends.in_range(metrics_trends.first_halves(df, c.years), *c.f.years)
-    fig = figures_trends.stacked_by_category(table, cats, c.labels, tags, x_title="January-June of each year",
-                                             y_title="Incidents, January-June",
-                                             prior_word="January-June of the year before")
-    halves = queries.chart_claims(context.engine(), HALF_CLAIMS)
-    if halves:  # the half-years of the first such claim, else the latest two years shown
-        old, new = int(halves[0]["measure"]["compared_first_year"]), int(halves[0]["measure"]["last_year"])
-    else:
-        new = int(table["year"].max()) if len(table) else c.f.year_to
-        old = new - 1
-    lines, sentences = [], []
-    for name, subset in (("All shown", None), ("Thefts and robberies", THEFT_ROBBERY)):
-        if subset is not None and (c.f.category != state.ALL or not set(subset) & set(cats)):
-            continue  # a category filter already says which crimes count
-        cmp = metrics_trends.h1_comparison(df, old, new, subset)
-        text = metrics_trends.change_text(cmp["change_pct"], cmp["reliable"])
-        lines.append(f"{name}: {text} ({cmp['old']:,} to {cmp['new']:,})")
-        sentences.append(f"{name.lower()} went from {cmp['old']:,} to {cmp['new']:,} ({text})")
-    behind = [h for h in chart_claims(HALF_CLAIMS, c)
-              if (h["measure"]["compared_first_year"], h["measure"]["last_year"]) == (old, new)]
-    for h in behind:
-        if claim_shown(h):
-            what = h["label"].split(",")[0]
-            lines.append(f"Campaign claim ({what[0].lower()}{what[1:]}): {claimed_text(h)}")
-    at = table[table["year"] == new]
-    if len(at):
-        figures_trends.annotate_comparison(fig, [f"<b>Jan-Jun {new} vs Jan-Jun {old}</b>", *lines], new,
-                                           float(at["total"].iloc[0]))
-    summary = (f"Stacked bars of January-June incidents per year by crime category ({c.describe}); "
-               f"January-June {new} against January-June {old}: " + "; ".join(sentences) + ".")
-    rows = _change_rows(table, cats, total="total_jan_jun")
-    result = c.result(fig, rows, summary, cats)
-    result.claims = behind
-    return result
-
-
-def build_monthly(filters: dict[str, Any]) -> ChartResult:
-    """Average incidents per calendar month over the selected years, with a line per year."""
-    c = _ctx(filters)
-    if not c.years:
-        return _no_data(c)
-    engine = context.engine()
-    monthly = queries.trend_months(engine, c.f.jewelry(), c.country)
-    table = metrics_trends.seasonality(monthly, *c.f.years, queries.month_span(engine))
-    years = list(range(c.f.year_from, c.f.year_to + 1))
-    covered = [y for y in years if table[f"incidents_{y}"].notna().any()]
-    fig = figures_trends.seasonality_figure(table, years, covered[-2:], c.selected_tag)
-    avg = table.dropna(subset=["average"])
-    if avg.empty:
-        summary = f"No months with data for {c.describe}."
-    else:
-        hi, lo = avg.loc[avg["average"].idxmax()], avg.loc[avg["average"].idxmin()]
-        summary = (f"Bars of average incidents per calendar month ({c.describe}), with a line for each year: the "
-                   f"busiest month is {hi['month_name']} ({hi['average']:.1f} on average) and the quietest "
-                   f"{lo['month_name']} ({lo['average']:.1f}).")
-    cats = metrics_trends.categories_in(_yearly_frame(c))
-    return c.result(fig, table, summary, cats)
-
-
 def layout(**query: Any) -> html.Div:
-    f, country = current(query)
-    years = queries.years(context.engine())
+    engine = context.engine()
+    f, country = charts.current(engine, query)
+    years = queries.years(engine)
+    months = trends_period.as_of_options(engine, query)
+    as_of = query.get("as_of") if query.get("as_of") in {m["value"] for m in months} else \
+        (months[0]["value"] if months else None)
     view = VIEWS.get(str(query.get("view", "")))
     cards = {
-        YEARLY: chart_card(YEARLY, "Incidents per year by crime category", note=(
+        YEARLY: chart_card(YEARLY, TITLES[YEARLY], note=(
             "Each bar is one year, split by crime category; the label on top is the change on the year before.")),
-        INDEX: chart_card(INDEX, "Index: each year against a base year", note=(
+        INDEX: chart_card(INDEX, TITLES[INDEX], note=(
             "The base year counts as 100, so 150 means half as many incidents again. The dashed line is the "
             "campaign's published claim, read from the reference table. Switch on the general-crime line to add "
             "the national rate of the same kind of crime (all reported crime, not only against jewelers), indexed "
             "to the same base year.")),
-        HALF: chart_card(HALF, "January to June, year against year", note=(
+        HALF: chart_card(HALF, TITLES[HALF], note=(
             "Only incidents from January to June, so every bar covers the same months. Use 'Major cities only' "
             "to keep cities on the reference list of large cities.")),
-        MONTHLY: chart_card(MONTHLY, "Seasonality: incidents by calendar month", note=(
+        PERIOD: chart_card(PERIOD, TITLES[PERIOD], note=(
+            "Year to date: January to the month chosen, against the same months a year earlier. Last 12 months: "
+            "the 12 months to the month chosen, against the 12 before them. The label says whether a change is "
+            "more than chance would give (a Poisson test at the 5% level)."),
+            controls=controls.filter_row(
+                controls.choice(PAGE, "period", "Compare", trends_period.period_options(),
+                                query.get("period") or trends_period.DEFAULT_PERIOD, width=4),
+                controls.choice(PAGE, "as_of", "Up to the month", months, as_of, width=4))),
+        MONTHLY: chart_card(MONTHLY, TITLES[MONTHLY], note=(
             "Bars: the average for each calendar month over the selected years. Lines: single years; click a "
             "year in the legend to show or hide it.")),
     }
@@ -315,39 +64,47 @@ def layout(**query: Any) -> html.Div:
                "in the first half of each year, and across the calendar. The campaign's headline figures count "
                "U.S. incidents from the JSA-style list only: choose 'United States' and the JSA source to compare "
                "like with like.", className="text-muted"),
-        controls.filter_row(controls.year_range(PAGE, years, f), controls.crime_type(PAGE, f), controls.source(PAGE, f, queries.sources(context.engine()))),
+        controls.filter_row(controls.year_range(PAGE, years, f), controls.crime_type(PAGE, f),
+                            controls.source(PAGE, f, queries.sources(engine)),
+                            controls.regions(PAGE, queries.regions(engine), f)),
         controls.filter_row(controls.base_year(PAGE, years, f), controls.country(PAGE, country, COUNTRY),
                             controls.major_only(PAGE, f),
                             controls.context_line(PAGE, f, "General-crime line on the index")),
-        _store(f, country),
+        _store(f, country, {"period": query.get("period") or trends_period.DEFAULT_PERIOD, "as_of": as_of}),
         *[cards[k] for k in order],
     ])
 
 
-def _store(f: state.Filters, country: str) -> Any:
+def _store(f: state.Filters, country: str, own: dict[str, Any]) -> Any:
+    """The filters, the country and the period chart's own choices this render was made for."""
     store = controls.store(PAGE, f)
-    store.data = {**f.as_dict(), "country": country}
+    store.data = {**f.as_dict(), "country": country, **{k: v for k, v in own.items() if isinstance(v, str)}}
     return store
 
 
 @callback(*chart_outputs(YEARLY), Input(FILTERS, "data"))
 def update_yearly(filters: dict[str, Any]) -> tuple:
-    return render(build_yearly(filters or {}))
+    return render(charts.build_yearly(context.engine(), filters or {}))
 
 
 @callback(*chart_outputs(INDEX), Input(FILTERS, "data"))
 def update_index(filters: dict[str, Any]) -> tuple:
-    return render(build_index(filters or {}))
+    return render(charts.build_index(context.engine(), filters or {}))
 
 
 @callback(*chart_outputs(HALF), Input(FILTERS, "data"))
 def update_half(filters: dict[str, Any]) -> tuple:
-    return render(build_half(filters or {}))
+    return render(charts.build_half(context.engine(), filters or {}))
+
+
+@callback(*chart_outputs(PERIOD), Input(FILTERS, "data"))
+def update_period(filters: dict[str, Any]) -> tuple:
+    return render(trends_period.build_period(context.engine(), filters or {}))
 
 
 @callback(*chart_outputs(MONTHLY), Input(FILTERS, "data"))
 def update_monthly(filters: dict[str, Any]) -> tuple:
-    return render(build_monthly(filters or {}))
+    return render(charts.build_monthly(context.engine(), filters or {}))
 
 
 controls.sync_url(PAGE, PARAMS, {"major_only": "value", "context_line": "value"})
