@@ -70,7 +70,30 @@ def layout(**query: Any) -> html.Div:
     ])
 
 
-def headline(p: Profile) -> Any:
+def _years(f: state.Filters) -> str:
+    return str(f.year_to) if f.year_from == f.year_to else f"{f.year_from}-{f.year_to}"
+
+
+def measure_note(p: Profile, other: Profile | None) -> str:
+    """How the class reads under the other measure, and why: the default (per million residents) against
+    the one picked, or, on the default, against the raw count ('' when there is nothing to compare)."""
+    if other is None or not other.has_data or other.rank is None or p.rank is None:
+        return ""
+    words = {m: label.lower() for m, label in state.METRICS.items()}
+    if p.filters.metric == state.DEFAULT_METRIC:
+        if other.rank == p.rank:
+            return f"By number of incidents it ranks the same, {p.rank} of {p.ranked}."
+        why = ("it has more people than most, and more people means more stores and more crime"
+               if other.rank < p.rank else "it has fewer people than most")
+        return (f"By number of incidents {p.name} ranks {other.rank} of {other.ranked} ({other.risk_label.lower()}): "
+                f"{why}. Per resident, the measure risk classes use, it ranks {p.rank}.")
+    return (f"This class is by {words[p.filters.metric]}. Per resident (incidents per million residents per year, "
+            f"the default measure of risk classes) {p.name} is {other.risk_label.lower()}, rank {other.rank} of "
+            f"{other.ranked}" + (": a count mostly follows how many people live there." if
+                                  p.filters.metric == "incidents" and other.rank != p.rank else "."))
+
+
+def headline(p: Profile, other: Profile | None = None) -> Any:
     f = p.filters
     if f.year_from is None:
         return dbc.Alert("No incident data is loaded yet.", color="secondary")
@@ -101,7 +124,9 @@ def headline(p: Profile) -> Any:
         rate = "No population figure, so no rate per million residents."
     return dbc.Card(dbc.CardBody([
         html.H2(p.name, className="h4 mb-2", id="risk-region-name"),
-        html.P([badge, html.Span(rank, id="risk-rank")], className="mb-2"),
+        html.P([badge, html.Span(f"by {metric}, {_years(f)}. ", className="fw-semibold risk-measure"),
+                html.Span(rank, id="risk-rank")], className="mb-2"),
+        html.P(measure_note(p, other), className="small mb-2", id="risk-measure-note") if measure_note(p, other) else None,
         html.P(f"{p.incidents_total:,.0f} incidents ({f.describe()}). {rate}", className="mb-1",
                id="risk-rate"),
         html.P(f"{f.year_to}: {p.last_year:,.0f} incidents, "
@@ -134,7 +159,10 @@ def guidance_cards(result: ChartResult) -> Any:
 
 @callback(Output(HEADLINE, "children"), Input(FILTERS, "data"))
 def update_headline(filters: dict[str, Any]) -> Any:
-    return headline(charts.profile(context.engine(), filters or {}))
+    engine = context.engine()
+    p = charts.profile(engine, filters or {})
+    swap = "incidents" if p.filters.metric == state.DEFAULT_METRIC else state.DEFAULT_METRIC
+    return headline(p, charts.profile(engine, {**(filters or {}), "metric": swap}))
 
 
 @callback(*chart_outputs(TREND), Input(FILTERS, "data"))
