@@ -39,6 +39,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 import etl_bench  # noqa: E402
 
 CALLS = 50
+API_PATHS = ("/api/v1/charts/trends-yearly.csv", "/api/v1/ranking.json", "/api/v1/charts/map.json",
+             "/api/v1/incidents.json?page_size=100")
 ROOT = Path(__file__).resolve().parents[1]
 FBI_FILE = ROOT / "data" / "raw" / "fbi" / "estimated_crimes_1979_2024.csv"
 STATCAN_GEO = {"NL": ("Newfoundland and Labrador", 10), "PE": ("Prince Edward Island", 11), "NS": ("Nova Scotia", 12),
@@ -98,7 +100,7 @@ def variations(years: list[int], regions: list[str]) -> list[dict[str, Any]]:
         cat = rng.choice(cats)
         out.append({"year_from": y0, "year_to": y1, "category": cat, "subtype": rng.choice(subtypes[cat]),
                     "source": rng.choice(["combined", "JSA", "JM"]),
-                    "metric": rng.choice(["incidents", "per_million", "per_100_businesses", "losses"]),
+                    "metric": rng.choice(["incidents", "per_million", "per_100_businesses", "losses", "change_since_base"]),
                     "region": rng.choice(regions), "base_year": rng.choice(years), "major_only": rng.random() < 0.5,
                     "layer": rng.choice(["jewelry", "context"]),
                     "context": rng.choice(["robbery", "burglary", "theft", "property", "violent"]),
@@ -122,27 +124,38 @@ def callbacks() -> list[tuple[str, Callable[[dict], Any]]]:
 
 
 def time_callbacks(url: str) -> list[tuple[str, float, float]]:
-    from dashboard import queries
+    from dashboard import context, queries
     from dashboard.app import create_app
 
-    create_app(url)
-    from dashboard import context
-
-    years = queries.years(context.engine())
-    regions = list(queries.regions(context.engine())["code"])
+    app = create_app(url)
+    engine = app.server.extensions[context.KEY]
+    years = queries.years(engine)
+    regions = list(queries.regions(engine)["code"])
     cases = variations(years, regions)
     rows = []
-    for name, fn in callbacks():
+    with app.server.app_context():  # as Dash runs a callback: inside the app, which holds the engine
+        for name, fn in callbacks():
+            times = []
+            for case in cases:
+                queries._cache.clear()  # noqa: SLF001 - cold: measure the SQL, not the cache
+                t = time.perf_counter()
+                try:
+                    fn(case)
+                except TypeError:
+                    fn(case, None)
+                times.append((time.perf_counter() - t) * 1000)
+            rows.append((name, statistics.median(times), sorted(times)[int(0.95 * len(times)) - 1]))
+    client = app.server.test_client()
+    for path in API_PATHS:  # the read-only API through Flask, cold cache, the same varied years
         times = []
         for case in cases:
-            queries._cache.clear()  # noqa: SLF001 - cold: measure the SQL, not the cache
+            queries._cache.clear()  # noqa: SLF001
+            query = f"year_from={min(case['year_from'], case['year_to'])}&year_to={max(case['year_from'], case['year_to'])}"
             t = time.perf_counter()
-            try:
-                fn(case)
-            except TypeError:
-                fn(case, None)
+            response = client.get(f"{path}{'&' if '?' in path else '?'}{query}")
             times.append((time.perf_counter() - t) * 1000)
-        rows.append((name, statistics.median(times), sorted(times)[int(0.95 * len(times)) - 1]))
+            assert response.status_code == 200, (path, response.get_data(as_text=True)[:300])
+        rows.append((f"GET {path}", statistics.median(times), sorted(times)[int(0.95 * len(times)) - 1]))
     return rows
 
 

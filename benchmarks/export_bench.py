@@ -43,8 +43,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", default=None, help="database URL (default: the sample loaded into a temp SQLite file)")
     args = ap.parse_args()
-    from dashboard import context, exporter, render
-    from dashboard.app import create_app
+    from dashboard import exporter, render
     from etl import pipeline
     from etl.config import make_engine
 
@@ -53,8 +52,7 @@ def main() -> None:
         if url is None:
             url = f"sqlite:///{Path(tmp) / 'sample.sqlite'}"
             pipeline.load_paths(make_engine(url), pipeline.discover())
-        create_app(url)
-        engine = context.engine()
+        engine = make_engine(url)
         t = time.perf_counter()
         exporter.export_figure(engine, "change_since_2019", "square", "png")
         first = time.perf_counter() - t

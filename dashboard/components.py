@@ -74,7 +74,7 @@ def chart_card(chart: str, title: str, height: int = 420, note: str | None = Non
                        size="sm", color="secondary", outline=True, className="ms-2 chart-incidents",
                        style={"display": "none"}),
             dcc.Download(id=part(chart, "download")),
-        ]),
+        ], id=part(chart, "actions"), className="chart-actions"),
         # the rows drawn live in a Store; the grid itself is built on first "View data" (AG Grid's
         # scripts are heavy, and most visitors never open it)
         dcc.Store(id=part(chart, "rows")), dcc.Store(id=part(chart, "columns")),
@@ -101,6 +101,18 @@ clientside_callback(
     Output(part(MATCH, "export"), "href"),
     Input(part(MATCH, "rows"), "data"),
     State(part(MATCH, "export"), "href"),
+)
+
+
+# a chart with no rows (an empty table, a message in place of a chart) offers no data, CSV or image
+clientside_callback(
+    """
+    function(rows) {
+        return (Array.isArray(rows) && rows.length) ? {} : {display: "none"};
+    }
+    """,
+    Output(part(MATCH, "actions"), "style"),
+    Input(part(MATCH, "rows"), "data"),
 )
 
 
