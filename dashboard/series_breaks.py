@@ -9,6 +9,7 @@ break and says which source is missing where. Plain Python: no Dash.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from dashboard.state import COMBINED_SOURCES, source_label
 
@@ -57,3 +58,22 @@ def sentence(found: list[Break], source: str, spans: dict[str, tuple[int, int]])
     where = f" Only {common[0]}-{common[1]} count every source: compare those years like with like" if common else ""
     return (f" Series break: {parts}, so years on either side of the dotted line count different sources "
             f"and a change across it is partly the new source.{where}.")
+
+
+def context_breaks(line: Any) -> list[Break]:
+    """Where the general-crime line changes table, release or coverage between two years it draws:
+    `line` is metrics_context.index_line (year, source, release, from_places)."""
+    if line is None or len(line) < 2:
+        return []
+    found = []
+    rows = line.sort_values("year").to_dict("records")
+    for before, after in zip(rows, rows[1:]):
+        year = int(after["year"])
+        if (before.get("source"), before.get("release")) != (after.get("source"), after.get("release")):
+            found.append(Break(year, f"General-crime line: {after.get('source')}"
+                                     f"{', release ' + str(after['release']) if after.get('release') else ''} "
+                                     f"from {year}"))
+        elif bool(before.get("from_places")) != bool(after.get("from_places")):
+            how = "summed from states and provinces" if after.get("from_places") else "the national row"
+            found.append(Break(year, f"General-crime line: {how} from {year}"))
+    return found

@@ -116,3 +116,14 @@ def test_the_risk_verdict_names_its_measure_and_the_other_one(app):
     assert f"Per resident, the measure risk classes use, it ranks {per_resident.rank}" in words
     other = text(risk.update_headline({**query, "metric": "incidents"}))
     assert f"Per resident (incidents per million residents per year" in other and f"rank {per_resident.rank}" in other
+
+
+def test_the_general_crime_line_marks_a_change_of_table_or_coverage():
+    import pandas as pd
+
+    line = pd.DataFrame({"year": [2018, 2019, 2020, 2021], "source": ["FBI", "FBI", "FBI", "FBI"],
+                         "release": ["2024", "2024", "2025", "2025"], "from_places": [True, False, False, False]})
+    found = series_breaks.context_breaks(line)
+    assert [(b.year, b.text) for b in found] == [(2019, "General-crime line: the national row from 2019"),
+                                                 (2020, "General-crime line: FBI, release 2025 from 2020")]
+    assert series_breaks.context_breaks(line.iloc[1:2]) == []

@@ -248,10 +248,15 @@ def build_index(engine: sa.Engine, filters: dict[str, Any], export: bool = False
         summary += f" The headline figure is {value_text(h)} ({h['statement'].rstrip('.')})."
         if h["freshness"]:
             summary += " " + h["freshness"]
+    changes = series_breaks.context_breaks(line["table"]) if line is not None else []
+    figures_trends.mark_breaks(fig, changes)
     result = c.result(fig, rows, summary, cats)
     result.claims = at_base
     if line is not None:
         result.summary += " " + line["sentence"]
+        if changes:
+            result.summary += " The dotted line changes table or coverage: " + "; ".join(
+                b.text.removeprefix("General-crime line: ") for b in changes) + "."
         if line["source"]:
             result.source += f"; dotted line: {line['source']}"
         result.caveat = metrics_context.NOT_JEWELRY
