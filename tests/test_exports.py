@@ -66,15 +66,15 @@ def test_svg_carries_title_source_and_sample_mark(cli, sample_db, tmp_path):
 
 def test_chart_svg_has_its_filters_and_no_sample_mark_on_real_data(cli, db_url, tmp_path):
     assert cli("etl", FIXTURES / "figures" / "jsa_known.csv", "--db", db_url).exit_code == 0
-    (svg, alt) = export(cli, db_url, tmp_path, "--chart", "map", "--query", "year_from=2021&year_to=2021&source=JSA",
-                        "--format", "svg", "--size", "landscape")
+    (svg, alt) = export(cli, db_url, tmp_path, "--chart", "map", "--query",
+                        "year_from=2021&year_to=2021&source=JSA&metric=incidents", "--format", "svg", "--size", "landscape")
     # "[chart type] of [data] showing [takeaway]": CA, IL and TX tie at 2 in 2021; ties are listed by name
     assert alt.read_text().startswith("Choropleth map of “Crime by state and province” (2021;")
     assert "showing highest is California with 2; 57 have no data" in alt.read_text()
     text = svg_text(svg)
     assert "Crime by state and province" in text and "2021" in text and "JSA-style incidents" in text
     assert "SAMPLE DATA" not in text
-    assert svg.name == "map_source-JSA_year_from-2021_year_to-2021_landscape.svg"
+    assert svg.name == "map_metric-incidents_source-JSA_year_from-2021_year_to-2021_landscape.svg"
 
 
 @pytest.mark.parametrize("size,points", [("letter", (612, 792)), ("a4", (595.3, 841.9))])
