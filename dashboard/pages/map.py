@@ -29,7 +29,11 @@ def layout(**query: Any) -> html.Div:
         html.P("Each state and province is coloured from low to high crime in five classes. The class breaks are fixed "
                "for each measure and crime type, so the colours mean the same in every year. Grey means no data, "
                "not low crime. Switch the layer to see general crime (all crime reported, from the FBI and Statistics "
-               "Canada) per 100,000 residents; the hover shows both. Click a region for its risk page.",
+               "Canada) per 100,000 residents; the hover shows both. Classes are per million residents unless you "
+               "pick another measure. 'Change since the base year' colours each region by its percent change, "
+               "blue for falls and red for rises; a ring marks a change on fewer than 10 incidents or one a "
+               "Poisson test cannot tell from chance. Per 100 jewelry businesses uses the Census 2023 store "
+               "counts (U.S. only, 2020 onward). Click a region for its risk page.",
                className="text-muted"),
         controls.filter_row(controls.layer(PAGE, f), controls.context_measure(PAGE, f)),
         controls.filter_row(controls.year_range(PAGE, years, f), controls.crime_type(PAGE, f),
