@@ -128,7 +128,7 @@ def parse(query: dict[str, Any], years: list[int], regions: Iterable[str] = (), 
     years = sorted(years)
     first, last = (years[0], years[-1]) if years else (None, None)
     year_from = _int(query.get("year_from"), years) or (first if all_years_by_default else last)
-    if query.get("year_to") is None and all_years_by_default and _int(query.get("year_from"), years) is None:
+    if query.get("year_to") is None and all_years_by_default:  # a trend from a first year runs to the last
         query = {**query, "year_to": last}
     year_to = _int(query.get("year_to"), years) or year_from
     if year_from is not None and year_to is not None and year_from > year_to:

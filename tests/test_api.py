@@ -372,7 +372,7 @@ def test_content_types_file_names_caching_and_security_headers(client):
 def test_incident_pages_walk_every_row_once(client):
     from dashboard import incidents
 
-    query = {"source": "JSA", "country": "US", "year_from": 2022}
+    query = {"source": "JSA", "country": "US", "year_from": 2022, "year_to": 2022}
     first = get(client, "/api/v1/incidents.json", **query, page_size=7).get_json()
     assert first["total"] == 39 and len(first["rows"]) == 7 and list(first["rows"][0]) == incidents.COLUMNS
     seen, url = [], first["next_url"]
@@ -391,7 +391,8 @@ def test_incident_pages_walk_every_row_once(client):
 
 
 @pytest.mark.parametrize("query, total", [
-    ({"region": "IL,TX", "year_from": 2022}, 18),  # 12 + 6
+    ({"region": "IL,TX", "year_from": 2022, "year_to": 2022}, 18),  # 12 + 6
+    ({"region": "IL,TX", "year_from": 2022}, 27),  # 2022 to the last year: 12 + 6, and IL's 9 in 2023
     ({"region": "id", "year_from": 2019, "year_to": 2021}, 11),  # 4 + 2 + 5
     ({"year": 2022, "half": 1, "country": "US"}, 27),  # January-June 2022: ID 9, IL 12, TX 6 (Toronto's 4 are not U.S.)
     ({"year": 2023, "month": 1}, 3),
