@@ -110,15 +110,17 @@ def link_of(fig: dict[str, Any]) -> tuple[str, str]:
 
 def matches(fig: dict[str, Any], f: Any, country: str = "") -> bool:
     """Does a chart with these filters (dashboard.state.Filters) and country ('' = both) show the claim's
-    incidents? The crime type, sub-type and major-city choice must be the claim's (several categories match
-    'all crime types', which the charts split); a claim about one country is not drawn over the other."""
+    incidents? The crime type, sub-type, major-city choice and regions must be the claim's (several categories
+    match 'all crime types', which the charts split); a claim about one country is not drawn over the other."""
     m = fig.get("measure") or {}
     c = _filters(m)
     cats = c.get("categories") or []
     category_ok = f.category == (cats[0] if len(cats) == 1 else "all")
     subtype_ok = f.subtype == (c.get("subtype") or "all")
     country_ok = not country or c.get("country") in (None, country)
-    return category_ok and subtype_ok and bool(c.get("major_only")) == bool(f.major_only) and country_ok
+    # a claim about some states or provinces is drawn only over exactly those; a national one over none chosen
+    regions_ok = tuple(sorted(c.get("regions") or ())) == tuple(getattr(f, "region_codes", ()) or ())
+    return category_ok and subtype_ok and bool(c.get("major_only")) == bool(f.major_only) and country_ok and regions_ok
 
 
 def scenario_categories(fig: dict[str, Any]) -> tuple[str | None, list[str]]:

@@ -51,8 +51,11 @@ def test_region_index_draws_the_country_line(app):
     assert whole.loc[2022, "index"] == pytest.approx(39 / 20 * 100)
     names = [t.name for t in result.figure.data]
     assert "United States, all of it (same filters)" in names
-    # without regions there is no country line
-    assert "whole country: United States" not in set(trends.build_index({"source": "JSA"}).rows["series"])
+    # the campaign's national claim is not drawn over two states; without regions it is, and no country line
+    assert "Campaign claim" not in names
+    national = trends.build_index({"source": "JSA", "country": "US", "base_year": "2019"})
+    assert "whole country: United States" not in set(national.rows["series"])
+    assert "Campaign claim" in [t.name for t in national.figure.data]
 
 
 def test_unknown_regions_are_dropped_and_none_means_all(app):
