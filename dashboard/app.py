@@ -40,12 +40,36 @@ INDEX = f"""<!DOCTYPE html>
 </html>"""
 
 
+NAV_TOGGLER, NAV_COLLAPSE = "nav-toggler", "nav-collapse"
+
+
 def navbar() -> dbc.Navbar:
+    """The site's menu: a row of links on a wide screen, folded behind a toggler below 992 px (phones, tablets)."""
+    links = dbc.Nav([dbc.NavItem(dbc.NavLink(label, href=href, active="exact",
+                                             className="nav-" + (href.strip("/") or "home")))
+                     for href, label in NAV], navbar=True, className="ms-auto")
     return dbc.Navbar(dbc.Container([
         dbc.NavbarBrand([html.I(className="bi bi-gem me-2"), "Jewelry Crime Analytics"], href="/"),
-        dbc.Nav([dbc.NavItem(dbc.NavLink(label, href=href, active="exact", className="nav-" + (href.strip("/") or "home")))
-                 for href, label in NAV], navbar=True, className="ms-auto"),
-    ], fluid=True), color="dark", dark=True, className="mb-3")
+        dbc.NavbarToggler(id=NAV_TOGGLER, n_clicks=0),
+        dbc.Collapse(links, id=NAV_COLLAPSE, is_open=False, navbar=True),
+    ], fluid=True), color="dark", dark=True, expand="lg", className="mb-3")
+
+
+# the toggler opens and closes the menu; a new page closes it (clientside: no server round trip)
+dash.clientside_callback(
+    """
+    function(clicks, pathname, open) {
+        const ctx = window.dash_clientside.callback_context;
+        const byToggler = (ctx.triggered[0] || {}).prop_id === "%s.n_clicks";
+        const next = byToggler ? !open : false;
+        const toggler = document.getElementById("%s");
+        if (toggler) toggler.setAttribute("aria-expanded", String(next));
+        return next;
+    }
+    """ % (NAV_TOGGLER, NAV_TOGGLER),
+    dash.Output(NAV_COLLAPSE, "is_open"), dash.Input(NAV_TOGGLER, "n_clicks"),
+    dash.Input("_pages_location", "pathname"), dash.State(NAV_COLLAPSE, "is_open"), prevent_initial_call=True,
+)
 
 
 def shell() -> html.Div:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, clientside_callback, dcc
+from dash import Input, Output, State, clientside_callback, dcc, html
 
 from dashboard.components import PAGE_LOCATION
 from dashboard.state import (ALL, CONTEXT_MEASURES, LAYERS, METRICS, RATE_METRICS, SUBTYPE_CATEGORY, SUBTYPES, Filters,
@@ -104,6 +104,7 @@ def sync_url(page: str, params: list[str], props: dict[str, str] | None = None) 
             }});
             if (changed.startsWith("{cid(page, 'category')}.")) q.delete("subtype");
             const s = q.toString();
+            if (window.jewelcrime && window.jewelcrime.keepScroll) window.jewelcrime.keepScroll();  // assets/layout.js
             return s ? "?" + s : "";
         }}
         """,
@@ -114,9 +115,14 @@ def sync_url(page: str, params: list[str], props: dict[str, str] | None = None) 
     )
 
 
-def filter_row(*cols: Any) -> dbc.Row:
+def filter_row(*cols: Any) -> html.Div:
+    """A row of controls in a filter drawer: on a phone a row and the rows right after it fold behind the
+    first one's 'Filters' button (assets/layout.js opens them and counts the filters set); open on a desktop."""
     flat = [c for group in cols for c in (group if isinstance(group, list) else [group])]
-    return dbc.Row(flat, className="g-2 align-items-end mb-2 filter-row")
+    toggle = html.Button([html.I(className="bi bi-funnel me-1", **{"aria-hidden": "true"}), "Filters",
+                          html.Span(className="filter-count")],
+                         type="button", className="btn btn-outline-secondary btn-sm mb-2 filter-toggle")
+    return html.Div([toggle, dbc.Row(flat, className="g-2 align-items-end mb-2 filter-row")], className="filter-fold")
 
 
 def region(page: str, regions: Any, f: Filters, width: int = 3) -> list[dbc.Col]:

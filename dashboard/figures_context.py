@@ -75,7 +75,7 @@ def scatter_figure(points: pd.DataFrame, slope: float | None, x_label: str, y_la
         ratio = [f"{r:.1f} times" if np.isfinite(r) else "n/a" for r in part["ratio"]]
         fig.add_scatter(
             x=part["general_rate"], y=part["jewelry_per_million"], mode="markers+text", text=part["code"],
-            textposition="top center", textfont=dict(size=10, color=theme.INK),
+            textposition="top center", textfont=dict(size=12, color=theme.INK),
             name=COUNTRY_NAMES.get(str(country), str(country)),
             marker=dict(size=9, color=COUNTRY_COLOURS.get(str(country), theme.MUTED), line=dict(color="white", width=1)),
             customdata=np.column_stack([part["code"], part["name"], ratio]),
@@ -85,6 +85,8 @@ def scatter_figure(points: pd.DataFrame, slope: float | None, x_label: str, y_la
     top_y = float(points["jewelry_per_million"].max()) if len(points) else 1.0
     return theme.apply(fig, height=height, yaxis_title=y_label,
                        xaxis=dict(type="log", range=[np.log10(lo), np.log10(hi)],
+                                  tickvals=[v for v in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+                                            if lo <= v <= hi],
                                   title=dict(text=x_label + " (log scale)", font=dict(size=12))),
                        yaxis=dict(range=[0, top_y * 1.15]), margin=dict(l=60, r=20, t=40, b=60))
 
@@ -106,7 +108,7 @@ def share_years_figure(rows: pd.DataFrame, claim_year: int | None, claim_share: 
                        "%{customdata[0]:,.0f} of %{customdata[1]:,.0f}<extra></extra>")))
     if claim_share is not None:
         fig.add_hline(y=claim_share, line=dict(color=theme.INK, width=1.5, dash="dash"),
-                      annotation=dict(text=f"campaign claim ({claim_year}): {claim_share:g}%", font=dict(size=11),
+                      annotation=dict(text=f"campaign claim ({claim_year}): {claim_share:g}%", font=dict(size=12),
                                       bgcolor="rgba(255,255,255,0.85)"),
                       annotation_position="top left")
     top = max([float(rows["share_pct"].max()) if len(rows) else 0.0, claim_share or 0.0, 10.0])
@@ -129,7 +131,7 @@ def share_states_figure(rows: pd.DataFrame, national: float | None = None, heigh
                       "<extra></extra>"))
     if national is not None:
         fig.add_vline(x=national, line=dict(color=theme.INK, width=1.5, dash="dash"),
-                      annotation=dict(text=f"national {national:.1f}%", font=dict(size=11)),
+                      annotation=dict(text=f"national {national:.1f}%", font=dict(size=12)),
                       annotation_position="top")
     return theme.apply(fig, height=max(height, 80 + 22 * len(d)), showlegend=False,
                        xaxis_title="Crimes against property, % of NIBRS offenses",

@@ -57,11 +57,11 @@ def period_figure(table: pd.DataFrame, labels: dict[str, str], tags: dict[str, s
         # reversed: the first row on top; the extra room above it holds the first row's change
         yaxis=dict(autorange=False, range=[rows - 0.5, -0.95], ticks="", automargin=True),
         legend=dict(traceorder="normal"), margin=dict(l=20, r=20, t=40, b=110)))
-    fig.add_bar(y=y, x=ordered["prior_incidents"], orientation="h", name=before, marker_color=PRIOR_COLOUR,
+    fig.add_bar(constraintext="none", y=y, x=ordered["prior_incidents"], orientation="h", name=before, marker_color=PRIOR_COLOUR,
                 text=[f"{int(v):,}" for v in ordered["prior_incidents"]], textposition="outside", cliponaxis=False,
                 customdata=np.column_stack([custom_tags, [before] * rows]),
                 hovertemplate="%{y}, %{customdata[1]}: %{x:,} incidents<extra></extra>")
-    fig.add_bar(y=y, x=ordered["incidents"], orientation="h", name=now, marker_color=NOW_COLOUR,
+    fig.add_bar(constraintext="none", y=y, x=ordered["incidents"], orientation="h", name=now, marker_color=NOW_COLOUR,
                 text=[f"{int(v):,}" for v in ordered["incidents"]], textposition="outside", cliponaxis=False,
                 customdata=np.column_stack([custom_tags, [now] * rows, changes]),
                 hovertemplate=(f"%{{y}}, %{{customdata[1]}}: %{{x:,}} incidents<br>%{{customdata[2]}} on {before}"
@@ -70,6 +70,6 @@ def period_figure(table: pd.DataFrame, labels: dict[str, str], tags: dict[str, s
         fig.add_annotation(text=text, x=0, y=i - 0.52, xref="x", yref="y", xanchor="left", yanchor="middle",
                            showarrow=False, font=dict(size=12, color=theme.INK), name=f"change {i}")
     fig.add_annotation(text=NOTE, showarrow=False, x=0, y=0, yshift=-66, xref="paper", yref="paper",
-                       xanchor="left", yanchor="top", align="left", font=dict(size=11, color=theme.MUTED),
+                       xanchor="left", yanchor="top", align="left", font=dict(size=12, color=theme.MUTED),
                        name="note")
     return fig

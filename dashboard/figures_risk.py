@@ -58,13 +58,17 @@ def trend_bars(df: pd.DataFrame, selected: tuple[int, int] | None = None, height
         fig.add_vrect(x0=selected[0] - 0.5, x1=selected[1] + 0.5, fillcolor="#6c757d", opacity=0.08, line_width=0,
                       layer="below", annotation_text="selected", annotation_position="top left",
                       annotation_font_color=theme.MUTED)
+    # the years drawn fix the axis: autorange would also make room for the 'selected' label, which on a
+    # phone is three years wide and stretched the axis past the data
+    years = dict(range=[int(df["year"].min()) - 0.5, int(df["year"].max()) + 0.5]) if len(df) else {}
     theme.apply(fig, barmode="stack", height=height, xaxis_title="Year", yaxis_title="Incidents",
-                xaxis=dict(dtick=1), margin=dict(l=60, r=20, t=50, b=50))
+                xaxis=dict(dtick=1, **years), margin=dict(l=60, r=20, t=50, b=50))
     return fig
 
 
-def type_bars(df: pd.DataFrame, value_label: str = "Incidents", height: int = 360) -> go.Figure:
-    """Horizontal bars, largest on top; df: label, category, slug, incidents."""
+def type_bars(df: pd.DataFrame, value_label: str = "Incidents", height: int = 340) -> go.Figure:
+    """Horizontal bars, largest on top; df: label, category, slug, incidents. The height is the risk page's
+    card height: a taller figure in the card would run over the summary under it."""
     d = df.iloc[::-1]
     fig = go.Figure(go.Bar(
         x=d["incidents"], y=d["label"], orientation="h", marker_color=[_colour(c) for c in d["category"]],

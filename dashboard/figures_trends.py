@@ -53,16 +53,16 @@ def stacked_by_category(table: pd.DataFrame, cats: list[str], labels: dict[str, 
     # a zero-height bar on top of each stack carries the change label: outside text that is hidden,
     # not overlapped, when the bars get too narrow for it (uniformtext)
     fig.add_bar(x=table["year"], y=[0] * len(table), text=text, textposition="outside", name="Change",
-                textfont=dict(size=11, color=theme.INK), marker_color="rgba(0,0,0,0)", showlegend=False,
+                textfont=dict(size=12, color=theme.INK), marker_color="rgba(0,0,0,0)", showlegend=False,
                 hoverinfo="skip", cliponaxis=False)
-    layout: dict[str, Any] = dict(barmode="stack", height=height, uniformtext=dict(minsize=9, mode="hide"), xaxis_title=x_title, yaxis_title=y_title,
+    layout: dict[str, Any] = dict(barmode="stack", height=height, uniformtext=dict(minsize=12, mode="hide"), xaxis_title=x_title, yaxis_title=y_title,
                                   xaxis=dict(dtick=1), margin=dict(l=60, r=20, t=40, b=70),
                                   legend=dict(traceorder="normal"))
     top = float(table["total"].max()) if len(table) else 0.0
     layout["yaxis"] = dict(range=[0, top * 1.15 + 1])  # room for the change labels
     if not all(table["reliable"] | table["change_pct"].isna()):
         fig.add_annotation(text=UNRELIABLE_NOTE, showarrow=False, x=0, y=-0.2, xref="paper", yref="paper",
-                           xanchor="left", font=dict(size=11, color=theme.MUTED))
+                           xanchor="left", font=dict(size=12, color=theme.MUTED))
     return theme.apply(fig, **layout)
 
 
@@ -114,7 +114,7 @@ def index_figure(table: pd.DataFrame, base_year: int, claim: dict[str, Any] | No
     if not table["reliable"].all():
         fig.add_annotation(text=f"Hollow point: fewer than {UNRELIABLE_BELOW} incidents, the index is unreliable",
                            showarrow=False, x=0, y=-0.2, xref="paper", yref="paper", xanchor="left",
-                           font=dict(size=11, color=theme.MUTED))
+                           font=dict(size=12, color=theme.MUTED))
     values = [v for v in table["index"] if np.isfinite(v)] + ([claim["index"]] if claim else []) + [100]
     if drawn_context:
         values += [float(v) for v in context["index"] if np.isfinite(v)]
@@ -135,12 +135,17 @@ def annotate_comparison(fig: go.Figure, lines: list[str], x: int, y: float) -> g
 
 def seasonality_figure(table: pd.DataFrame, years: list[int], shown: list[int], tag: str = "",
                        height: int = 420) -> go.Figure:
-    """Average incidents per calendar month (bars) and one line per year (the latest few shown)."""
+    """Average incidents per calendar month (bars) and one line per year (the latest few shown).
+
+    The y axis is fixed to the highest value of any year, shown or not, so a year clicked on in the legend
+    is never cut off at the top. The years' legend is a grid of equal entries (three to a row on a phone,
+    one row on a desktop) under a title that says what the bars are.
+    """
     fig = go.Figure()
     label = f"Average {years[0]}-{years[-1]}" if len(years) > 1 else f"{years[0]}"
     custom = np.column_stack([[tag] * 12, table["years_counted"]])
     fig.add_bar(x=table["month_name"], y=table["average"], name=label, marker_color="#9ecae1",
-                customdata=custom,
+                customdata=custom, showlegend=False,
                 hovertemplate="%{x}: %{y:,.1f} incidents on average (%{customdata[1]} years)<extra></extra>")
     palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
     for i, y in enumerate(reversed(years)):
@@ -149,8 +154,16 @@ def seasonality_figure(table: pd.DataFrame, years: list[int], shown: list[int], 
                         line=dict(color=palette[i % len(palette)], width=1.8), marker=dict(size=5),
                         visible=True if y in shown else "legendonly", customdata=[[tag]] * 12,
                         hovertemplate=f"%{{x}} {y}: %{{y:,}} incidents<extra></extra>")
+    columns = ["average"] + [f"incidents_{y}" for y in years if f"incidents_{y}" in table]
+    values = table[columns].to_numpy(dtype=float)
+    top = float(np.nanmax(values)) if np.isfinite(values).any() else 0.0
+    key = (f"Bars: average {years[0]}-{years[-1]}<br>Lines: years (click to show or hide)" if len(years) > 1
+           else f"Bars and line: {years[0]}")
     return theme.apply(fig, height=height, xaxis_title="Month", yaxis_title="Incidents", barmode="overlay",
-                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=11)))
+                       yaxis=dict(range=[0, top * 1.08 + 1]),  # room over the highest marker
+                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0,
+                                   font=dict(size=12), entrywidth=38, itemwidth=30,
+                                   title=dict(text=key, side="top", font=dict(size=12))))
 
 
 def mark_breaks(fig: go.Figure, breaks: list[Any]) -> go.Figure:
@@ -158,6 +171,6 @@ def mark_breaks(fig: go.Figure, breaks: list[Any]) -> go.Figure:
     what changes there; a chart without a year axis is left as it is."""
     for b in breaks:
         fig.add_vline(x=b.year - 0.5, line=dict(color=theme.MUTED, width=1.5, dash="dot"),
-                      annotation=dict(text=b.text, font=dict(size=11, color=theme.MUTED), bgcolor="rgba(255,255,255,0.85)"),
+                      annotation=dict(text=b.text, font=dict(size=12, color=theme.MUTED), bgcolor="rgba(255,255,255,0.85)"),
                       annotation_position="top left")
     return fig

@@ -34,8 +34,10 @@ TEMPLATE = go.layout.Template(
         paper_bgcolor="white",
         plot_bgcolor="white",
         colorway=list(CATEGORY_COLOURS.values()),
-        xaxis=dict(gridcolor=GRID, zerolinecolor=GRID, linecolor="#adb5bd", ticks="outside"),
-        yaxis=dict(gridcolor=GRID, zerolinecolor="#adb5bd", rangemode="tozero"),
+        # automargin: on a phone, tick labels turn sideways and long ones need room; the margin grows for
+        # them rather than the labels running into the axis title
+        xaxis=dict(gridcolor=GRID, zerolinecolor=GRID, linecolor="#adb5bd", ticks="outside", automargin=True),
+        yaxis=dict(gridcolor=GRID, zerolinecolor="#adb5bd", rangemode="tozero", automargin=True),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, title_text=""),
         margin=dict(l=60, r=20, t=40, b=50),
         hoverlabel=dict(font=dict(family=FONT)),

@@ -40,8 +40,9 @@ def layout(**query: Any) -> html.Div:
                             controls.source(PAGE, f, queries.sources(engine)), controls.metric(PAGE, f, with_change=True),
                             controls.base_year(PAGE, years, f, label="Ranking: change since")),
         controls.store(PAGE, f),
+        ranking_card.view_switch(),
         chart_card(CHART, title, height=580),
-        ranking_card.card(),
+        ranking_card.card(switch=False),
     ])
 
 

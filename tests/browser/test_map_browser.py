@@ -29,18 +29,19 @@ def test_map_draws_every_region_offline(web):
 def test_filter_changes_map_and_url_and_reload_restores_it(web):
     web.open("/map?year_from=2022&year_to=2022", MAP + " path.choroplethlocation")
     summary = web.page.inner_text(".chart-summary")
+    assert "per million" in summary  # the default measure of risk classes
     web.page.click("#map-metric")
-    web.page.get_by_text("Incidents per million residents", exact=True).click()
-    web.page.wait_for_url(re.compile(r"metric=per_million"))
-    web.page.wait_for_function("(document.querySelector('.chart-summary') || {}).innerText?.includes('per million')")
+    web.page.get_by_role("listbox").get_by_text("Incidents", exact=True).click()
+    web.page.wait_for_url(re.compile(r"metric=incidents"))
+    web.page.wait_for_function("(document.querySelector('.chart-summary') || {}).innerText?.includes('by incidents (')")
     changed = web.page.inner_text(".chart-summary")
     assert changed != summary
     url = web.page.url
     web.page.reload()
     web.page.wait_for_selector(MAP + " path.choroplethlocation")
-    web.page.wait_for_function("(document.querySelector('.chart-summary') || {}).innerText?.includes('per million')")
+    web.page.wait_for_function("(document.querySelector('.chart-summary') || {}).innerText?.includes('by incidents (')")
     assert web.page.inner_text(".chart-summary") == changed
-    assert "Incidents per million residents" in web.page.inner_text("#map-metric")
+    assert "Incidents" in web.page.inner_text("#map-metric")
     web.page.go_back()
     web.page.wait_for_function(f"document.querySelector('.chart-summary') && "
                                f"document.querySelector('.chart-summary').innerText === {summary!r}")
@@ -69,7 +70,7 @@ def test_csv_download_holds_the_rows_drawn(web):
         web.page.click("#card-map .chart-csv")
     path = info.value.path()
     rows = list(csv.DictReader(open(path, newline="")))
-    assert len(rows) == 64 and {"code", "name", "incidents", "rank", "risk_class"} <= set(rows[0])
+    assert len(rows) == 64 and {"code", "name", "per_million", "rank", "risk_class"} <= set(rows[0])
     grid_first = web.page.locator("#card-map .ag-row[row-index='0'] .ag-cell").first.inner_text()
     assert grid_first == rows[0]["code"]
     assert re.fullmatch(r"jewelcrime_map_\d{8}\.csv", info.value.suggested_filename)
