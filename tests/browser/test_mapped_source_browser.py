@@ -40,6 +40,8 @@ def test_mapped_source_is_listed_apart_and_charted_alone(browser, mapped_server,
     assert "Data: LAPD open data, loaded with a column mapping from lapd_crime_data_sample.csv" in source, source
     assert "Jewelers" not in source
     assert not card.locator(".sample-badge").is_visible()  # real public data, not the sample
+    if width < 768:  # on a phone the filters fold into a drawer: open it first
+        web.page.locator(".filter-toggle").first.click()
     picker.click()
     web.page.wait_for_selector(".dash-dropdown-options [role=option]")
     options = web.page.locator(".dash-dropdown-options [role=option]").all_inner_texts()  # drawn outside the picker
