@@ -1,6 +1,7 @@
 """The Dash app: pages, shared layout, offline assets, the boundary file route."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import dash
@@ -9,7 +10,7 @@ import pandas as pd
 from dash import Input, Output, callback, html
 from flask import Response, send_file
 
-from dashboard import api, context
+from dashboard import api, context, incident_table
 from etl.config import GEO_FILE, make_engine, resolve_db_url
 
 ASSETS = Path(__file__).parent / "assets"
@@ -81,6 +82,7 @@ def shell() -> html.Div:
             html.Main(dash.page_container, id="main"),
             html.Footer(id="data-footer", className="text-muted small border-top pt-2 mt-4 mb-4"),
         ], fluid=True),
+        incident_table.modal(),  # the incident rows behind any chart's "Show incidents"
     ])
 
 
@@ -101,6 +103,35 @@ def import_pages() -> None:
             entry["layout"] = module.layout  # what Dash's own folder scan would have done
 
 
+@lru_cache(maxsize=1)
+def page_callbacks() -> tuple[dict, list]:
+    """The callbacks the page modules register with `dash.callback`, as Dash holds them before an app takes
+    them (read once, right after the pages are imported)."""
+    from dash import _callback
+
+    return dict(_callback.GLOBAL_CALLBACK_MAP), list(_callback.GLOBAL_CALLBACK_LIST)
+
+
+def _hand_callbacks_to(app: dash.Dash) -> None:
+    """Dash gives the `dash.callback` callbacks to the first app that serves a request and empties its lists;
+    put them back before this app sets itself up, so every app built here (tests build several in one
+    process) answers every callback."""
+    from dash import _callback
+
+    known, listed = page_callbacks()
+
+    def refill() -> None:
+        if app._got_first_request.get("setup_server"):  # noqa: SLF001 - set up already: nothing to hand over
+            return
+        for key, value in known.items():
+            if key not in app.callback_map:
+                _callback.GLOBAL_CALLBACK_MAP.setdefault(key, value)
+        if not _callback.GLOBAL_CALLBACK_LIST and not app._callback_list:  # noqa: SLF001
+            _callback.GLOBAL_CALLBACK_LIST.extend(listed)
+
+    app.server.before_request_funcs.setdefault(None, []).insert(0, refill)  # before Dash's own set-up
+
+
 def create_app(db_url: str | None = None) -> dash.Dash:
     """Build the app for one database (--db, $DATABASE_URL or the bundled SQLite file)."""
     engine = make_engine(resolve_db_url(db_url))
@@ -110,11 +141,14 @@ def create_app(db_url: str | None = None) -> dash.Dash:
         external_stylesheets=[], update_title=None,
     )
     import_pages()
+    page_callbacks()  # read while Dash still holds them all
+    _hand_callbacks_to(app)
     app.index_string = INDEX
     app.layout = shell
     server = app.server
     context.attach(server, engine)
     api.register(server)
+    incident_table.register_routes(server)
 
     @server.route("/geo/us_ca_admin1.geojson")
     def boundaries() -> Response:  # the ETL's own boundary file, cached by the browser

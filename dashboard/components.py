@@ -72,7 +72,8 @@ def chart_card(chart: str, title: str, height: int = 420, note: str | None = Non
             _export_link(chart) if exportable else None,
             dbc.Button([html.I(className="bi bi-list-ul me-1"), "Show incidents"], id=part(chart, "incidents"),
                        size="sm", color="secondary", outline=True, className="ms-2 chart-incidents",
-                       style={"display": "none"}),
+                       title="The incident rows behind this chart, or behind the bar or region you clicked last",
+                       style=None if _has_incidents(chart) else {"display": "none"}),
             dcc.Download(id=part(chart, "download")),
         ], id=part(chart, "actions"), className="chart-actions"),
         # the rows drawn live in a Store; the grid itself is built on first "View data" (AG Grid's
@@ -80,6 +81,13 @@ def chart_card(chart: str, title: str, height: int = 420, note: str | None = Non
         dcc.Store(id=part(chart, "rows")), dcc.Store(id=part(chart, "columns")),
         dbc.Collapse(html.Div(id=part(chart, "grid")), id=part(chart, "collapse"), is_open=False),
     ]), className="mb-4 chart-card", id=f"card-{chart}")
+
+
+def _has_incidents(chart: str) -> bool:
+    """Does a click on this chart name incident rows (dashboard.incident_table.CLICK_RULES)?"""
+    from dashboard.incident_table import CLICK_RULES  # imported late: that module builds on this one
+
+    return chart in CLICK_RULES
 
 
 def _export_link(chart: str) -> Any:
@@ -293,6 +301,10 @@ clientside_callback(
         if (!trig || !trig.value || !trig.value.points || !trig.value.points.length) {
             return window.dash_clientside.no_update;
         }
+        // a chart whose click picks the rows for "Show incidents" keeps the click; its guidance is linked below it
+        const chart = JSON.parse(trig.prop_id.slice(0, trig.prop_id.lastIndexOf("."))).chart;
+        const rows = document.getElementById(JSON.stringify({chart: chart, part: "incidents"}));
+        if (rows && rows.style.display !== "none") return window.dash_clientside.no_update;
         let data = trig.value.points[0].customdata;
         if (Array.isArray(data)) data = data[0];
         if (typeof data !== "string" || !data.startsWith("%s")) return window.dash_clientside.no_update;

@@ -3,14 +3,13 @@
 No Dash here, and no engine of its own: the dashboard's incident table (dashboard.incident_table), its
 downloads and the read-only API all call these functions with the engine.
 
-Which rows: exactly those the rollups count for the same filters (dashboard.queries `_where`, `_count` and
-`_trend_where`). One function, `_conditions`, writes the condition for the incident table and for the two
-rollups alike, so `count()` (summed from the rollups, instant at 10 million rows) and the rows paged cannot
-disagree: the combined source is JSA plus JM without the claims linked to a JSA incident (they count once),
+Which rows: exactly those the rollups count (dashboard.queries `_where`, `_count`, `_trend_where`). One function,
+`_conditions`, writes the condition for the incident table and the rollups alike, so `count()` (summed from the
+rollups) and the rows paged cannot disagree: combined is JSA plus JM less the claims linked to a JSA incident,
 and a claim that is not a crime (empty `crimes_against`) never counts unless a sub-type is chosen.
 
-Paging is by key, never by OFFSET: a page is "the next `size` rows after (sort value, incident_id)", which
-an index on (sort column, incident_id) answers by a seek, as fast on page 5,000 as on page 1.
+Paging is by key, never by OFFSET: a page is "the next `size` rows after (sort value, incident_id)", which an
+index on (sort column, incident_id) answers by a seek, as fast on page 5,000 as on page 1 (docs/incidents.md).
 """
 from __future__ import annotations
 
@@ -29,7 +28,7 @@ from typing import IO, Any, Iterable, Iterator, Mapping, Sequence
 
 import sqlalchemy as sa
 
-from dashboard.state import ALL, COMBINED_SOURCES, SUBTYPE_CATEGORY, SUBTYPES, Filters, source_label
+from dashboard.state import ALL, COMBINED_SOURCES, SUBTYPE_CATEGORY, SUBTYPES, Filters
 from etl import schema
 from etl.taxonomy import CATEGORIES
 
@@ -43,7 +42,13 @@ SORTABLE: tuple[str, ...] = ("occurred_on", "loss_usd", "incident_id")
 # the column each sort walks: dates by their day number (the same order, and an integer compare)
 _SORT_KEY = {"occurred_on": I.c.day_number, "loss_usd": I.c.loss_usd, "incident_id": I.c.incident_id}
 _NULLABLE = {"loss_usd"}  # unknown losses come last in both directions
-_READ = [I.c[c] for c in COLUMNS if c != "file"] + [I.c.batch_id, I.c.day_number]
+# read in COLUMNS order: the date as its ISO text (as SQLite keeps it; PostgreSQL casts it alike), the batch where
+# its file's name goes, then the day number that the cursors of the date order hold
+_READ = [sa.cast(I.c.occurred_on, sa.String).label("occurred_on") if c == "occurred_on" else I.c.batch_id if c == "file"
+         else I.c[c] for c in COLUMNS] + [I.c.day_number]
+_AT = {c: i for i, c in enumerate(COLUMNS)}
+_KEY_AT = {"occurred_on": len(COLUMNS), "loss_usd": _AT["loss_usd"], "incident_id": _AT["incident_id"]}
+_FLAGS = (_AT["weapon_shown"], _AT["is_major_city"])
 MAX_PAGE = 5000
 XLSX_SHEET_ROWS = 1_048_575  # Excel's row limit less the header: more rows go on further sheets
 EPOCH = dt.date(1970, 1, 1)
@@ -77,29 +82,25 @@ class IncidentQuery:
     no_subtype: bool = False  # only rows without a recorded sub-type (the risk page's "sub-type not recorded" bar)
 
     def __post_init__(self) -> None:
-        f = self.filters
-        problems = [
-            (not isinstance(f, Filters), "filters must be a dashboard.state.Filters"),
+        f, whole = self.filters, _int_or_none
+        if not isinstance(f, Filters):
+            raise BadQuery("filters must be a dashboard.state.Filters")
+        for bad, message in (
             (self.sort not in SORTABLE, f"sort must be one of {', '.join(SORTABLE)}"),
             (not isinstance(self.descending, bool) or not isinstance(self.no_subtype, bool), "flags must be booleans"),
             (self.country not in COUNTRIES, "country must be US, CA or empty"),
-            (not _int_or_none(self.year), "year must be a whole number"),
-            (not (self.month is None or _int_or_none(self.month) and 1 <= self.month <= 12), "month must be 1-12"),
+            (not whole(self.year) or not whole(f.year_from) or not whole(f.year_to), "years must be whole numbers"),
+            (not (self.month is None or whole(self.month) and 1 <= self.month <= 12), "month must be 1-12"),
             (self.half not in (None, 1, 2), "half must be 1 or 2"),
             (not isinstance(self.city, str) or len(self.city) > 100, "city must be text of at most 100 characters"),
-        ]
-        if isinstance(f, Filters):
-            problems += [
-                (f.category != ALL and f.category not in CATEGORIES, f"unknown category {f.category!r}"),
-                (f.subtype != ALL and f.subtype not in SUBTYPES, f"unknown sub-type {f.subtype!r}"),
-                (self.no_subtype and f.subtype != ALL, "no_subtype excludes a sub-type"),
-                (not isinstance(f.source, str) or not 0 < len(f.source) <= schema.SOURCE_LENGTH, "bad source"),
-                (f.region is not None and not (isinstance(f.region, str) and _REGION.fullmatch(f.region)),
-                 "region must be codes like TX or CA,TX"),
-                (not _int_or_none(f.year_from) or not _int_or_none(f.year_to), "years must be whole numbers"),
-                (not isinstance(f.major_only, bool), "major_only must be a boolean"),
-            ]
-        for bad, message in problems:
+            (f.category != ALL and f.category not in CATEGORIES, f"unknown category {f.category!r}"),
+            (f.subtype != ALL and f.subtype not in SUBTYPES, f"unknown sub-type {f.subtype!r}"),
+            (self.no_subtype and f.subtype != ALL, "no_subtype excludes a sub-type"),
+            (not isinstance(f.source, str) or not 0 < len(f.source) <= schema.SOURCE_LENGTH, "bad source"),
+            (f.region is not None and not (isinstance(f.region, str) and _REGION.fullmatch(f.region)),
+             "region must be codes like TX or CA,TX"),
+            (not isinstance(f.major_only, bool), "major_only must be a boolean"),
+        ):
             if bad:
                 raise BadQuery(message)
 
@@ -125,9 +126,14 @@ def _days(q: IncidentQuery) -> tuple[int, int] | None:
     return lo, hi
 
 
-def _conditions(t: sa.Table, q: IncidentQuery) -> list[sa.ColumnElement]:
+def _conditions(t: sa.Table, q: IncidentQuery, by_day: bool = False) -> list[sa.ColumnElement]:
     """The selection as a WHERE clause on the incident table or a rollup (the rollups keep a blank sub-type and
-    NIBRS class as '', the incident table as NULL; `!= ''` is false for both)."""
+    NIBRS class as '', the incident table as NULL; `!= ''` is false for both).
+
+    On the incident table, `by_day` (rows read in day order) lets one state or province be sought in its own
+    index; otherwise the region test is written so that no index serves it (SQLite would take the region index
+    and sort every row of a big state) and is checked in the index walked, like the other filter columns. The
+    day range the years stand for is added by the caller (`_days`): a page narrows it to its cursor."""
     f, rows = q.filters, t is I
     cond: list[sa.ColumnElement] = [t.c.source.in_(COMBINED_SOURCES) if f.source == "combined" else t.c.source == f.source]
     if rows and f.source == "combined":
@@ -153,23 +159,45 @@ def _conditions(t: sa.Table, q: IncidentQuery) -> list[sa.ColumnElement]:
     if q.country:
         cond.append(t.c.country == q.country)
     if f.region_codes:
-        cond.append(t.c.region_code.in_(f.region_codes))
+        seek = not rows or (by_day and len(f.region_codes) == 1)
+        cond.append((t.c.region_code if seek else sa.func.coalesce(t.c.region_code, "")).in_(f.region_codes))
     if q.city:
         pattern = "%" + re.sub(r"([\\%_])", r"\\\1", q.city.strip().lower()) + "%"
         cond.append(sa.func.lower(t.c.city).like(pattern, escape="\\"))
-    days = _days(q) if rows else None
-    if days is not None:
-        cond.append(I.c.day_number.between(*days))
     return cond
+
+
+def _rollup_for(q: IncidentQuery) -> sa.Table | None:
+    """The rollup that holds the selection's count, or None (a city is kept by none of them)."""
+    t = M if q.month is not None else R
+    return None if q.city or (q.filters.region_codes and "region_code" not in t.c) else t
+
+
+def counts_quickly(q: IncidentQuery) -> bool:
+    """Does count() read only the rollups (milliseconds)? Not with a city: that counts rows (seconds at 10M)."""
+    return _rollup_for(q) is not None
+
+
+def _may_have_rows(conn: sa.Connection, q: IncidentQuery) -> bool:
+    """False when the rollups show that nothing matches: a walk of the index would read it all to find nothing.
+    (No rollup keeps a city, so that part is left out of the test.)"""
+    loose = replace(q, city="")
+    t = _rollup_for(loose)
+    if t is None:  # a month in some regions where the month rollup has no region: test the months' years
+        t, loose = R, replace(loose, month=None)
+    n = t.c.n_combined if q.filters.source == "combined" else t.c.n
+    return conn.execute(sa.select(t.c.batch_id).where(*_conditions(t, loose), n > 0).limit(1)).first() is not None
 
 
 def count(engine: sa.Engine, q: IncidentQuery) -> int:
     """How many incidents the selection holds: the chart's own number, summed from the rollups; counted from
-    the incident rows only for what the rollups do not keep (a city, or a month in some regions)."""
-    if q.city or (q.month is not None and q.filters.region_codes):
-        stmt = sa.select(sa.func.count()).select_from(I).where(*_conditions(I, q))
+    the incident rows only for a city, which the rollups do not keep."""
+    t = _rollup_for(q)
+    if t is None:
+        days = _days(q)
+        stmt = sa.select(sa.func.count()).select_from(I).where(
+            *_conditions(I, q, by_day=True), *([I.c.day_number.between(*days)] if days else []))
     else:
-        t = M if q.month is not None else R
         n = t.c.n_combined if q.filters.source == "combined" else t.c.n
         stmt = sa.select(sa.func.coalesce(sa.func.sum(n), 0)).where(*_conditions(t, q))
     with engine.connect() as conn:
@@ -178,9 +206,8 @@ def count(engine: sa.Engine, q: IncidentQuery) -> int:
 
 # ---------------------------------------------------------------- pages and cursors
 
-def _encode(q: IncidentQuery, row: Mapping[str, Any]) -> str:
-    key = _SORT_KEY[q.sort].name
-    raw = json.dumps([q.sort, int(q.descending), row[key], row["incident_id"]], separators=(",", ":"))
+def _encode(q: IncidentQuery, row: Sequence[Any]) -> str:
+    raw = json.dumps([q.sort, int(q.descending), row[_KEY_AT[q.sort]], row[_AT["incident_id"]]], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -212,17 +239,22 @@ def _decode(cursor: Any, q: IncidentQuery) -> tuple[Any, int]:
 
 def _phases(q: IncidentQuery, after: tuple[Any, int] | None, columns: list) -> list[sa.Select]:
     """The statements that give the rows in order from a position: known values then, for a column that may be
-    blank, the blank ones (by id). Each walks one index in order."""
-    col, ident = _SORT_KEY[q.sort], I.c.incident_id
-    before = (lambda a, b: a < b) if q.descending else (lambda a, b: a > b)
-    direction = (lambda c: c.desc()) if q.descending else (lambda c: c.asc())
-    base = sa.select(*columns).where(*_conditions(I, q))
+    blank, the blank ones (by id). Each walks one index in order, from a bound written as a plain comparison
+    (SQLite seeks by that, not by the row-value comparison that settles ties)."""
+    col, ident, desc = _SORT_KEY[q.sort], I.c.incident_id, q.descending
+    before = (lambda a, b: a < b) if desc else (lambda a, b: a > b)
+    direction = (lambda c: c.desc()) if desc else (lambda c: c.asc())
+    base = sa.select(*columns).where(*_conditions(I, q, by_day=q.sort == "occurred_on"))
     value, last = after if after is not None else (None, None)
     if col is ident:
         return [base.where(*([before(ident, last)] if after else [])).order_by(direction(ident))]
     out = []
     if after is None or value is not None:
+        lo, hi = (_days(q) or (None, None)) if q.sort == "occurred_on" else (None, None)
+        if after is not None:  # from the cursor on: the tighter of the two bounds
+            lo, hi = (lo, value if hi is None else min(hi, value)) if desc else (value if lo is None else max(lo, value), hi)
         known = [col.isnot(None)] if q.sort in _NULLABLE else []
+        known += ([col >= lo] if lo is not None else []) + ([col <= hi] if hi is not None else [])
         if after is not None:
             known.append(before(sa.tuple_(col, ident), sa.tuple_(value, last)))
         out.append(base.where(*known).order_by(direction(col), direction(ident)))
@@ -236,14 +268,13 @@ def _files(conn: sa.Connection) -> dict[int, str]:
     return {int(b): str(n) for b, n in conn.execute(sa.select(B.c.batch_id, B.c.file_name))}
 
 
-def _record(row: Mapping[str, Any], files: Mapping[int, str]) -> dict[str, Any]:
-    out = {c: row[c] for c in COLUMNS if c != "file"}
-    out["file"] = files.get(row["batch_id"])
-    if isinstance(out["occurred_on"], dt.date):
-        out["occurred_on"] = out["occurred_on"].isoformat()
-    for name in ("weapon_shown", "is_major_city"):  # booleans stay booleans in every database
-        out[name] = None if out[name] is None else bool(out[name])
-    return {c: out[c] for c in COLUMNS}
+def _values(row: Sequence[Any], files: Mapping[int, str]) -> list[Any]:
+    """A row as read -> its values in COLUMNS order: its file's name for its batch, booleans as booleans."""
+    values = list(row[:len(COLUMNS)])
+    values[_AT["file"]] = files.get(values[_AT["file"]])
+    for i in _FLAGS:
+        values[i] = None if values[i] is None else bool(values[i])
+    return values
 
 
 def page(engine: sa.Engine, q: IncidentQuery, after: str | None = None,
@@ -253,27 +284,30 @@ def page(engine: sa.Engine, q: IncidentQuery, after: str | None = None,
     if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= MAX_PAGE:
         raise BadQuery(f"size must be 1-{MAX_PAGE}")
     position = _decode(after, q) if after is not None else None
-    rows: list[Mapping[str, Any]] = []
+    rows: list[Sequence[Any]] = []
     with engine.connect() as conn:
+        if position is None and not _may_have_rows(conn, q):
+            return [], None
         for stmt in _phases(q, position, _READ):  # one row more than asked: is there a next page?
-            rows += conn.execute(stmt.limit(size + 1 - len(rows))).mappings().all()
+            rows += conn.execute(stmt.limit(size + 1 - len(rows))).all()
             if len(rows) > size:
                 break
         files = _files(conn) if rows else {}
     cursor = _encode(q, rows[size - 1]) if len(rows) > size else None
-    return [_record(r, files) for r in rows[:size]], cursor
+    return [dict(zip(COLUMNS, _values(r, files))) for r in rows[:size]], cursor
 
 
 # ---------------------------------------------------------------- downloads
 
-def _stream(engine: sa.Engine, q: IncidentQuery, batch: int = 5000) -> Iterator[list[dict[str, Any]]]:
-    """Every matching row in order, `batch` rows at a time, from one server-side cursor per phase."""
+def _stream(engine: sa.Engine, q: IncidentQuery, batch: int = 5000) -> Iterator[list[list[Any]]]:
+    """Every matching row in order (values in COLUMNS order), `batch` rows at a time, from one server-side
+    cursor per phase."""
     with engine.connect() as conn:
         files = _files(conn)
         streaming = conn.execution_options(stream_results=True, yield_per=batch)
         for stmt in _phases(q, None, _READ):
-            for part in streaming.execute(stmt).mappings().partitions(batch):
-                yield [_record(r, files) for r in part]
+            for part in streaming.execute(stmt).partitions(batch):
+                yield [_values(r, files) for r in part]
 
 
 def csv_cell(value: Any) -> str:
@@ -288,15 +322,22 @@ def csv_cell(value: Any) -> str:
 
 
 def iter_csv(engine: sa.Engine, q: IncidentQuery) -> Iterator[str]:
-    """The CSV of every matching row: the header, then chunks of a few thousand rows as they are read."""
+    """The CSV of every matching row: the header, then chunks of a few thousand rows as they are read. Cells as
+    csv_cell writes them; only the columns that need it are converted (the writer does the rest alike)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     yield buffer.getvalue()
+    loss, text = _AT["loss_usd"], {True: "true", False: "false", None: None}
     for part in _stream(engine, q):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows([csv_cell(r[c]) for c in COLUMNS] for r in part)
+        for values in part:
+            if values[loss] is not None and values[loss].is_integer():
+                values[loss] = int(values[loss])
+            for i in _FLAGS:
+                values[i] = text[values[i]]
+        writer.writerows(part)
         yield buffer.getvalue()
 
 
@@ -306,15 +347,15 @@ def write_xlsx(engine: sa.Engine, q: IncidentQuery, target: IO[bytes]) -> int:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    sheet, written, on_sheet = None, 0, XLSX_SHEET_ROWS
+    sheet, written, on_sheet, day = None, 0, XLSX_SHEET_ROWS, _AT["occurred_on"]
     for part in _stream(engine, q):
-        for r in part:
+        for values in part:
             if on_sheet == XLSX_SHEET_ROWS:
                 sheet = book.create_sheet("Incidents" if sheet is None else f"Incidents {written // XLSX_SHEET_ROWS + 1}")
                 sheet.append(COLUMNS)
                 on_sheet = 0
-            row = dict(r, occurred_on=dt.date.fromisoformat(r["occurred_on"]))
-            sheet.append([row[c] for c in COLUMNS])
+            values[day] = dt.date.fromisoformat(values[day])
+            sheet.append(values)
             written, on_sheet = written + 1, on_sheet + 1
     if sheet is None:
         book.create_sheet("Incidents").append(COLUMNS)
@@ -396,35 +437,3 @@ def to_params(q: IncidentQuery) -> dict[str, str]:
               "month": q.month, "half": q.half, "city": q.city or None,
               "sort": None if q.sort == "occurred_on" else q.sort, "dir": None if q.descending else "asc"}
     return {k: str(v) for k, v in values.items() if v is not None}
-
-
-def describe(q: IncidentQuery, names: Mapping[str, str]) -> str:
-    """The selection in words: 'Robbery, 2021, Texas; JSA and JM combined' (`names`: region code -> name)."""
-    f = q.filters
-    what = SUBTYPES[f.subtype] if f.subtype != ALL else CATEGORIES.get(f.category, "All crime types")
-    if q.no_subtype:
-        what += ", sub-type not recorded"
-    if q.year is not None or f.year_from is None:
-        years = str(q.year) if q.year is not None else ""
-    else:
-        years = str(f.year_from) if f.year_from == (f.year_to or f.year_from) else f"{f.year_from}-{f.year_to}"
-    months = calendar.month_name[q.month] if q.month else {1: "January-June", 2: "July-December"}.get(q.half or 0)
-    when = " ".join(w for w in (months, years) if w) + ("" if years else ", every year" if months else "every year")
-    codes = f.region_codes
-    where = (" and ".join(names.get(c, c) for c in codes) if len(codes) <= 3 else f"{len(codes)} states and provinces") \
-        if codes else COUNTRIES[q.country]
-    parts = [what, when, where]
-    parts += ["major cities only"] if f.major_only else []
-    parts += [f"city containing '{q.city}'"] if q.city else []
-    return ", ".join(parts) + "; " + source_label(f.source)
-
-
-def with_changes(q: IncidentQuery, **changes: Any) -> IncidentQuery:
-    """A copy with some fields changed (the Filters fields among them go to q.filters)."""
-    own = {k: v for k, v in changes.items() if k in IncidentQuery.__dataclass_fields__}
-    rest = {k: v for k, v in changes.items() if k not in own}
-    return replace(q, filters=replace(q.filters, **rest), **own) if rest else replace(q, **own)
-
-
-__all__ = ["COLUMNS", "SORTABLE", "BadCursor", "BadQuery", "IncidentQuery", "count", "csv_cell", "describe",
-           "from_params", "iter_csv", "iter_xlsx", "page", "to_params", "with_changes", "write_xlsx"]

@@ -77,7 +77,12 @@ def card(switch: bool = True) -> dbc.Card:
                    defaultColDef={"resizable": True, "minWidth": 90}, columnSize="autoSize",
                    dashGridOptions={"domLayout": "autoHeight", "pagination": True, "paginationPageSize": 20}),
         html.Div([dbc.Button("CSV", id=CSV, size="sm", color="secondary", outline=True, className="me-2"),
-                  dbc.Button("XLSX", id=XLSX, size="sm", color="secondary", outline=True), dcc.Download(id=DOWNLOAD)],
+                  dbc.Button("XLSX", id=XLSX, size="sm", color="secondary", outline=True),
+                  dbc.Button([html.I(className="bi bi-list-ul me-1"), "Show incidents"],
+                             id={"chart": "ranking", "part": "incidents"}, size="sm", color="secondary", outline=True,
+                             className="ms-2 chart-incidents",
+                             title="The incident rows of the row you clicked last (or of every row)"),
+                  dcc.Download(id=DOWNLOAD)],
                  className="mt-2"),
     ]), className="mt-4 ranking-card", id="card-ranking")
 

@@ -130,15 +130,21 @@ incident_duplicate = sa.Table(
 )
 sa.Index("ix_incident_duplicate_batch", incident_duplicate.c.batch_id)
 
-# The dashboard reads only rollups, so incidents need one index: by batch, for replacing a file's rows.
-# (An index for drill-down lists cost a second per million rows loaded and served no query.)
+# By batch, for replacing a file's rows; the incident list's own indexes are KEYSET_INDEXES below (they cost
+# the loader time: benchmarks/incidents_bench.py and docs/incidents.md measure how much).
 BATCH_INDEX = sa.Index("ix_incident_batch", incident.c.batch_id)
 INCIDENT_INDEXES = (BATCH_INDEX,)
-# The incident rows behind a chart (dashboard/incidents.py) are paged by key: newest first (by day), within one
-# state or province by day, and by loss; the id breaks ties. Measured in benchmarks/incidents_bench.py.
-KEYSET_INDEXES = (sa.Index("ix_incident_day", incident.c.day_number, incident.c.incident_id),
-                  sa.Index("ix_incident_region_day", incident.c.region_code, incident.c.day_number, incident.c.incident_id),
-                  sa.Index("ix_incident_loss", incident.c.loss_usd, incident.c.incident_id))
+# The incident rows behind a chart (dashboard/incidents.py) are paged by key: by day, by day within one state or
+# province, or by loss, with the id that breaks ties. The two date indexes go on with the chart filters, so rows
+# that do not match are passed over in the index without reading the table. The loss index stays narrow: its rows
+# go in at random places whatever a file's order, so it slows a load most per byte. benchmarks/incidents_bench.py.
+_FILTERED = (incident.c.source, incident.c.category, incident.c.subtype, incident.c.country, incident.c.crimes_against,
+             incident.c.counts_in_combined, incident.c.is_major_city)
+KEYSET_INDEXES = (
+    sa.Index("ix_incident_day", incident.c.day_number, incident.c.incident_id, incident.c.region_code, *_FILTERED),
+    sa.Index("ix_incident_region_day", incident.c.region_code, incident.c.day_number, incident.c.incident_id, *_FILTERED),
+    sa.Index("ix_incident_loss", incident.c.loss_usd, incident.c.incident_id),
+)
 
 # ---- rollups: one row per batch and group, summed by the dashboard
 _MEASURES = (
