@@ -56,8 +56,10 @@ def test_crime_type_link_opens_its_guidance(web):
 
 
 def test_clicking_a_bar_opens_its_guidance(web):
-    web.open("/trends?year_from=2022&year_to=2022", "#card-trends-yearly .js-plotly-plot .bars path")
-    bar = web.page.locator("#card-trends-yearly .js-plotly-plot .bars path").first
+    # the crime-type bars open their guidance (a Trends bar instead picks the rows for "Show incidents")
+    web.open("/share?year_from=2022&year_to=2022", "#card-share-mix-count .js-plotly-plot .bars path")
+    bar = web.page.locator("#card-share-mix-count .js-plotly-plot .bars path").first
+    bar.scroll_into_view_if_needed()
     box = bar.bounding_box()
     web.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     web.page.wait_for_url(re.compile(r"/guidance/[a-z-]+$"))
