@@ -41,10 +41,12 @@ def sample_db(tmp_path_factory) -> str:  # noqa: ANN001
     return url
 
 
-def serving(db_url: str) -> Iterator[str]:
-    """`jewelcrime serve` on a free port for the length of a fixture: yields its base URL."""
+def serving(db_url: str, command: list[str] | None = None) -> Iterator[str]:
+    """`jewelcrime serve` (or `python <command> <port>`) on a free port for the length of a fixture: yields
+    its base URL."""
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--db", db_url, "--port", str(port)],
+    args = [*command, str(port)] if command else ["-m", "dashboard.cli", "serve", "--db", db_url, "--port", str(port)]
+    proc = subprocess.Popen([sys.executable, *args],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     deadline = time.time() + 60

@@ -14,10 +14,8 @@ import csv
 import datetime as dt
 import io
 import math
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -79,22 +77,9 @@ def base(tmp_path_factory) -> Iterator[str]:
     done = subprocess.run([sys.executable, "-m", "dashboard.cli", "etl", str(source), "--db", url],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "tests.browser.test_incidents_browser", url, str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read() if proc.stdout else "server exited")
-            time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(10)
+    from tests.browser.conftest import serving
+
+    yield from serving(url, ["-m", "tests.browser.test_incidents_browser", url])
 
 
 @pytest.fixture
