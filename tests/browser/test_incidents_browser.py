@@ -131,14 +131,18 @@ def test_click_a_bar_show_its_incidents_scroll_sort_and_download(web):
     assert [r[0] for r in first[:5]] == [r["Record ID"] for r in robbery_2021[:5]]  # newest first
     assert len(first) == 100  # one block; the rest is asked for as the grid scrolls
     # scroll to the end, block by block: every row once, in order, and never all of them drawn at once
-    drawn = 0
-    for _ in range(40):
+    drawn, api = 0, "dash_ag_grid.getApi('incidents-grid')"
+    for _ in range(40):  # each scroll waits for its block (a slow machine answers late, never wrongly)
+        before = web.page.evaluate(f"{api}.getDisplayedRowCount()")
         web.page.evaluate("document.querySelector('#incidents-grid .ag-body-viewport').scrollTop += 2500")
-        web.page.wait_for_timeout(250)
+        web.page.wait_for_function(f"{api}.isLastRowIndexKnown() || {api}.getDisplayedRowCount() > {before}"
+                                   f" || !{api}.getDisplayedRowAtIndex({before} - 1) || "
+                                   f"{api}.getDisplayedRowAtIndex({before} - 1).data", timeout=30_000)
         drawn = max(drawn, web.page.evaluate("document.querySelectorAll('#incidents-grid .ag-center-cols-container "
                                              ".ag-row').length"))
-        if web.page.evaluate("dash_ag_grid.getApi('incidents-grid').isLastRowIndexKnown()"):
+        if web.page.evaluate(f"{api}.isLastRowIndexKnown()"):
             break
+    web.page.wait_for_function(f"{api}.isLastRowIndexKnown()", timeout=30_000)
     web.page.wait_for_timeout(500)
     assert web.page.evaluate("dash_ag_grid.getApi('incidents-grid').getDisplayedRowCount()") == len(robbery_2021)
     everything = shown_rows(web.page)
