@@ -204,7 +204,8 @@ def build_change(engine: sa.Engine, f: state.Filters, counts: pd.DataFrame, regi
                    f"are significant and rest on {UNRELIABLE_BELOW} or more incidents, the "
                    "others are ringed.")
     return ChartResult(fig, rows.reset_index(drop=True), summary, status["source_line"],
-                       f"Data {status['range']}; showing {label}, {f.describe()}", status["is_sample"])
+                       f"Data {status['range']}; showing {label}; {replace(f, year_from=None).describe()}",
+                       status["is_sample"])
 
 
 def build_ranking(engine: sa.Engine, filters: dict[str, Any]) -> tuple[pd.DataFrame, str]:
