@@ -125,11 +125,16 @@ def filter_row(*cols: Any) -> html.Div:
     return html.Div([toggle, dbc.Row(flat, className="g-2 align-items-end mb-2 filter-row")], className="filter-fold")
 
 
+def _region_options(regions: Any) -> list[dict[str, str]]:
+    """Every state and province by name, as a picker lists it: 'Ontario (ON), Canada'."""
+    country = {"US": "United States", "CA": "Canada"}
+    return [{"label": f"{r.name} ({r.code}), {country.get(r.country, r.country)}", "value": r.code}
+            for r in regions.sort_values("name").itertuples()]
+
+
 def region(page: str, regions: Any, f: Filters, width: int = 3) -> list[dbc.Col]:
     """Searchable state/province picker (`regions`: queries.regions()); cleared means 'no region'."""
-    country = {"US": "United States", "CA": "Canada"}
-    opts = [{"label": f"{r.name} ({r.code}), {country.get(r.country, r.country)}", "value": r.code}
-            for r in regions.sort_values("name").itertuples()]
+    opts = _region_options(regions)
     return [_labelled("State or province", dcc.Dropdown(id=cid(page, "region"), options=opts, value=f.region,
                                                          clearable=True, searchable=True,
                                                          placeholder="Type to search a state or province"),
@@ -185,9 +190,7 @@ def context_line(page: str, f: Filters, label: str = "National general-crime lin
 
 def regions(page: str, regions: Any, f: Filters, width: int = 4) -> list[dbc.Col]:
     """Several states and provinces at once (`regions`: queries.regions()); none chosen means all of them."""
-    country = {"US": "United States", "CA": "Canada"}
-    opts = [{"label": f"{r.name} ({r.code}), {country.get(r.country, r.country)}", "value": r.code}
-            for r in regions.sort_values("name").itertuples()]
+    opts = _region_options(regions)
     return [_labelled("States or provinces", dcc.Dropdown(id=cid(page, "region"), options=opts,
                                                           value=list(f.region_codes), multi=True, searchable=True,
                                                           placeholder="All (type to pick one or several)"),
