@@ -48,20 +48,10 @@ def serve_command(
     serve(dash_app.server, host=host, port=port, threads=threads, ident="jewelcrime")
 
 
-class Size(str, Enum):
-    square = "square"
-    portrait = "portrait"
-    landscape = "landscape"
-    link = "link"
-    story = "story"
-    letter = "letter"
-    a4 = "a4"
+from dashboard.graphics import presets  # noqa: E402 - the one table of sizes and formats
 
-
-class ImageFormat(str, Enum):
-    png = "png"
-    svg = "svg"
-    pdf = "pdf"
+Size = Enum("Size", {name: name for name in presets.names()}, type=str)  # one choice per row of the table
+ImageFormat = Enum("ImageFormat", {name: name for name in presets.FORMATS}, type=str)
 
 
 class Kind(str, Enum):
@@ -77,14 +67,25 @@ def export_command(
     chart: Annotated[Optional[str], typer.Option("--chart", help="A dashboard chart id, e.g. map or trends-yearly")] = None,
     query: Annotated[str, typer.Option("--query", help="Chart filters as a URL query, e.g. 'year_from=2022&source=JSA'")] = "",
     kit: Annotated[bool, typer.Option("--kit", help="The whole campaign kit for every headline figure, as a ZIP")] = False,
-    size: Annotated[Size, typer.Option("--size", help="Size preset")] = Size.square,
-    fmt: Annotated[ImageFormat, typer.Option("--format", help="Image format")] = ImageFormat.png,
+    size: Annotated[Size, typer.Option("--size", help="Size preset (see docs/graphics.md)")] = "square",
+    fmt: Annotated[ImageFormat, typer.Option("--format", help="png, svg, pdf, or html (the laid-out page itself)")] = "png",
+    headline: Annotated[Optional[str], typer.Option("--headline", help="Your own wording for the title (the number, "
+                                                    "source and dates stay as computed)")] = None,
     kind: Annotated[Kind, typer.Option("--kind", help="For --figure: social graphic, stat card or store signage")] = Kind.social,
     out: Annotated[Path, typer.Option("--out", help="Folder for the files (with --kit: the ZIP file to write)")] = Path("exports"),
     db: DbOption = None,
 ) -> None:
-    """Campaign-ready images from live data (PNG, SVG or PDF), with alt text saved beside each file."""
+    """Campaign-ready images from live data (PNG, SVG, PDF or HTML), with alt text saved beside each file."""
     from dashboard import exporter
+    from dashboard.graphics.browser import RenderError
+    from dashboard.graphics.document import LayoutError
+    from dashboard.graphics.settings import SettingsError
+
+    size, fmt = Size(size), ImageFormat(fmt)  # typer passes the default as given
+    try:
+        headline = exporter.check_headline(headline)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--headline") from None
 
     chosen = [x for x in (figure, chart, kit or None) if x]
     if len(chosen) != 1:
@@ -98,7 +99,7 @@ def export_command(
             raise EtlError("the database is empty; run `jewelcrime etl` first")
     try:
         if kit:
-            data = exporter.kit(engine)
+            data = exporter.kit(engine, headline=headline)
             target = out if out.suffix.lower() == ".zip" else out / "jewelcrime_campaign_kit.zip"
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -108,15 +109,17 @@ def export_command(
             typer.echo(str(target))
             return
         if figure:
-            made = exporter.export_figure(engine, figure, size.value, fmt.value, kind.value)
+            made = exporter.export_figure(engine, figure, size.value, fmt.value, kind.value, headline=headline)
         else:
-            made = exporter.export_chart(engine, chart, query, size.value, fmt.value)
+            made = exporter.export_chart(engine, chart, query, size.value, fmt.value, headline=headline)
         try:
             paths = exporter.write(made, out)
         except OSError as exc:
             raise EtlError(str(exc)) from None
     except KeyError as exc:
         raise EtlError(str(exc.args[0])) from None
+    except (LayoutError, RenderError, SettingsError) as exc:
+        raise EtlError(str(exc)) from None
     for path in paths:
         typer.echo(str(path))
 

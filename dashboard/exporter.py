@@ -3,9 +3,12 @@
 Used by `jewelcrime export` and the Campaign page. Headline figures come from
 etl.figures (the same numbers as `jewelcrime figures --json`); charts come
 from the chart registry (dashboard.charts), built with the filters given.
+The words come from dashboard.graphics.words, the layout from the templates
+in dashboard/graphics/templates, drawn by Chromium (dashboard.graphics.document).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -13,20 +16,24 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
 
-from dashboard import campaign, charts, claims_view, queries, render
+from dashboard import charts, claims_view, queries
 from dashboard.charts.map import TITLES as MAP_TITLES
 from dashboard.components import ChartResult, safe_filename
 from dashboard.figures import geojson
-from dashboard.guidance_content import SCENARIOS, tips
-from dashboard.state import ALL, Filters, source_label
-from etl.taxonomy import BY_KEY
+from dashboard.graphics import document, presets, settings as graphic_settings, words as graphic_words
+from dashboard.graphics.document import LayoutError
+from dashboard.state import ALL
 
 DATA_FORMATS = ("jsa", "jm", "nibrs", *queries.CONTEXT_FORMATS)
+FIGURE_KINDS = ("social", "badge", "signage")
+HEADLINE_MAX = 90  # characters of an edited headline; the number, source and dates are never editable
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+Progress = Callable[[int, int, str], None]
 
 
 @dataclass
@@ -37,111 +44,87 @@ class Exported:
     manifest: dict[str, Any] = field(default_factory=dict)
 
 
+def check_headline(text: str | None) -> str | None:
+    """An edited headline, cleaned (None for none); ValueError saying what is wrong with it."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise ValueError("the headline must be text")
+    cleaned = " ".join(_CONTROL.sub(" ", text).split())
+    if not cleaned:
+        return None
+    if len(cleaned) > HEADLINE_MAX:
+        raise ValueError(f"the headline is {len(cleaned)} characters; at most {HEADLINE_MAX} fit every size")
+    return cleaned
+
+
 def vintage(engine: sa.Engine, formats: tuple[str, ...]) -> list[dict[str, Any]]:
     """The load batches (file, sha256, when) behind an export."""
     status = queries.batches(engine)
     return [b for b in status if b["format"] in formats]
 
 
-def _frame(title: str, subtitle: str, source: str, date_range: str, sample: bool, note: str = "") -> campaign.Frame:
-    return campaign.Frame(title, subtitle, source, date_range, sample, dt.date.today(), note)
+def _manifest(name: str, kind: str, preset: str, fmt: str, words: graphic_words.Words, **info: Any) -> dict:
+    p = presets.get(preset)
+    return {"file": name, "kind": kind, "size": preset, "width": p.width, "height": p.height, "format": fmt,
+            "alt_text": words.alt, "title": words.title, "date_range": words.date_range, "as_of": words.as_of or None,
+            "stale_warning": words.stale or None, "call_to_action": words.call_to_action or None,
+            "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **info}
 
 
-COUNTRY_WORDS = {"US": "U.S.", "CA": "Canada", None: "U.S. and Canada"}
-
-
-def figure_frame(engine: sa.Engine, fig: dict) -> campaign.Frame:
-    """Title, subtitle, source and dates of a headline-figure graphic, from what the claim measures."""
-    m = fig.get("measure") or {}
-    if m.get("metric") == "offenses":
-        subtitle = f"FBI NIBRS, {fig['period']}; all offenses reported to NIBRS"
-        date_range = f"NIBRS {fig['period']}"
-        source = fig["source_line"] + (f" ({fig['extra'].get('nibrs_source')})" if fig.get("extra") else "")
-    else:
-        f = m.get("filters") or m.get("numerator") or {}
-        kind = source_label(f.get("source") or "combined")
-        subtitle = f"{fig['period']}; {COUNTRY_WORDS.get(f.get('country'), f.get('country'))}; {kind}"
-        date_range = queries.data_status(engine)["range"]
-        source = fig["source_line"]
-    return _frame(fig["label"], subtitle, source, date_range, bool(fig["sample_data"]), fig.get("sample_note") or "")
-
-
-def figure_alt(fig: dict, kind: str) -> str:
-    what = campaign.figure_statement(fig).rstrip(".")
-    verdict = {"supported": "consistent with the campaign's claim", "not supported":
-               "a correction of a claim the data does not support", "no data": "no data to check"}[fig["verdict"]]
-    if fig.get("stale"):
-        verdict += f" for {fig['period']}; {fig['as_of'][0].lower()}{fig['as_of'][1:].rstrip('.')}"
-    sample = " (sample data: the verdict shows the product works, not that the claim is true)" \
-        if fig["sample_data"] else ""
-    return f"{kind} of {fig['label'][0].lower()}{fig['label'][1:]} showing {campaign.figure_value(fig)}: {what}; {verdict}{sample}."
-
-
-def figure_scenario(engine: sa.Engine, fig: dict) -> str:
-    """The guidance that fits the figure: for a NIBRS class its crime, else the most common crime type among
-    the claim's incidents in its last year, from the data."""
-    nibrs_class, categories = claims_view.scenario_categories(fig)
-    if nibrs_class in claims_view.NIBRS_CLASS_SCENARIO:
-        return claims_view.NIBRS_CLASS_SCENARIO[nibrs_class]
-    m = fig.get("measure") or {}
-    year = m.get("last_year")
-    f = m.get("filters") or m.get("numerator") or {}
-    if year is None:
-        return "smash-and-grab"
-    source = f.get("source") if f.get("source") in queries.sources(engine) else "JSA"
-    mix = queries.mix(engine, Filters(year_from=int(year), year_to=int(year), source=source or "JSA"))
-    if categories:
-        mix = mix[mix["category"].isin(categories)]
-    if mix.empty:
-        return "smash-and-grab"
-    top = mix.sort_values("incidents", ascending=False).iloc[0]
-    ct = BY_KEY.get((top["category"], top["subtype"] or None))
-    return ct.guidance if ct and ct.guidance in SCENARIOS else "smash-and-grab"
-
-
-def _manifest(engine: sa.Engine, name: str, kind: str, preset: str, fmt: str, alt: str, **info: Any) -> dict:
-    width, height = campaign.PRESETS[preset]
-    return {"file": name, "kind": kind, "size": preset, "width": width, "height": height, "format": fmt,
-            "alt_text": alt, "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **info}
-
-
-def _figure_info(engine: sa.Engine, fig: dict) -> dict[str, Any]:
+def _figure_info(engine: sa.Engine, fig: dict, words: graphic_words.Words) -> dict[str, Any]:
     return {"figure_id": fig["id"], "value": fig["value"], "claim_unit": fig["claim_unit"], "unit": fig["unit"],
             "formula": fig["formula"], "inputs": fig["inputs"], "verdict": fig["verdict"],
-            "published_claim_shown": fig["verdict"] == "supported", "stale": fig["stale"], "latest": fig["latest"],
-            "as_of": campaign.as_of_line(fig) or None, "source": fig["source_line"],
+            "published_claim_shown": fig["verdict"] == "supported" and words.kind != "signage",
+            "stale": fig["stale"], "latest": fig["latest"], "source": words.source,
             "published_source": fig["published_source"], "filters": {"period": fig["period"]}, "measure": fig["measure"],
             "sample_data": fig["sample_data"], "sample_note": fig.get("sample_note") or None,
+            "guidance": list(getattr(words, "guidance_scenarios", ()) or ()) or None,
+            "guidance_basis": getattr(words, "guidance_basis", None) or None,
             "batches": vintage(engine, claims_view.data_formats(fig))}
 
 
-def headline(engine: sa.Engine, figure_id: str) -> dict:
+def figure(engine: sa.Engine, figure_id: str) -> dict:
+    """A checked headline figure by id (KeyError naming the choices)."""
     figs = {f["id"]: f for f in queries.headline_figures(engine)}
     if figure_id not in figs:
         raise KeyError(f"unknown figure '{figure_id}'; choose one of {', '.join(figs)}")
     return figs[figure_id]
 
 
+headline = figure  # the name the Campaign page knows it by
+
+
+def _check(preset: str, fmt: str) -> presets.Preset:
+    if fmt not in presets.FORMATS:
+        raise KeyError(f"unknown format '{fmt}'; choose one of {', '.join(presets.FORMATS)}")
+    return presets.get(preset)
+
+
+def _graphic(words: graphic_words.Words, preset: presets.Preset, settings: graphic_settings.Settings,
+             chart: Any = None) -> document.Graphic:
+    return document.Graphic(words, preset, chart, settings.logo_data_url,
+                            "Logo" if settings.own_logo else "Jewelry Crime Analytics mark")
+
+
 def export_figure(engine: sa.Engine, figure_id: str, preset: str = "square", fmt: str = "png",
-                  kind: str = "social") -> Exported:
-    """One headline-figure graphic: social (any preset), badge (square) or signage (letter/a4, PDF)."""
-    fig = headline(engine, figure_id)
-    frame = figure_frame(engine, fig)
+                  kind: str = "social", headline: str | None = None,
+                  settings: graphic_settings.Settings | None = None) -> Exported:
+    """One headline-figure graphic: social (any size), stat card (square) or store sign (print sizes)."""
+    if kind not in FIGURE_KINDS:
+        raise KeyError(f"unknown kind '{kind}'; choose one of {', '.join(FIGURE_KINDS)}")
     if kind == "badge":
-        drawing, preset, label = campaign.stat_card(fig, frame), "square", "Stat card"
-    elif kind == "signage":
-        if preset not in campaign.PRINT:
-            preset = "letter"
-        slug = figure_scenario(engine, fig)
-        drawing = campaign.signage(fig, frame, preset, SCENARIOS[slug].title, tips(slug, 4))
-        label = "Store sign"
-    else:
-        drawing, label = campaign.social_graphic(fig, frame, preset), "Social graphic"
-    width, height = campaign.PRESETS[preset]
+        preset = "square"
+    elif kind == "signage" and preset not in presets.PRINT:
+        preset = presets.PRINT[0]
+    p = _check(preset, fmt)
+    settings = settings or graphic_settings.load()
+    fig = figure(engine, figure_id)
+    words = graphic_words.figure_words(engine, fig, kind, settings).with_headline(check_headline(headline))
     name = f"{safe_filename(figure_id)}_{kind}_{preset}.{fmt}"
-    alt = figure_alt(fig, label)
-    data = render.render(drawing, fmt, width, height)
-    return Exported(name, data, alt, _manifest(engine, name, kind, preset, fmt, alt, **_figure_info(engine, fig)))
+    data = document.draw(_graphic(words, p, settings), fmt)
+    return Exported(name, data, words.alt, _manifest(name, kind, preset, fmt, words, headline_edited=bool(headline),
+                                                      **_figure_info(engine, fig, words)))
 
 
 def exportable() -> dict[str, charts.Chart]:
@@ -157,78 +140,90 @@ def chart_result(engine: sa.Engine, chart_id: str, query: dict[str, Any]) -> Cha
 
 
 def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str | None = None, preset: str = "landscape",
-                 fmt: str = "png") -> Exported:
+                 fmt: str = "png", headline: str | None = None,
+                 settings: graphic_settings.Settings | None = None) -> Exported:
     """A dashboard chart, with the filters given (URL-query style), at a preset size."""
+    p = _check(preset, fmt)
+    settings = settings or graphic_settings.load()
     if isinstance(query, str):
         query = dict(parse_qsl(query.lstrip("?")))
     query = dict(query or {})
     result = chart_result(engine, chart_id, query)
     entry = charts.get(chart_id)
-    kind_words, title = entry.kind, entry.title
-    if chart_id == "map":
-        title = MAP_TITLES.get(str(query.get("layer", "")), title)
-    chart, summary, dropped = result.figure, result.summary, bool(result.left_out)
+    title = MAP_TITLES.get(str(query.get("layer", "")), entry.title) if chart_id == "map" else entry.title
     # the claims the chart stands behind with the filters given, checked
     behind = [f for f in (queries.checked_figure(engine, h["id"]) for h in result.claims) if f is not None]
-    figure_id, number, as_of = (behind[0]["id"] if behind else None), None, ""
-    if behind and behind[0]["value"] is not None:  # the headline number this chart stands behind, as computed
-        fig = behind[0]
-        number = f"headline figure {campaign.figure_value(fig)}: {fig['label']}"
-        as_of = campaign.as_of_line(fig)
-        if as_of:
-            number += f" · {as_of}"
-    if chart_id == "map":  # the browser fetches the boundaries by URL; the exporter hands them over
+    words = graphic_words.chart_words(engine, title, entry.kind, result, behind, settings)
+    words = words.with_headline(check_headline(headline))
+    chart = result.figure
+    if chart_id == "map":  # the browser would fetch the boundaries by URL; the exporter hands them over
         for trace in chart.data:
             if getattr(trace, "geojson", None) is not None:
                 trace.geojson = geojson()
-    described = result.date_range or ""
-    subtitle = described.split("showing ", 1)[1] if "showing " in described else described
-    if dropped:
-        subtitle += " · The campaign's published figure is left out: the data does not support it"
-    if result.export_source is not None:  # the image draws less than the card (no hover): its own line
-        source = result.export_source
-    else:
-        source = f"{result.source}. {result.caveat}" if result.caveat else result.source
-    note = behind[0].get("sample_note", "") if behind and number else ""
-    frame = _frame(title, subtitle, source, queries.data_status(engine)["range"], result.sample, note)
-    drawing = campaign.chart_graphic(chart, frame, preset, headline=number)
-    if chart_id == "map":  # the map's key goes under the map, inside the drawing, clear of the titles
-        drawing.update_layout(geo_domain_y=[0.22, 1], geo2_domain_y=[0.22, 0.38],
-                              legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="bottom"))
-    width, height = campaign.PRESETS[preset]
+        chart.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top"))
     filters = "_".join(f"{k}-{v}" for k, v in sorted(query.items()) if v not in (None, "", ALL))
     name = f"{safe_filename(chart_id)}_{safe_filename(filters) + '_' if filters else ''}{preset}.{fmt}"
     # page summaries read "<chart> of <data> (<filters>): <takeaway>" (or "; "): keep the takeaway
-    takeaway = re.split(r"\)[:;] ", summary, maxsplit=1)[-1]
-    alt = f"{kind_words} of “{title}” ({subtitle}) showing {takeaway.rstrip('.')}" \
-          + (" (sample data)." if result.sample else ".")
-    data = render.render(drawing, fmt, width, height)
-    info = {"chart_id": chart_id, "filters": query, "headline_figure": figure_id, "headline_value": number,
-            "as_of": as_of or None,
-            "rows_drawn": len(result.rows), "source": source, "summary": summary,
-            "unsupported_claim_left_out": dropped, "sample_data": result.sample, "caveat": result.caveat or None,
-            "batches": vintage(engine, DATA_FORMATS)}
-    return Exported(name, data, alt, _manifest(engine, name, "chart", preset, fmt, alt, **info))
+    takeaway = re.split(r"\)[:;] ", result.summary, maxsplit=1)[-1]
+    alt = f"{words.alt} showing {takeaway.rstrip('.')}" + (" (sample data)." if result.sample else ".")
+    words = dataclasses.replace(words, alt=alt)
+    data = document.draw(_graphic(words, p, settings, chart), fmt)
+    info = {"chart_id": chart_id, "filters": query, "headline_figure": behind[0]["id"] if behind else None,
+            "headline_value": words.statement or None, "headline_edited": bool(headline),
+            "rows_drawn": len(result.rows), "source": words.source, "summary": result.summary,
+            "unsupported_claim_left_out": bool(result.left_out), "sample_data": result.sample,
+            "caveat": result.caveat or None, "batches": vintage(engine, DATA_FORMATS)}
+    return Exported(name, data, alt, _manifest(name, "chart", preset, fmt, words, **info))
 
 
-def kit(engine: sa.Engine, figure_ids: list[str] | None = None, charts: list[tuple[str, dict]] | None = None) -> bytes:
-    """A ZIP: for each headline figure every social size (PNG), the stat card and Letter and A4 signage
-    (PDF); any charts asked for; the alt text of each file; and manifest.json."""
+KitItem = tuple[str, tuple, dict]  # (what, args, kwargs) for export_figure or export_chart
+
+
+def kit_plan(engine: sa.Engine, figure_ids: list[str] | None = None,
+             charts: list[tuple[str, dict]] | None = None) -> list[KitItem]:
+    """Every file of a kit: per headline figure every social size (PNG), the stat card and a store sign on
+    each paper size (PDF); per chart asked for, every social size (PNG)."""
     figure_ids = figure_ids if figure_ids is not None else [f["id"] for f in queries.headline_figures(engine)]
-    files: list[Exported] = []
+    plan: list[KitItem] = []
     for fid in figure_ids:
-        files += [export_figure(engine, fid, preset, "png") for preset in campaign.SOCIAL]
-        files.append(export_figure(engine, fid, "square", "png", kind="badge"))
-        files += [export_figure(engine, fid, preset, "pdf", kind="signage") for preset in campaign.PRINT]
+        plan += [("figure", (fid, preset, "png"), {}) for preset in presets.SOCIAL]
+        plan.append(("figure", (fid, "square", "png"), {"kind": "badge"}))
+        plan += [("figure", (fid, preset, "pdf"), {"kind": "signage"}) for preset in presets.PRINT]
     for chart_id, query in charts or []:
-        files += [export_chart(engine, chart_id, query, preset, "png") for preset in ("landscape", "square")]
+        plan += [("chart", (chart_id, query, preset, "png"), {}) for preset in presets.SOCIAL]
+    return plan
+
+
+def kit_size(engine: sa.Engine, figure_ids: list[str] | None = None, charts: list[tuple[str, dict]] | None = None) -> int:
+    return len(kit_plan(engine, figure_ids, charts))
+
+
+def kit(engine: sa.Engine, figure_ids: list[str] | None = None, charts: list[tuple[str, dict]] | None = None,
+        progress: Progress | None = None, headline: str | None = None) -> bytes:
+    """A ZIP of the kit's files (kit_plan), the alt text of each and manifest.json; progress(done, total, name)
+    after each file. A file whose words do not fit its size is left out and listed in the manifest."""
+    plan = kit_plan(engine, figure_ids, charts)
+    settings = graphic_settings.load()
+    files: list[Exported] = []
+    left_out: list[dict[str, str]] = []
+    for i, (what, args, kwargs) in enumerate(plan, 1):
+        make = export_figure if what == "figure" else export_chart
+        try:
+            made = make(engine, *args, **kwargs, headline=headline, settings=settings)
+            files.append(made)
+            name = made.name
+        except LayoutError as exc:
+            name = "_".join(str(a) for a in args[:2])
+            left_out.append({"file": name, "reason": str(exc)})
+        if progress is not None:
+            progress(i, len(plan), name)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         for f in files:
             z.writestr(f.name, f.data)
             z.writestr(f"{f.name}.alt.txt", f.alt_text + "\n")
         manifest = {"generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                    "files": [f.manifest for f in files]}
+                    "files": [f.manifest for f in files], "left_out": left_out}
         z.writestr("manifest.json", json.dumps(manifest, indent=2, default=str))
     return buffer.getvalue()
 

@@ -1,0 +1,1 @@
+"""Campaign graphics as HTML documents laid out and measured by Chromium (see docs/graphics.md)."""

@@ -1,0 +1,194 @@
+"""One offline Chromium, driven by Playwright on a thread of its own, that lays out and draws graphics.
+
+Playwright's sync API belongs to the thread that started it, and request
+threads come and go, so every call is queued to one renderer thread (two
+exports at the same time both succeed, one after the other). The browser is
+Debian's chromium through `dashboard/bin/chromium-offline`, started once per
+process and restarted after `RESTART_AFTER` pages to keep its memory bounded.
+
+Nothing leaves the machine: every request a page makes is answered from the
+package (plotly's base-map topojson) or refused, and refused requests are
+recorded in `Renderer.blocked`; a proxy that goes nowhere (a closed local
+port, or $JEWELCRIME_RENDER_PROXY) catches anything Chromium itself sends.
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import queue
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import plotly
+
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+CHROMIUM = Path(__file__).resolve().parents[1] / "bin" / "chromium-offline"
+PROXY_ENV = "JEWELCRIME_RENDER_PROXY"
+CLOSED_PORT_PROXY = "127.0.0.1:9"
+TOPOJSON_DIR = Path(__file__).resolve().parents[1] / "assets" / "topojson"
+LOCAL_ORIGIN = "http://graphics.invalid"  # answered by the route below, never by a network
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-sync",
+        "--disable-extensions", "--enable-unsafe-swiftshader", "--font-render-hinting=none"]
+RESTART_AFTER = 500
+TIMEOUT_S = 60
+
+
+class RenderError(RuntimeError):
+    """The browser could not draw the graphic (the message says why)."""
+
+
+@dataclass
+class Session:
+    """What a job gets: the page a graphic is laid out in and the page that turns plotly figures into SVG."""
+
+    page: Any
+    chart_page: Any
+    renderer: "Renderer"
+
+    def chart_svg(self, figure_json: str, width: int, height: int) -> str:
+        """A plotly figure (its JSON) as SVG text at width x height, drawn by plotly.js in the browser."""
+        if self.renderer._chart_page is None:
+            self.renderer._chart_page = self.renderer._new_chart_page()
+        url = self.renderer._chart_page.evaluate(
+            "async ([fig, w, h, topo]) => { const f = JSON.parse(fig); f.config = {topojsonURL: topo};"
+            " return await Plotly.toImage(f, {format: 'svg', width: w, height: h}); }",
+            [figure_json, int(width), int(height), f"{LOCAL_ORIGIN}/topojson/"])
+        from urllib.parse import unquote
+
+        svg = unquote(url.split(",", 1)[1])
+        return svg[svg.index("<svg"):]
+
+
+class Renderer:
+    """A queue of jobs run one at a time against one Chromium."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.blocked: list[str] = []  # requests refused because they would have left the machine
+        self.pages_drawn = 0
+
+    # -- public -------------------------------------------------------------------------
+    def run(self, job: Callable[[Session], Any], timeout: float = TIMEOUT_S) -> Any:
+        """Run job(session) on the renderer thread and return what it returns (its exception is raised here)."""
+        self._start()
+        done: Future = Future()
+        self._jobs.put((job, done))
+        return done.result(timeout=timeout)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                return
+            self._jobs.put(None)
+            self._thread.join(timeout=20)
+            self._thread = None
+
+    # -- the renderer thread --------------------------------------------------------------
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="jewelcrime-renderer", daemon=True)
+                self._thread.start()
+
+    def _launch(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        if not hasattr(self, "_pw") or self._pw is None:
+            self._pw = sync_playwright().start()
+        proxy = os.environ.get(PROXY_ENV) or CLOSED_PORT_PROXY
+        try:
+            self._browser = self._pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS,
+                                                     proxy={"server": f"http://{proxy}"})
+        except Exception as exc:  # Playwright reports a missing browser with its own error types
+            raise RenderError(f"could not start Chromium ({type(exc).__name__}: {str(exc).splitlines()[0]}); is "
+                              "Debian's chromium installed (apt-get install -y chromium)?") from None
+        self._context = self._browser.new_context(device_scale_factor=1, java_script_enabled=True,
+                                                  service_workers="block")
+        self._context.route("**/*", self._route)
+        self._page = self._context.new_page()
+        self._chart_page = None
+        self.pages_drawn = 0
+
+    def _new_chart_page(self) -> Any:
+        page = self._context.new_page()
+        page.set_content("<!doctype html><html><body></body></html>")
+        page.add_script_tag(content=PLOTLY_JS.read_text(encoding="utf-8"))
+        return page
+
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        if url.startswith(f"{LOCAL_ORIGIN}/topojson/"):
+            name = url.rsplit("/", 1)[-1]
+            path = TOPOJSON_DIR / name
+            if path.is_file() and path.parent == TOPOJSON_DIR:
+                return route.fulfill(status=200, content_type="application/json", body=path.read_bytes())
+        if url.startswith(("data:", "about:", "blob:")):
+            return route.continue_()
+        self.blocked.append(url)
+        return route.abort("blockedbyclient")
+
+    def _shut_browser(self) -> None:
+        for closer in (getattr(self, "_context", None), getattr(self, "_browser", None)):
+            try:
+                if closer is not None:
+                    closer.close()
+            except Exception:  # noqa: BLE001 - a browser that died is closed already
+                pass
+        self._browser = self._context = None
+
+    def _loop(self) -> None:
+        self._pw = None
+        self._browser = None
+        try:
+            while True:
+                item = self._jobs.get()
+                if item is None:
+                    break
+                job, done = item
+                if not done.set_running_or_notify_cancel():
+                    continue
+                try:
+                    if self._browser is None or not self._browser.is_connected() or self.pages_drawn >= RESTART_AFTER:
+                        self._shut_browser()
+                        self._launch()
+                    self.pages_drawn += 1
+                    done.set_result(job(Session(self._page, self._chart_page, self)))
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                    done.set_exception(exc)
+        finally:
+            self._shut_browser()
+            if self._pw is not None:
+                self._pw.stop()
+                self._pw = None
+
+
+_shared: Renderer | None = None
+_shared_lock = threading.Lock()
+
+
+def shared() -> Renderer:
+    """The process's renderer, created on first use (a plain import starts nothing)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Renderer()
+            atexit.register(_shared.close)
+        return _shared
+
+
+def shutdown() -> None:
+    if _shared is not None:
+        _shared.close()
+
+
+def dumps(figure: Any) -> str:
+    """A plotly figure as JSON for the browser (plotly's own encoder: numpy and dates included)."""
+    import plotly.io as pio
+
+    return figure if isinstance(figure, str) else pio.to_json(figure, validate=False, remove_uids=True) or json.dumps({})
