@@ -79,8 +79,7 @@ def _figure_info(engine: sa.Engine, fig: dict, words: graphic_words.Words) -> di
             "stale": fig["stale"], "latest": fig["latest"], "source": words.source,
             "published_source": fig["published_source"], "filters": {"period": fig["period"]}, "measure": fig["measure"],
             "sample_data": fig["sample_data"], "sample_note": fig.get("sample_note") or None,
-            "guidance": list(getattr(words, "guidance_scenarios", ()) or ()) or None,
-            "guidance_basis": getattr(words, "guidance_basis", None) or None,
+            "guidance": list(words.guidance_scenarios) or None, "guidance_basis": words.guidance_basis or None,
             "batches": vintage(engine, claims_view.data_formats(fig))}
 
 
@@ -107,22 +106,33 @@ def _graphic(words: graphic_words.Words, preset: presets.Preset, settings: graph
                             "Logo" if settings.own_logo else "Jewelry Crime Analytics mark")
 
 
-def export_figure(engine: sa.Engine, figure_id: str, preset: str = "square", fmt: str = "png",
-                  kind: str = "social", headline: str | None = None,
-                  settings: graphic_settings.Settings | None = None) -> Exported:
-    """One headline-figure graphic: social (any size), stat card (square) or store sign (print sizes)."""
+def figure_graphic(engine: sa.Engine, figure_id: str, preset: str = "square", kind: str = "social",
+                   headline: str | None = None, settings: graphic_settings.Settings | None = None,
+                   ) -> tuple[document.Graphic, dict]:
+    """(the graphic, the checked figure) of a headline figure: social (any size), stat card (square) or store
+    sign (paper sizes)."""
     if kind not in FIGURE_KINDS:
         raise KeyError(f"unknown kind '{kind}'; choose one of {', '.join(FIGURE_KINDS)}")
     if kind == "badge":
         preset = "square"
     elif kind == "signage" and preset not in presets.PRINT:
         preset = presets.PRINT[0]
-    p = _check(preset, fmt)
+    p = presets.get(preset)
     settings = settings or graphic_settings.load()
     fig = figure(engine, figure_id)
     words = graphic_words.figure_words(engine, fig, kind, settings).with_headline(check_headline(headline))
+    return _graphic(words, p, settings), fig
+
+
+def export_figure(engine: sa.Engine, figure_id: str, preset: str = "square", fmt: str = "png",
+                  kind: str = "social", headline: str | None = None,
+                  settings: graphic_settings.Settings | None = None) -> Exported:
+    """One headline-figure graphic as a file (see figure_graphic)."""
+    _check(preset, fmt)
+    graphic, fig = figure_graphic(engine, figure_id, preset, kind, headline, settings)
+    words, preset = graphic.words, graphic.preset.name
     name = f"{safe_filename(figure_id)}_{kind}_{preset}.{fmt}"
-    data = document.draw(_graphic(words, p, settings), fmt)
+    data = document.draw(graphic, fmt)
     return Exported(name, data, words.alt, _manifest(name, kind, preset, fmt, words, headline_edited=bool(headline),
                                                       **_figure_info(engine, fig, words)))
 
@@ -139,11 +149,11 @@ def chart_result(engine: sa.Engine, chart_id: str, query: dict[str, Any]) -> Cha
     return charts.build(engine, chart_id, query, export=True)
 
 
-def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str | None = None, preset: str = "landscape",
-                 fmt: str = "png", headline: str | None = None,
-                 settings: graphic_settings.Settings | None = None) -> Exported:
-    """A dashboard chart, with the filters given (URL-query style), at a preset size."""
-    p = _check(preset, fmt)
+def chart_graphic(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str | None = None,
+                  preset: str = "landscape", headline: str | None = None,
+                  settings: graphic_settings.Settings | None = None) -> tuple[document.Graphic, dict[str, Any]]:
+    """(the graphic, what the manifest records) of a dashboard chart with the filters given (URL-query style)."""
+    p = presets.get(preset)
     settings = settings or graphic_settings.load()
     if isinstance(query, str):
         query = dict(parse_qsl(query.lstrip("?")))
@@ -153,7 +163,7 @@ def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str |
     title = MAP_TITLES.get(str(query.get("layer", "")), entry.title) if chart_id == "map" else entry.title
     # the claims the chart stands behind with the filters given, checked
     behind = [f for f in (queries.checked_figure(engine, h["id"]) for h in result.claims) if f is not None]
-    words = graphic_words.chart_words(engine, title, entry.kind, result, behind, settings)
+    words = graphic_words.chart_words(engine, title, entry.kind, result, behind, settings, query=query)
     words = words.with_headline(check_headline(headline))
     chart = result.figure
     if chart_id == "map":  # the browser would fetch the boundaries by URL; the exporter hands them over
@@ -161,19 +171,29 @@ def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str |
             if getattr(trace, "geojson", None) is not None:
                 trace.geojson = geojson()
         chart.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top"))
-    filters = "_".join(f"{k}-{v}" for k, v in sorted(query.items()) if v not in (None, "", ALL))
-    name = f"{safe_filename(chart_id)}_{safe_filename(filters) + '_' if filters else ''}{preset}.{fmt}"
     # page summaries read "<chart> of <data> (<filters>): <takeaway>" (or "; "): keep the takeaway
     takeaway = re.split(r"\)[:;] ", result.summary, maxsplit=1)[-1]
     alt = f"{words.alt} showing {takeaway.rstrip('.')}" + (" (sample data)." if result.sample else ".")
     words = dataclasses.replace(words, alt=alt)
-    data = document.draw(_graphic(words, p, settings, chart), fmt)
     info = {"chart_id": chart_id, "filters": query, "headline_figure": behind[0]["id"] if behind else None,
             "headline_value": words.statement or None, "headline_edited": bool(headline),
             "rows_drawn": len(result.rows), "source": words.source, "summary": result.summary,
             "unsupported_claim_left_out": bool(result.left_out), "sample_data": result.sample,
-            "caveat": result.caveat or None, "batches": vintage(engine, DATA_FORMATS)}
-    return Exported(name, data, alt, _manifest(name, "chart", preset, fmt, words, **info))
+            "caveat": result.caveat or None}
+    return _graphic(words, p, settings, chart), info
+
+
+def export_chart(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str | None = None, preset: str = "landscape",
+                 fmt: str = "png", headline: str | None = None,
+                 settings: graphic_settings.Settings | None = None) -> Exported:
+    """A dashboard chart as a file (see chart_graphic)."""
+    _check(preset, fmt)
+    graphic, info = chart_graphic(engine, chart_id, query, preset, headline, settings)
+    filters = "_".join(f"{k}-{v}" for k, v in sorted(info["filters"].items()) if v not in (None, "", ALL))
+    name = f"{safe_filename(chart_id)}_{safe_filename(filters) + '_' if filters else ''}{preset}.{fmt}"
+    data = document.draw(graphic, fmt)
+    return Exported(name, data, graphic.words.alt,
+                    _manifest(name, "chart", preset, fmt, graphic.words, **info, batches=vintage(engine, DATA_FORMATS)))
 
 
 KitItem = tuple[str, tuple, dict]  # (what, args, kwargs) for export_figure or export_chart

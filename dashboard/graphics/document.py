@@ -29,6 +29,7 @@ KINDS = ("social", "badge", "signage", "chart")  # one template each: <kind>.htm
 SIGN_HEADING = "Protect your store, your staff and your customers"
 CHART_TYPE_PX = 12  # the smallest type in a dashboard chart; scaled to the preset's minimum on export
 CHART_MIN_SHARE = 0.42  # a chart keeps at least this share of the canvas height; the text shrinks first
+CHART_MIN_SHARE_WIDE = 0.36  # on wide sizes the chart is wider too
 
 
 class LayoutError(ValueError):
@@ -84,7 +85,7 @@ def html(graphic: Graphic, script: bool = True) -> str:
         words=graphic.words, preset=p, shape=shape, unit=min(p.width, p.height) / 100, sizes=sizes(p),
         css=_asset("graphics.css"), script=_asset("graphics.js") if script else None, sample_mark=SAMPLE_MARK,
         logo_src=graphic.logo_src, logo_alt=graphic.logo_alt, sign_heading=SIGN_HEADING, page_size=page_size,
-        chart_min=round(p.height * CHART_MIN_SHARE))
+        chart_min=round(p.height * (CHART_MIN_SHARE if shape == "tall" else CHART_MIN_SHARE_WIDE)))
 
 
 def _chart_for(chart: go.Figure, width: int, height: int) -> str:

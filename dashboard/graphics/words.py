@@ -368,6 +368,20 @@ def _chart_source_filter(engine: sa.Engine, described: str, f: Filters | None) -
     return max(found, key=lambda k: len(labels[k])) if found else "combined"
 
 
+REGIONS_LISTED = 8  # a graphic names at most this many regions; the manifest keeps every filter
+
+
+def short_region_list(text: str) -> str:
+    """'60 states and provinces (AB, AK, ...)' -> '60 states and provinces (AB, AK, ... and 52 more)'."""
+    def shorten(m: re.Match) -> str:
+        codes = [c.strip() for c in m.group(2).split(",")]
+        if len(codes) <= REGIONS_LISTED:
+            return m.group(0)
+        return f"{m.group(1)} ({', '.join(codes[:REGIONS_LISTED])} and {len(codes) - REGIONS_LISTED} more)"
+
+    return re.sub(r"(\d+ states? and provinces?|\d+ states|\d+ provinces) \(([A-Z]{2}(?:, [A-Z]{2})+)\)", shorten, text)
+
+
 def chart_words(engine: sa.Engine, title: str, kind_words: str, result: ChartResult, behind: list[dict[str, Any]],
                 settings: Settings, *, query: dict[str, Any] | None = None) -> Words:
     """The words around an exported chart: its title, the filters shown, the headline number it stands behind.
@@ -381,7 +395,7 @@ def chart_words(engine: sa.Engine, title: str, kind_words: str, result: ChartRes
         subtitle = described.split("showing ", 1)[1]
     else:  # the data's own range is the date line's job
         subtitle = "; ".join(p for p in described.split("; ") if not re.match(r"Data \w+ \d{4} to ", p))
-    subtitle = public_labels(subtitle)
+    subtitle = short_region_list(public_labels(subtitle))
     if result.left_out:
         subtitle += " · The campaign's published figure is left out: the data does not support it"
     raw = result.export_source if result.export_source is not None else (
