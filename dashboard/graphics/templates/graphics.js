@@ -187,7 +187,9 @@
           for (const l of lines(child)) {
             const size = parseFloat(s.fontSize);
             const baseline = l.top - cb.top + (l.bottom - l.top) * 0.5 + size * 0.35;
-            parts.push(`<text x="${(l.left - cb.left).toFixed(1)}" y="${baseline.toFixed(1)}" font-family="${esc(s.fontFamily)}" font-size="${size.toFixed(2)}" font-weight="${s.fontWeight}" fill="${s.color}"${s.fontStyle === "italic" ? ' font-style="italic"' : ""} xml:space="preserve">${esc(l.text.replace(/\s+$/, ""))}</text>`);
+            const spacing = s.letterSpacing && s.letterSpacing !== "normal" ? ` letter-spacing="${s.letterSpacing}"` : "";
+            const underline = (s.textDecorationLine || "").includes("underline") ? ' text-decoration="underline"' : "";
+            parts.push(`<text x="${(l.left - cb.left).toFixed(1)}" y="${baseline.toFixed(1)}" font-family="${esc(s.fontFamily)}" font-size="${size.toFixed(2)}" font-weight="${s.fontWeight}" fill="${s.color}"${s.fontStyle === "italic" ? ' font-style="italic"' : ""}${spacing}${underline} xml:space="preserve">${esc(l.text.replace(/\s+$/, ""))}</text>`);
           }
         }
       }
