@@ -90,6 +90,9 @@ def export_command(
     chosen = [x for x in (figure, chart, kit or None) if x]
     if len(chosen) != 1:
         raise typer.BadParameter("give exactly one of --figure ID, --chart ID or --kit")
+    from dashboard.graphics import browser
+
+    browser.shared().warm()  # Chromium starts while the figures are computed
     url = resolve_db_url(db)
     engine = make_engine(url)
     from etl import schema

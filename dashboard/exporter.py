@@ -166,10 +166,13 @@ def chart_graphic(engine: sa.Engine, chart_id: str, query: dict[str, Any] | str 
     words = graphic_words.chart_words(engine, title, entry.kind, result, behind, settings, query=query)
     words = words.with_headline(check_headline(headline))
     chart = result.figure
-    if chart_id == "map":  # the browser would fetch the boundaries by URL; the exporter hands them over
+    if chart_id == "map":  # the browser would fetch the boundaries by URL; the exporter hands them over,
+        shapes = geojson()  # each trace only the shapes it draws (the Hawaii inset needs one, not 64)
         for trace in chart.data:
             if getattr(trace, "geojson", None) is not None:
-                trace.geojson = geojson()
+                wanted = set(trace.locations or ())
+                trace.geojson = {**shapes, "features": [f for f in shapes["features"]
+                                                        if f["properties"].get("code") in wanted]}
         chart.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="top"))
     # page summaries read "<chart> of <data> (<filters>): <takeaway>" (or "; "): keep the takeaway
     takeaway = re.split(r"\)[:;] ", result.summary, maxsplit=1)[-1]

@@ -81,6 +81,11 @@ class Renderer:
         self._jobs.put((job, done))
         return done.result(timeout=timeout)
 
+    def warm(self) -> None:
+        """Start Chromium now, without waiting, so it launches while the caller queries the database."""
+        self._start()
+        self._jobs.put((lambda session: None, Future()))
+
     def close(self) -> None:
         with self._lock:
             if self._thread is None:
@@ -161,6 +166,11 @@ class Renderer:
                     done.set_result(job(Session(self._page, self._chart_page, self)))
                 except BaseException as exc:  # noqa: BLE001 - handed to the caller
                     done.set_exception(exc)
+                if self._jobs.empty() and self._browser is not None and self._chart_page is None:
+                    try:  # idle: load plotly.js now, so the first chart does not wait for it
+                        self._chart_page = self._new_chart_page()
+                    except Exception:  # noqa: BLE001 - it is made again on first use
+                        self._chart_page = None
         finally:
             self._shut_browser()
             if self._pw is not None:
