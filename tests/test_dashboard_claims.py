@@ -126,10 +126,12 @@ def test_an_added_claim_exports_with_its_as_of_line(app):
     assert made.manifest["stale"] is True and made.manifest["as_of"].startswith("As of 2023")
     assert made.manifest["filters"]["period"] == "2021 to 2022" and made.manifest["measure"]["compared_with"] == "2021"
     assert "as of 2023" in made.alt_text.lower()
-    # a claim the data never supported is exported with its computed value only, and no 'as of' line
+    # a claim the data never supported is exported with its computed value only; every graphic has an
+    # 'as of' line with the latest period (3 burglaries in the fixture's 2022, 2 in 2023)
     count = exporter.export_figure(engine, "burglaries_2022", "square", "svg")
     words = svg_words(count.data)
-    assert "Corrected figure" in words and "As of" not in words and count.manifest["as_of"] is None
+    assert "The widely shared figure is not supported by this data" in words
+    assert "As of 2023, the latest period in the data: 2." in words and count.manifest["stale_warning"] is None
     assert re.search(r"(?<![\d,.$%+])3(?![\d,.%])", words)  # the count itself, not "3%" or "+3"
 
 
@@ -139,7 +141,7 @@ def test_a_chart_export_names_the_claim_it_stands_behind(app):
     made = exporter.export_chart(engine_of(app), "trends-index", THEFT_INDEX, "landscape", "svg")
     assert made.manifest["headline_figure"] == "us_thefts_2022"
     assert made.manifest["as_of"] == "As of 2023, the latest complete period in the data: -14.3% against 2021."
-    assert "headline figure -28.6%" in svg_words(made.data)
+    assert "Headline figure -28.6%" in svg_words(made.data)
 
 
 def test_the_kit_holds_every_row_of_the_claims_file(cli, db_url, tmp_path):
