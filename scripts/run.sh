@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Fresh machine -> the main job on the bundled SQLite sample data.
-# Creates .venv (if missing), installs the project, brings data/processed/jewelcrime.sqlite
+# Installs Debian's chromium if missing (campaign graphics), creates .venv (if missing), installs the project, brings data/processed/jewelcrime.sqlite
 # up to date with data/raw/ and serves the dashboard on http://127.0.0.1:8050
 # (extra arguments go to `jewelcrime serve`, e.g. --port 8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+# campaign graphics are laid out and drawn by Debian's chromium (never a downloaded browser)
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e .
