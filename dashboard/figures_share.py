@@ -30,7 +30,7 @@ def fmt_money(x: float) -> str:
 
 
 def nibrs_classes_figure(classes: pd.DataFrame, total: int, claim: dict[str, Any] | None,
-                         height: int = 380) -> go.Figure:
+                         height: int = 380, axis_labels: bool = False) -> go.Figure:
     """Horizontal bars: each NIBRS class's share of all offenses; derived counts hatched and labelled.
 
     `classes`: crimes_against, label, offenses, share_pct, derived. `claim`:
@@ -47,7 +47,11 @@ def nibrs_classes_figure(classes: pd.DataFrame, total: int, claim: dict[str, Any
                                                         "counted in the table" for d in order["derived"]]]),
         hovertemplate="<b>%{y}</b>: %{x:.1f}% of all offenses<br>%{customdata[0]:,.0f} offenses, "
                       "%{customdata[1]}<extra></extra>", name="Share of offenses", showlegend=False)
+    labels = {r.label: f"<b>{r.label}</b><br>{r.share_pct:.1f}% · {r.offenses:,.0f} offenses"
+              + (" (derived)" if r.derived else "") for r in order.itertuples()}
     for r in order.itertuples():  # the numbers above each bar, so narrow screens keep the full plot width
+        if axis_labels:  # exports: beside the bars, where the axis makes room for them at any height
+            break
         fig.add_annotation(x=0, y=r.label, yshift=34, xanchor="left", showarrow=False, align="left",
                            text=f"<b>{r.label}</b><br>{r.share_pct:.1f}% · {r.offenses:,.0f} offenses"
                                 + (" (derived)" if r.derived else ""), font=dict(size=12))
@@ -58,7 +62,8 @@ def nibrs_classes_figure(classes: pd.DataFrame, total: int, claim: dict[str, Any
     top = float(max([*classes["share_pct"], claim["share"] if claim else 0, 1]))
     return theme.apply(fig, height=height, xaxis_title=f"Share of all {total:,} offenses (%)",
                        xaxis=dict(range=[0, min(100.0, top * 1.15)], ticksuffix="%"),
-                       yaxis=dict(showticklabels=False), margin=dict(l=20, r=20, t=30, b=50),
+                       yaxis=dict(tickvals=list(labels), ticktext=list(labels.values()), automargin=True)
+                       if axis_labels else dict(showticklabels=False), margin=dict(l=20, r=20, t=30, b=50),
                        showlegend=claim is not None, legend=dict(orientation="h", y=1.02, x=0))
 
 

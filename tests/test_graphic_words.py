@@ -129,7 +129,7 @@ def test_signs_have_no_correction_words_for_supported_unsupported_and_stale_clai
         assert found == {}, fid
         assert sign.tips and sign.guidance_title.startswith("What to do: ") and sign.as_of
     stale = W.figure_words(claims_db, figs["us_thefts_2022"], "signage", SETTINGS)
-    assert stale.stale == "True for 2022; by 2023 the change was -14.3% against 2021."
+    assert stale.stale == "Out of date: this figure held for 2022, not for the latest period."
     assert stale.as_of == "As of 2023, the latest complete period in the data: -14.3% against 2021."
     share = W.figure_words(claims_db, figs["property_share_2020"], "signage", SETTINGS)
     assert share.statement == "Crimes against property were 60.5% of offenses reported to the FBI's NIBRS in 2020."

@@ -124,7 +124,7 @@ def build_nibrs(engine: sa.Engine, filters: dict[str, Any], export: bool = False
                            FBI_SOURCE_LINE, date_line)
     classes, total = class_table(nibrs)
     claim = claim_marker(engine, f.nibrs_year, export, left_out)
-    fig = figures_share.nibrs_classes_figure(classes, total, claim)
+    fig = figures_share.nibrs_classes_figure(classes, total, claim, axis_labels=export)
     rows = classes.rename(columns={"derived": "derived_from_published_percent"}).assign(total_offenses=total)
     derived = [r.label.lower() for r in classes.itertuples() if r.derived]
     parts = [f"{r.label}: {r.share_pct:.1f}% ({r.offenses:,.0f})" for r in classes.itertuples()]

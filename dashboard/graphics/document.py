@@ -93,6 +93,8 @@ def _chart_for(chart: go.Figure, width: int, height: int) -> str:
     fig = go.Figure(chart)
     fig.update_layout(width=width, height=height, title=None, autosize=False, paper_bgcolor="white",
                       font=dict(family="Liberation Sans, DejaVu Sans, Arial"))
+    # bar labels too small to read are hidden, not shrunk (the chart type is scaled up to the minimum)
+    fig.update_layout(uniformtext=dict(minsize=CHART_TYPE_PX, mode="hide"))
     for trace in fig.data:  # labels on hatched bars cannot be read: put them outside
         pattern = getattr(getattr(trace, "marker", None), "pattern", None)
         if trace.type == "bar" and pattern is not None and pattern.shape and getattr(trace, "text", None) is not None:

@@ -232,6 +232,14 @@ def data_as_of(engine: sa.Engine, what: str, source: str = "combined") -> str:
     return f"As of {last}, the latest month in the data." if last else NOTHING_LOADED
 
 
+def stale_warning(fig: dict[str, Any]) -> str:
+    """A short warning under the 'as of' line (which already gives the latest value); '' when not stale."""
+    if not fig.get("stale"):
+        return ""
+    held = re.match(r"True for (.+?);", fig.get("freshness") or "")  # the checker's "True for 2022; by 2024 ..."
+    return f"Out of date: this figure held for {held.group(1) if held else fig['period']}, not for the latest period."
+
+
 def as_of_line(fig: dict[str, Any]) -> str:
     """The latest period in the data and the figure's value for it."""
     if fig.get("as_of"):
@@ -303,7 +311,7 @@ def figure_words(engine: sa.Engine, fig: dict[str, Any], kind: str, settings: Se
     claim, tone = _claim(fig)
     status = {"supported": f"Checked against {short} data", "not supported": f"Computed from {short} data",
               "no data": "No data for this period"}[fig["verdict"]]
-    stale = fig.get("freshness", "") if fig.get("stale") else ""
+    stale = stale_warning(fig)
     what = "offenses" if m.get("metric") == "offenses" else "incidents"
     as_of = as_of_line(fig) or data_as_of(engine, what, (m.get("filters") or m.get("numerator") or {}).get("source")
                                           or "combined")
@@ -408,7 +416,7 @@ def chart_words(engine: sa.Engine, title: str, kind_words: str, result: ChartRes
         fig = behind[0]
         number = f"Headline figure {claims_view.value_text(fig)}: {fig['label']}"
         as_of = as_of_line(fig) or as_of
-        stale = fig.get("freshness", "") if fig.get("stale") else ""
+        stale = stale_warning(fig)
         note = fig.get("sample_note") or ""
     date_range = chart_date_range(engine, result, f, source_key)
     subtitle = _dated(subtitle, date_range)
