@@ -64,6 +64,12 @@ def assert_clean(graphic: document.Graphic) -> None:
             assert box["left"] - 0.5 <= b["left"] and b["right"] <= box["right"] + 0.5, b
             assert box["top"] - 0.5 <= b["top"] and b["bottom"] <= box["bottom"] + 0.5, b
         assert b["size"] >= p.text_min_px - 0.01, b
+    tips = [b for b in boxes if b["name"] == "tip"]
+    if graphic.kind == "signage":  # wrapped tip lines stand under the tip's first word, not under its bullet
+        assert tips and max(b["left"] for b in tips) - min(b["left"] for b in tips) < 1, tips
+        bullets = [b for b in boxes if b["name"] == "bullet"]
+        assert len(bullets) == len(graphic.words.tips) and all(b["right"] <= tips[0]["left"] + 0.5 for b in bullets)
+        assert len(tips) > len(bullets)  # at least one tip wraps, so the indent was tested
     names = {b["name"] for b in boxes}
     assert {"dates", "source"} <= names  # the date line and the source are on every graphic
     title = graphic.words.title
