@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 import zipfile
 from html import unescape
 from urllib.parse import parse_qsl, urlsplit
@@ -162,20 +163,27 @@ def test_the_kit_holds_every_row_of_the_claims_file(cli, db_url, tmp_path):
 def test_the_campaign_page_warns_before_exporting_a_stale_claim(app):
     campaign = bound(app, "campaign")
 
+    def sent(job):
+        ready, deadline = None, time.time() + 60
+        while time.time() < deadline:
+            view = campaign.progress_view(job, ready)
+            if view["stop"]:
+                return campaign.send(view["ready"])
+            time.sleep(0.05)
+
     assert "figure:us_thefts_2022" in [o["value"] for o in campaign.items()]
     stale = {"item": "figure:us_thefts_2022", "size": "square", "format": "png", "filters": {}}
     warning = campaign.stale_warning(campaign.selection({"item": stale["item"]}))
     assert STALE_WORDS in warning and "As of 2023" in warning and warning.endswith("Export it anyway?")
     assert "As of 2023" in text(campaign.describe(campaign.selection({"item": stale["item"]})))
-    download, ask, message, pending = campaign.start_download(campaign.BUTTONS["image"], stale)
-    assert ask is True and message == warning and pending == "image" and download is campaign.no_update
-    sent = campaign.confirmed_download(pending, stale)
-    assert sent["filename"] == "us_thefts_2022_social_square.png"
+    ask, message, pending, job, _poll = campaign.start_download(campaign.BUTTONS["image"], stale)
+    assert ask is True and message == warning and pending == "image" and job is campaign.no_update
+    assert sent(campaign.confirmed_download(pending, stale))["filename"] == "us_thefts_2022_social_square.png"
     assert campaign.confirmed_download("rm -rf", stale) is campaign.no_update  # only a known button's file
-    # a claim that is not stale downloads at once
+    # a claim that is not stale starts its job at once
     fresh = {**stale, "item": "figure:theft_share_2023"}
-    download, ask, _message, _pending = campaign.start_download(campaign.BUTTONS["image"], fresh)
-    assert ask is False and download["filename"] == "theft_share_2023_social_square.png"
+    ask, _message, _pending, job, _poll = campaign.start_download(campaign.BUTTONS["image"], fresh)
+    assert ask is False and sent(job)["filename"] == "theft_share_2023_social_square.png"
 
 
 def _measure(**m):  # noqa: ANN003, ANN202

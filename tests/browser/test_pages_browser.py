@@ -73,7 +73,7 @@ def test_campaign_page_previews_and_downloads_exact_size(web):
     web.page.wait_for_function("(document.querySelector('#campaign-preview') || {src: ''}).src.startsWith('data:image/png')",
                                timeout=60_000)
     alt = web.page.input_value("#campaign-alt")
-    assert alt.startswith("Social graphic of") and "correction" in alt
+    assert alt.startswith("Social graphic of") and "as the widely shared figure is not supported" in alt
     with web.page.expect_download() as info:
         web.page.click("#campaign-download-image")
     assert Image.open(info.value.path()).size == (1080, 1350)
