@@ -46,12 +46,29 @@ def export(cli, db_url, out, *args):  # noqa: ANN001, ANN202
 
 
 @pytest.mark.parametrize("size,expected", [("square", (1080, 1080)), ("portrait", (1080, 1350)),
-                                           ("landscape", (1200, 675)), ("link", (1200, 628)), ("story", (1080, 1920))])
+                                           ("landscape", (1200, 675)), ("link", (1200, 628)), ("story", (1080, 1920)),
+                                           ("letter", (816, 1056)), ("a4", (794, 1123))])
 def test_png_has_exactly_the_preset_size(cli, sample_db, tmp_path, size, expected):
-    image, alt = export(cli, sample_db, tmp_path, "--figure", "change_since_2019", "--size", size)
+    from dashboard.graphics import presets
+
+    assert presets.get(size).size == expected  # the table says so, and the image is drawn at it
+    kind = "signage" if presets.get(size).group == "print" else "social"
+    image, alt = export(cli, sample_db, tmp_path, "--figure", "change_since_2019", "--size", size, "--kind", kind)
     assert Image.open(image).size == expected
-    assert image.name == f"change_since_2019_social_{size}.png"
-    assert alt.read_text().startswith("Social graphic of crimes against U.S. jewelers")
+    assert image.name == f"change_since_2019_{kind}_{size}.png"
+    assert alt.read_text().startswith("Social graphic of crimes against U.S. jewelers" if kind == "social"
+                                      else "Store sign about crimes against U.S. jewelers")
+
+
+def test_every_preset_of_the_table_is_a_size_choice(cli):
+    from dashboard.graphics import presets
+
+    from dashboard.cli import ImageFormat, Size
+
+    assert [s.value for s in Size] == list(presets.names()) and [f.value for f in ImageFormat] == list(presets.FORMATS)
+    result = cli("export", "--figure", "x", "--size", "poster")
+    words = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 2 and "'poster' is not one of" in words and "'story', 'letter', 'a4'" in words
 
 
 def test_svg_carries_title_source_and_sample_mark(cli, sample_db, tmp_path):
