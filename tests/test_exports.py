@@ -298,6 +298,7 @@ def test_html_format_is_the_laid_out_page_with_its_assets_inlined(cli, sample_db
     assert not re.search(r"""(src|href)=["']https?://""", source)  # nothing to fetch
     assert 'src="data:image/svg+xml;base64,' in source  # the logo slot: the product's own mark, inlined
     assert document.check_page(source, 1080, 1080) == []  # a test (or a user) can open it and it still holds
+    assert 'class="drawing"' not in source  # opened in a smaller window, the page scrolls instead of cutting off
 
 
 def test_headline_replaces_the_title_only_and_has_a_limit(cli, sample_db, tmp_path):

@@ -150,6 +150,7 @@ def draw(graphic: Graphic, fmt: str, renderer: browser.Renderer | None = None) -
                             margin={"top": "0", "right": "0", "bottom": "0", "left": "0"})
         if fmt == "svg":
             return page.evaluate("jcSvg()").encode("utf-8")
+        page.evaluate("document.documentElement.classList.remove('drawing')")  # a window of any size can scroll
         return _SCRIPT.sub("", page.content()).encode("utf-8")  # html: the laid-out page, no script needed
 
     try:
