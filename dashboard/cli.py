@@ -76,6 +76,9 @@ def export_command(
     db: DbOption = None,
 ) -> None:
     """Campaign-ready images from live data (PNG, SVG, PDF or HTML), with alt text saved beside each file."""
+    from dashboard.graphics import browser
+
+    browser.shared().warm()  # Chromium starts while the rest is imported and the figures are computed
     from dashboard import exporter
     from dashboard.graphics.browser import RenderError
     from dashboard.graphics.document import LayoutError
@@ -90,9 +93,6 @@ def export_command(
     chosen = [x for x in (figure, chart, kit or None) if x]
     if len(chosen) != 1:
         raise typer.BadParameter("give exactly one of --figure ID, --chart ID or --kit")
-    from dashboard.graphics import browser
-
-    browser.shared().warm()  # Chromium starts while the figures are computed
     url = resolve_db_url(db)
     engine = make_engine(url)
     from etl import schema

@@ -49,10 +49,23 @@ class Session:
     chart_page: Any
     renderer: "Renderer"
 
+    def page_for(self, width: int, height: int, purpose: str = "screen") -> Any:
+        """A page whose viewport is already width x height, one per size and purpose (screen, print, svg,
+        html), reused: resizing a page, printing it or serialising it makes its next screenshot repaint
+        everything (about 1 s)."""
+        pages = self.renderer._pages
+        key = (int(width), int(height), purpose)
+        if key not in pages:
+            page = self.renderer._context.new_page()
+            page.set_viewport_size({"width": key[0], "height": key[1]})
+            pages[key] = page
+        return pages[key]
+
     def chart_svg(self, figure_json: str, width: int, height: int) -> str:
         """A plotly figure (its JSON) as SVG text at width x height, drawn by plotly.js in the browser."""
         if self.renderer._chart_page is None:
             self.renderer._chart_page = self.renderer._new_chart_page()
+        self.renderer._chart_page.wait_for_function("typeof Plotly !== 'undefined'", timeout=TIMEOUT_S * 1000)
         url = self.renderer._chart_page.evaluate(
             "async ([fig, w, h, topo]) => { const f = JSON.parse(fig); f.config = {topojsonURL: topo};"
             " return await Plotly.toImage(f, {format: 'svg', width: w, height: h}); }",
@@ -117,17 +130,22 @@ class Renderer:
                                                   service_workers="block")
         self._context.route("**/*", self._route)
         self._page = self._context.new_page()
+        self._pages: dict[tuple[int, int, str], Any] = {}
         self._chart_page = None
         self.pages_drawn = 0
 
     def _new_chart_page(self) -> Any:
+        """The page plotly.js draws charts in. It starts loading and returns at once: Chromium parses the
+        4.8 MB script (2 to 3 s) in its own process while graphics pages go on; chart_svg waits for it."""
         page = self._context.new_page()
-        page.set_content("<!doctype html><html><body></body></html>")
-        page.add_script_tag(content=PLOTLY_JS.read_text(encoding="utf-8"))
+        page.set_content(f'<!doctype html><html><head><script src="{LOCAL_ORIGIN}/plotly.min.js"></script></head>'
+                         "<body></body></html>", wait_until="commit")
         return page
 
     def _route(self, route: Any) -> None:
         url = route.request.url
+        if url == f"{LOCAL_ORIGIN}/plotly.min.js":
+            return route.fulfill(status=200, content_type="application/javascript", body=PLOTLY_JS.read_bytes())
         if url.startswith(f"{LOCAL_ORIGIN}/topojson/"):
             name = url.rsplit("/", 1)[-1]
             path = TOPOJSON_DIR / name
@@ -167,7 +185,7 @@ class Renderer:
                 except BaseException as exc:  # noqa: BLE001 - handed to the caller
                     done.set_exception(exc)
                 if self._jobs.empty() and self._browser is not None and self._chart_page is None:
-                    try:  # idle: load plotly.js now, so the first chart does not wait for it
+                    try:  # idle: start loading plotly.js, so the first chart need not wait for all of it
                         self._chart_page = self._new_chart_page()
                     except Exception:  # noqa: BLE001 - it is made again on first use
                         self._chart_page = None
@@ -198,7 +216,7 @@ def shutdown() -> None:
 
 
 def dumps(figure: Any) -> str:
-    """A plotly figure as JSON for the browser (plotly's own encoder: numpy and dates included)."""
-    import plotly.io as pio
+    """A plotly figure (or its dict) as JSON for the browser (plotly's own encoder: numpy and dates included)."""
+    from plotly.utils import PlotlyJSONEncoder
 
-    return figure if isinstance(figure, str) else pio.to_json(figure, validate=False, remove_uids=True) or json.dumps({})
+    return figure if isinstance(figure, str) else json.dumps(figure, cls=PlotlyJSONEncoder)

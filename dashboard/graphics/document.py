@@ -40,7 +40,7 @@ class LayoutError(ValueError):
 class Graphic:
     words: Words
     preset: Preset
-    chart: go.Figure | None = None  # chart exports only
+    chart: go.Figure | dict | None = None  # chart exports only (a figure or its dict)
     logo_src: str = ""
     logo_alt: str = "Logo"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -88,26 +88,29 @@ def html(graphic: Graphic, script: bool = True) -> str:
         chart_min=round(p.height * (CHART_MIN_SHARE if shape == "tall" else CHART_MIN_SHARE_WIDE)))
 
 
-def _chart_for(chart: go.Figure, width: int, height: int) -> str:
-    """The chart at the given size with its own title off (the document has it)."""
-    fig = go.Figure(chart)
-    fig.update_layout(width=width, height=height, title=None, autosize=False, paper_bgcolor="white",
-                      font=dict(family="Liberation Sans, DejaVu Sans, Arial"))
-    # bar labels too small to read are hidden, not shrunk (the chart type is scaled up to the minimum)
-    fig.update_layout(uniformtext=dict(minsize=CHART_TYPE_PX, mode="hide"))
-    for trace in fig.data:  # labels on hatched bars cannot be read: put them outside
-        pattern = getattr(getattr(trace, "marker", None), "pattern", None)
-        if trace.type == "bar" and pattern is not None and pattern.shape and getattr(trace, "text", None) is not None:
-            trace.textposition = "outside"
-            trace.cliponaxis = False
-    return browser.dumps(fig)
+def _chart_for(chart: go.Figure | dict, width: int, height: int) -> str:
+    """The chart's JSON at the given size with its own title off (the document has it). Worked on as a plain
+    dict: plotly's validation of a figure copy costs more than drawing it (the map carries its boundaries)."""
+    fig = chart.to_plotly_json() if isinstance(chart, go.Figure) else chart
+    layout = {k: v for k, v in (fig.get("layout") or {}).items() if k != "title"}
+    layout.update(width=width, height=height, autosize=False, paper_bgcolor="white",
+                  font={**(layout.get("font") or {}), "family": "Liberation Sans, DejaVu Sans, Arial"},
+                  # bar labels too small to read are hidden, not shrunk (chart type is scaled up to the minimum)
+                  uniformtext={"minsize": CHART_TYPE_PX, "mode": "hide"})
+    data = []
+    for trace in fig.get("data") or []:
+        pattern = ((trace.get("marker") or {}).get("pattern") or {}).get("shape")
+        hatched = isinstance(pattern, str) and pattern or isinstance(pattern, (list, tuple)) and any(pattern)
+        if trace.get("type") == "bar" and hatched and trace.get("text") is not None:
+            trace = {**trace, "textposition": "outside", "cliponaxis": False}  # a label on hatching cannot be read
+        data.append(trace)
+    return browser.dumps({"data": data, "layout": layout})
 
 
-def _laid_out(session: browser.Session, graphic: Graphic) -> dict[str, Any]:
+def _laid_out(session: browser.Session, graphic: Graphic, purpose: str = "screen") -> dict[str, Any]:
     """Load, fit, place the chart and check; returns the check (boxes and no problems)."""
     p = graphic.preset
-    page = session.page
-    page.set_viewport_size({"width": p.width, "height": p.height})
+    page = session.page_for(p.width, p.height, purpose)
     page.set_content(html(graphic), wait_until="load")
     fit = page.evaluate("jcFit()")
     if not fit["ok"]:
@@ -139,9 +142,11 @@ def draw(graphic: Graphic, fmt: str, renderer: browser.Renderer | None = None) -
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     p = graphic.preset
 
+    purpose = {"png": "screen", "pdf": "print"}.get(fmt, fmt)  # a page per format: each leaves its page changed
+
     def job(session: browser.Session) -> bytes:
-        _laid_out(session, graphic)
-        page = session.page
+        _laid_out(session, graphic, purpose)
+        page = session.page_for(p.width, p.height, purpose)
         if fmt == "png":
             return page.screenshot(type="png", clip={"x": 0, "y": 0, "width": p.width, "height": p.height})
         if fmt == "pdf":
@@ -170,8 +175,7 @@ def measure(graphic: Graphic, renderer: browser.Renderer | None = None) -> dict[
 def check_page(document: str, width: int, height: int, renderer: browser.Renderer | None = None) -> list[str]:
     """The layout check's problems for any document (e.g. an exported HTML file), at width x height."""
     def job(session: browser.Session) -> list[str]:
-        page = session.page
-        page.set_viewport_size({"width": width, "height": height})
+        page = session.page_for(width, height)
         page.set_content(document, wait_until="load")
         if not page.evaluate("typeof window.jcCheck === 'function'"):
             page.add_script_tag(content=(TEMPLATES / "graphics.js").read_text(encoding="utf-8"))
