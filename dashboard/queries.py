@@ -251,6 +251,7 @@ def chart_claims(engine: sa.Engine, chart: str) -> list[dict[str, Any]]:
 
 
 @cached
+@cached
 def checked_figure(engine: sa.Engine, figure_id: str) -> dict[str, Any] | None:
     """One claim, checked (the figure `jewelcrime figures` gives for it), or None when there is no such row."""
     found = compute_all(engine, where=lambda spec: spec.id == figure_id)

@@ -156,6 +156,22 @@ class Renderer:
         self.blocked.append(url)
         return route.abort("blockedbyclient")
 
+    def _when_idle(self) -> None:
+        """Between jobs, one step of getting ready: start loading plotly.js, then open a page for each size
+        (a new page costs about 0.1 s; paid here, it is not paid by the next export)."""
+        from dashboard.graphics.presets import PRESETS
+
+        try:
+            if self._chart_page is None:
+                self._chart_page = self._new_chart_page()
+                return
+            for p in PRESETS:
+                if (p.width, p.height, "screen") not in self._pages:
+                    Session(self._page, self._chart_page, self).page_for(p.width, p.height)
+                    return
+        except Exception:  # noqa: BLE001 - whatever failed is made again on first use
+            return
+
     def _shut_browser(self) -> None:
         for closer in (getattr(self, "_context", None), getattr(self, "_browser", None)):
             try:
@@ -184,11 +200,8 @@ class Renderer:
                     done.set_result(job(Session(self._page, self._chart_page, self)))
                 except BaseException as exc:  # noqa: BLE001 - handed to the caller
                     done.set_exception(exc)
-                if self._jobs.empty() and self._browser is not None and self._chart_page is None:
-                    try:  # idle: start loading plotly.js, so the first chart need not wait for all of it
-                        self._chart_page = self._new_chart_page()
-                    except Exception:  # noqa: BLE001 - it is made again on first use
-                        self._chart_page = None
+                if self._jobs.empty() and self._browser is not None:
+                    self._when_idle()
         finally:
             self._shut_browser()
             if self._pw is not None:
