@@ -50,9 +50,9 @@ class Session:
     renderer: "Renderer"
 
     def page_for(self, width: int, height: int, purpose: str = "screen") -> Any:
-        """A page whose viewport is already width x height, one per size and purpose (screen, print, svg,
-        html), reused: resizing a page, printing it or serialising it makes its next screenshot repaint
-        everything (about 1 s)."""
+        """A page whose viewport is already width x height, one per size and purpose ("screen" for PNG,
+        "files" for PDF, SVG and HTML), reused: resizing a page, printing it or serialising it makes its next
+        screenshot repaint everything (about 1 s)."""
         pages = self.renderer._pages
         key = (int(width), int(height), purpose)
         if key not in pages:
@@ -138,20 +138,31 @@ class Renderer:
         """The page plotly.js draws charts in. It starts loading and returns at once: Chromium parses the
         4.8 MB script (2 to 3 s) in its own process while graphics pages go on; chart_svg waits for it."""
         page = self._context.new_page()
-        page.set_content(f'<!doctype html><html><head><script src="{LOCAL_ORIGIN}/plotly.min.js"></script></head>'
-                         "<body></body></html>", wait_until="commit")
+        # a file page loads plotly.js from the package by itself; handing 4.8 MB over the driver's pipe
+        # would hold up the renderer thread
+        html = Path(self._profile_dir()) / "chart.html"
+        html.write_text(f'<!doctype html><html><head><script src="{PLOTLY_JS.as_uri()}"></script></head>'
+                        "<body></body></html>", encoding="utf-8")
+        page.goto(html.as_uri(), wait_until="commit")
         return page
+
+    def _profile_dir(self) -> str:
+        if getattr(self, "_tmp", None) is None:
+            import tempfile
+
+            self._tmp = tempfile.TemporaryDirectory(prefix="jewelcrime-render-")
+        return self._tmp.name
 
     def _route(self, route: Any) -> None:
         url = route.request.url
-        if url == f"{LOCAL_ORIGIN}/plotly.min.js":
-            return route.fulfill(status=200, content_type="application/javascript", body=PLOTLY_JS.read_bytes())
         if url.startswith(f"{LOCAL_ORIGIN}/topojson/"):
             name = url.rsplit("/", 1)[-1]
             path = TOPOJSON_DIR / name
-            if path.is_file() and path.parent == TOPOJSON_DIR:
-                return route.fulfill(status=200, content_type="application/json", body=path.read_bytes())
-        if url.startswith(("data:", "about:", "blob:")):
+            if path.is_file() and path.parent == TOPOJSON_DIR:  # asked for by the chart page (a file page)
+                return route.fulfill(status=200, content_type="application/json", body=path.read_bytes(),
+                                     headers={"Access-Control-Allow-Origin": "*"})
+        if url.startswith(("data:", "about:", "blob:")) or url == PLOTLY_JS.as_uri() or url.startswith(
+                Path(self._profile_dir()).as_uri()):
             return route.continue_()
         self.blocked.append(url)
         return route.abort("blockedbyclient")
@@ -165,10 +176,11 @@ class Renderer:
             if self._chart_page is None:
                 self._chart_page = self._new_chart_page()
                 return
-            for p in PRESETS:
-                if (p.width, p.height, "screen") not in self._pages:
-                    Session(self._page, self._chart_page, self).page_for(p.width, p.height)
-                    return
+            for purpose in ("screen", "files"):
+                for p in PRESETS:
+                    if (p.width, p.height, purpose) not in self._pages:
+                        Session(self._page, self._chart_page, self).page_for(p.width, p.height, purpose)
+                        return
         except Exception:  # noqa: BLE001 - whatever failed is made again on first use
             return
 
@@ -207,6 +219,9 @@ class Renderer:
             if self._pw is not None:
                 self._pw.stop()
                 self._pw = None
+            if getattr(self, "_tmp", None) is not None:
+                self._tmp.cleanup()
+                self._tmp = None
 
 
 _shared: Renderer | None = None

@@ -142,7 +142,7 @@ def draw(graphic: Graphic, fmt: str, renderer: browser.Renderer | None = None) -
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     p = graphic.preset
 
-    purpose = {"png": "screen", "pdf": "print"}.get(fmt, fmt)  # a page per format: each leaves its page changed
+    purpose = "screen" if fmt == "png" else "files"  # printing or serialising a page slows its next screenshot
 
     def job(session: browser.Session) -> bytes:
         _laid_out(session, graphic, purpose)
