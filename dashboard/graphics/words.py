@@ -49,7 +49,7 @@ class Words:
     kind: str  # social, badge, signage or chart
     title: str
     subtitle: str  # what is shown: period, place, which data
-    number: str | None = None  # the big figure (+53.8%), when there is one
+    number: str | None = None  # the big computed figure, when there is one
     number_tone: str = "accent"  # accent, or muted when there is no data
     statement: str = ""  # the counts behind the number, in a sentence (a sign: the number in a plain sentence)
     claim: str = ""  # how the number relates to the published claim ('' on customer-facing signs)
@@ -264,8 +264,8 @@ def _claim(fig: dict[str, Any]) -> tuple[str, str]:
 
 
 def plain_sentence(fig: dict[str, Any]) -> str:
-    """The number in one plain sentence, for a store sign: 'Crimes against property were 60.5% of offenses
-    reported to the FBI's NIBRS in 2020.'"""
+    """The computed number in one plain sentence for a store sign ('<what> were <share> of offenses reported to
+    the FBI's NIBRS in <year>.'), with no claim or correction wording."""
     m, value = fig.get("measure") or {}, fig.get("value")
     statement = fig.get("statement") or "The data loaded has no counts for this figure."
     p, c = _periods(m)
