@@ -46,7 +46,6 @@ class Session:
     """What a job gets: the page a graphic is laid out in and the page that turns plotly figures into SVG."""
 
     page: Any
-    chart_page: Any
     renderer: "Renderer"
 
     def page_for(self, width: int, height: int, purpose: str = "screen") -> Any:
@@ -179,7 +178,7 @@ class Renderer:
             for purpose in ("screen", "files"):
                 for p in PRESETS:
                     if (p.width, p.height, purpose) not in self._pages:
-                        Session(self._page, self._chart_page, self).page_for(p.width, p.height, purpose)
+                        Session(self._page, self).page_for(p.width, p.height, purpose)
                         return
         except Exception:  # noqa: BLE001 - whatever failed is made again on first use
             return
@@ -209,7 +208,7 @@ class Renderer:
                         self._shut_browser()
                         self._launch()
                     self.pages_drawn += 1
-                    done.set_result(job(Session(self._page, self._chart_page, self)))
+                    done.set_result(job(Session(self._page, self)))
                 except BaseException as exc:  # noqa: BLE001 - handed to the caller
                     done.set_exception(exc)
                 if self._jobs.empty() and self._browser is not None:

@@ -253,7 +253,7 @@ def as_of_line(fig: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------- headline figures
 
-def _claim(fig: dict[str, Any]) -> tuple[str, str]:
+def claim_line(fig: dict[str, Any]) -> tuple[str, str]:
     if fig["verdict"] == "supported":
         period = f" for {fig['period']}" if fig.get("stale") else ""
         return f"Consistent with the published claim{period}: “{fig['published_claim']}”.", "ok"
@@ -308,7 +308,7 @@ def figure_words(engine: sa.Engine, fig: dict[str, Any], kind: str, settings: Se
     """The words of a headline figure's social graphic, stat card or store sign."""
     m = fig.get("measure") or {}
     short = short_source(engine, m)
-    claim, tone = _claim(fig)
+    claim, tone = claim_line(fig)
     status = {"supported": f"Checked against {short} data", "not supported": f"Computed from {short} data",
               "no data": "No data for this period"}[fig["verdict"]]
     stale = stale_warning(fig)

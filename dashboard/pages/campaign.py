@@ -16,7 +16,8 @@ import dash_bootstrap_components as dbc
 import sqlalchemy as sa
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from dashboard import campaign, context, export_jobs, exporter, queries
+from dashboard import claims_view, context, export_jobs, exporter, queries
+from dashboard.graphics.words import claim_line
 from dashboard.components import PAGE_LOCATION, safe_filename, verdict_badge
 from dashboard.graphics import presets
 from dashboard.graphics.document import LayoutError
@@ -248,9 +249,9 @@ def describe(engine: sa.Engine, sel: dict[str, Any]) -> Any:
     return html.Div([
         html.H2(fig["label"], className="h6 mb-1"),
         html.Div(verdict_badge(fig["verdict"]), className="mb-1"),
-        html.P([f"Computed value: {campaign.figure_value(fig)}. ", fig["formula"][0].upper(), fig["formula"][1:], "."],
+        html.P([f"Computed value: {claims_view.value_text(fig)}. ", fig["formula"][0].upper(), fig["formula"][1:], "."],
                className="small mb-1"),
-        html.P(campaign.claim_line(fig)[0], className="small mb-1"),
+        html.P(claim_line(fig)[0], className="small mb-1"),
         alert, *notes,
     ])
 
