@@ -17,8 +17,13 @@ QUERY = "source=JSA&country=US&year_from=2015&year_to=2015"
 TITLE_READY = "/\\d[\\d,]* incidents/.test((document.querySelector('.modal.show .modal-title') || {}).innerText || '')"
 
 
+ROW_FILLED = ("[...document.querySelectorAll(\"#incidents-grid .ag-row[row-index='0']\")]"
+              ".some(r => r.innerText.trim().length)")
+
+
 def first_row(web) -> str:  # noqa: ANN001
-    """The grid's first row (its pinned and scrolling parts)."""
+    """The grid's first row (its pinned and scrolling parts), once ag-grid has drawn its cells."""
+    web.page.wait_for_function(ROW_FILLED)
     return " ".join(web.page.locator("#incidents-grid .ag-row[row-index='0']").all_inner_texts())
 
 
@@ -60,6 +65,4 @@ def test_the_ranking_row_opens_that_regions_rows(web):
     web.page.wait_for_function(TITLE_READY)
     words = web.page.locator(".modal.show .modal-title").first.inner_text()
     assert "2024" in words and name in words, (name, words)
-    web.page.wait_for_function("[...document.querySelectorAll(\"#incidents-grid .ag-row[row-index='0']\")]"
-                               ".some(r => r.innerText.trim().length)")
     assert "2024-" in first_row(web)
