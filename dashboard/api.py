@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 from dashboard import api_params as ap, charts, components, context, incidents as incident_list, queries
 from dashboard.api_params import ENDPOINTS, ParamError
 from dashboard.charts.map import build_ranking
-from dashboard.components import safe_filename
+from dashboard.chart_result import safe_filename
 from dashboard.metrics_ranking import COLUMNS as RANKING_COLUMNS
 from dashboard.ranking_card import DECIMALS as RANKING_DECIMALS
 from etl.context import CAVEAT as GENERAL_CAVEAT, MEASURES as GENERAL_MEASURES

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from dashboard import charts, claims_view, queries
 from dashboard.charts.map import TITLES as MAP_TITLES
-from dashboard.components import ChartResult, safe_filename
+from dashboard.chart_result import ChartResult, safe_filename
 from dashboard.figures import geojson
 from dashboard.graphics import document, presets, settings as graphic_settings, words as graphic_words
 from dashboard.graphics.document import LayoutError

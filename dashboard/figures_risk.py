@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import theme
-from dashboard.components import guidance_tag
+from dashboard.chart_result import guidance_tag
 from dashboard.figures import fmt_value
 from etl.stats import UNRELIABLE_BELOW, fmt_change
 

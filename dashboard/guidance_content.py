@@ -9,11 +9,13 @@ import each other: Dash Pages would register them twice).
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import dash_bootstrap_components as dbc
-from dash import dcc, html
+from typing import TYPE_CHECKING
 
 from etl.taxonomy import CRIME_TYPES, GUIDANCE_SCENARIOS, CrimeType
+
+if TYPE_CHECKING:  # Dash is imported by the two card builders only: the exporter reads the words without it
+    import dash_bootstrap_components as dbc
+    from dash import html
 
 
 @dataclass(frozen=True)
@@ -241,6 +243,9 @@ def tips(slug: str, n: int = 3) -> list[str]:
 
 def guidance_card(slug: str, reason: str | None = None, n_tips: int = 3) -> dbc.Card | None:
     """A short card: the scenario's title, a few tips and a link to its page (None for an unknown slug)."""
+    import dash_bootstrap_components as dbc
+    from dash import dcc, html
+
     s = SCENARIOS.get(slug)
     if s is None:
         return None
@@ -255,6 +260,8 @@ def guidance_card(slug: str, reason: str | None = None, n_tips: int = 3) -> dbc.
 
 def resource_links(heading: str = "Public resources") -> html.Section:
     """Plain links to the campaign, the insurer and the industry's security alliance."""
+    from dash import html
+
     return html.Section([
         html.H2(heading, className="h5"),
         html.Ul([html.Li([html.A(name, href=url, rel="noopener noreferrer", className="resource-link"), f": {what}"])

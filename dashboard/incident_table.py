@@ -22,7 +22,7 @@ import flask
 from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 from dashboard import context, incidents as inc, queries, ranking_card, state
-from dashboard.components import safe_filename
+from dashboard.chart_result import safe_filename
 from etl.taxonomy import CATEGORIES, CRIME_TYPES
 
 MODAL, TITLE, NOTE, SHOWN, GRID = "incidents-modal", "incidents-title", "incidents-note", "incidents-shown", "incidents-grid"

@@ -11,7 +11,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from dashboard.components import guidance_tag
+from dashboard.chart_result import guidance_tag
 from etl.stats import fmt_change
 from etl.stats import UNRELIABLE_BELOW, is_reliable
 from etl.taxonomy import CATEGORIES, GUIDANCE_SCENARIOS

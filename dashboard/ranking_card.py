@@ -15,7 +15,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, clientside_callback, dcc, html
 
-from dashboard.components import safe_filename
+from dashboard.chart_result import safe_filename
 from etl.stats import SIGNIFICANCE_LEVEL, UNRELIABLE_BELOW
 
 GRID, SUMMARY, CSV, XLSX, DOWNLOAD = "ranking-grid", "ranking-summary", "ranking-csv", "ranking-xlsx", "ranking-download"

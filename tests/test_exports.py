@@ -332,3 +332,16 @@ def test_logo_and_call_to_action_come_from_the_config(cli, sample_db, tmp_path, 
     config.write_text('[campaign]\nlogo = "missing.png"\n')
     result = cli("export", "--figure", "change_since_2019", "--db", sample_db, "--out", tmp_path)
     assert result.exit_code == 1 and "missing.png is not a file" in result.output and "Traceback" not in result.output
+
+
+def test_the_jewelcrime_command_exports_through_its_entry_point(sample_db, tmp_path):
+    """`jewelcrime export` as a user types it: the console script's entry point starts Chromium before the
+    command line's imports, then runs the same command."""
+    script = Path(sys.executable).with_name("jewelcrime")
+    out = subprocess.run([str(script), "export", "--figure", "change_since_2019", "--size", "link", "--db",
+                          sample_db, "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    image = tmp_path / "change_since_2019_social_link.png"
+    assert Image.open(image).size == (1200, 628)
+    helped = subprocess.run([str(script), "export", "--help"], capture_output=True, text=True, timeout=60)
+    assert helped.returncode == 0 and "--headline" in helped.stdout

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import sqlalchemy as sa
 
-from dashboard.components import ChartResult
+from dashboard.chart_result import ChartResult
 
 
 @dataclass(frozen=True)

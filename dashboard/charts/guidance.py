@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from dashboard import figures, figures_risk, queries, state
 from dashboard.charts import Chart
-from dashboard.components import ChartResult
+from dashboard.chart_result import ChartResult
 from dashboard.guidance_content import SCENARIOS, Scenario
 
 CHART = "guidance-frequency"

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from dashboard import figures, figures_change, metrics, metrics_context, metrics_ranking, queries, state
 from dashboard.charts import Chart
-from dashboard.components import ChartResult
+from dashboard.chart_result import ChartResult
 from etl.context import COVERAGE_THRESHOLD_PCT
 from etl.stats import UNRELIABLE_BELOW, fmt_change
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from dashboard import figures, figures_context, figures_risk, metrics, metrics_context, queries, state
 from dashboard.charts import Chart
-from dashboard.components import ChartResult
+from dashboard.chart_result import ChartResult
 from dashboard.guidance_content import SCENARIOS
 from etl.stats import fmt_change
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from dashboard import figures, figures_context, figures_share, metrics_trends, queries, state
 from dashboard.charts import Chart
 from dashboard.claims_view import SHARE as SHARE_CLAIMS, claimed_text
-from dashboard.components import ChartResult, claim_shown
+from dashboard.chart_result import ChartResult, claim_shown
 from etl.figures import FBI_SOURCE_LINE
 from etl.taxonomy import CATEGORIES
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from dashboard import claims_view, figures, figures_trends, metrics_context, metrics_trends, queries, series_breaks, state
 from dashboard.charts import Chart
-from dashboard.components import ChartResult, claim_shown
+from dashboard.chart_result import ChartResult, claim_shown
 from dashboard.claims_view import HALF as HALF_CLAIMS, INDEX as INDEX_CLAIMS, claimed_text, value_text
 from etl.context import MEASURE_FOR_CATEGORY
 

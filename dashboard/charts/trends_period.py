@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from dashboard import figures, figures_period, metrics_period, metrics_trends, queries, state
 from dashboard.charts import Chart
 from dashboard.charts.trends import COUNTRY, current
-from dashboard.components import ChartResult
+from dashboard.chart_result import ChartResult
 from etl.stats import SIGNIFICANCE_LEVEL, UNRELIABLE_BELOW
 from etl.taxonomy import CATEGORIES
 

@@ -14,7 +14,6 @@ own neutral mark.
 from __future__ import annotations
 
 import base64
-import mimetypes
 import os
 import tomllib
 from dataclasses import dataclass

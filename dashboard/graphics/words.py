@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from dashboard import claims_view, queries
-from dashboard.components import ChartResult
+from dashboard.chart_result import ChartResult
 from dashboard.graphics import words_guidance as guidance
 from dashboard.graphics.settings import Settings
 from dashboard.state import SOURCES, Filters, parse, source_options
