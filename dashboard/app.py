@@ -10,7 +10,7 @@ import pandas as pd
 from dash import Input, Output, callback, html
 from flask import Response, send_file
 
-from dashboard import api, context, incident_table
+from dashboard import api, callback_guard, context, incident_table, security
 from etl.config import GEO_FILE, make_engine, resolve_db_url
 
 ASSETS = Path(__file__).parent / "assets"
@@ -155,12 +155,8 @@ def create_app(db_url: str | None = None) -> dash.Dash:
         response = send_file(GEO_FILE, mimetype="application/geo+json", max_age=86400)
         return response
 
-    @server.after_request
-    def security_headers(response: Response) -> Response:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
+    security.install(app)
+    callback_guard.install(app)
     return app
 
 
