@@ -108,9 +108,9 @@ def _rollups(conn: sa.Connection) -> None:
                                         "is_major_city")):
         keys = ", ".join(f"coalesce({d}, '')" if d in ("subtype", "crimes_against") else d for d in dims.split(", "))
         conn.exec_driver_sql(f"DELETE FROM {table}")
-        conn.exec_driver_sql(f"INSERT INTO {table} (batch_id, source, is_sample, {dims}, {names}) "
-                             f"SELECT batch_id, source, 1, {keys}, {measures} FROM incident "
-                             f"GROUP BY batch_id, source, {keys}")
+        conn.exec_driver_sql(f"INSERT INTO {table} (source, is_sample, {dims}, {names}) "
+                             f"SELECT source, 1, {keys}, {measures} FROM incident "
+                             f"GROUP BY source, {keys}")
 
 
 def _batch(conn: sa.Connection, name: str, source: str) -> int:

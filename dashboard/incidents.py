@@ -186,7 +186,7 @@ def _may_have_rows(conn: sa.Connection, q: IncidentQuery) -> bool:
     if t is None:  # a month in some regions where the month rollup has no region: test the months' years
         t, loose = R, replace(loose, month=None)
     n = t.c.n_combined if q.filters.source == "combined" else t.c.n
-    return conn.execute(sa.select(t.c.batch_id).where(*_conditions(t, loose), n > 0).limit(1)).first() is not None
+    return conn.execute(sa.select(t.c.n).where(*_conditions(t, loose), n > 0).limit(1)).first() is not None
 
 
 def count(engine: sa.Engine, q: IncidentQuery) -> int:

@@ -74,6 +74,7 @@ def _retire_previous(conn: sa.Connection, info: BatchInfo, batch_id: int) -> lis
     old = [r[0] for r in conn.execute(sa.select(b.c.batch_id).where(*same_file))]
     if not old:
         return []
+    rollups.subtract_batches(conn, old)  # while their rows are still there to say what they added
     for table in reversed(schema.batch_tables()):
         conn.execute(table.delete().where(table.c.batch_id.in_(old)))
     conn.execute(b.update().where(b.c.batch_id.in_(old)).values(is_current=False, status="replaced"))
@@ -158,6 +159,7 @@ def _promote_parked(conn: sa.Connection, source: str) -> list[int]:
     for col in ("occurred_on", "reported_on"):
         back[col] = pd.to_datetime(back[col])
     insert_frame(conn, inc, back.drop(columns=["duplicate_id"]))
+    rollups.write(conn, rollups.compute(rollups.normalise(back)))  # the rows that count again add their groups
     conn.execute(d.delete().where(d.c.duplicate_id.in_(back["duplicate_id"].astype(int).tolist())))
     b = schema.load_batch
     for batch_id, n in back.groupby("batch_id").size().items():
@@ -177,7 +179,7 @@ def load_incidents(engine: sa.Engine, info: BatchInfo, parsed: Parsed) -> LoadCo
     # the rollups are worked out on the second core while SQLite writes the rows (it releases the GIL);
     # claims wait for linking, which decides whether each counts in combined figures
     pool = ThreadPoolExecutor(max_workers=1)
-    early = pool.submit(rollups.compute, clean, 0) if source != linking.CLAIMS else None
+    early = pool.submit(rollups.compute, clean)
     with pool, engine.connect() as conn, staged(conn, inc, clean) as stage, conn.begin():
         batch_id = _start_batch(conn, info)
         replaced = _retire_previous(conn, info, batch_id)
@@ -187,19 +189,20 @@ def load_incidents(engine: sa.Engine, info: BatchInfo, parsed: Parsed) -> LoadCo
         kept = clean[~seen].assign(batch_id=batch_id)
         duplicates = parsed.duplicates + int(seen.sum())
         _write_row_records(conn, batch_id, parsed)
-        if early is not None:
-            frames = early.result()
-            if seen.any():  # rows of other files were skipped: count only what was kept
-                frames = rollups.compute(kept)
-            rollups.write(conn, {name: f.assign(batch_id=batch_id) if len(f) else f for name, f in frames.items()})
-        promoted = _promote_parked(conn, source) if replaced else []
-        if promoted and source != linking.CLAIMS:
-            rollups.rebuild_batches(conn, promoted)
+        frames = early.result()
+        if seen.any():  # rows of other files were skipped: count only what was kept
+            frames = rollups.compute(kept)
+        rollups.write(conn, frames)
+        if replaced:
+            _promote_parked(conn, source)
         linked = None
         if linked_source and conn.execute(sa.select(inc.c.incident_id).where(inc.c.source == linking.CLAIMS)
                                           .limit(1)).first() is not None:
+            # linking decides which claims count in combined figures: the rollups take the difference it made
+            claims = inc.c.source == linking.CLAIMS
+            before = rollups.stored(conn, claims)
             linked = linking.relink(conn)
-            rollups.rebuild_for_source(conn, linking.CLAIMS)
+            rollups.add(conn, rollups.difference(before, rollups.stored(conn, claims)))
         parts = _loaded_parts(parsed, clean, seen)
         _finish_batch(conn, batch_id, parsed, loaded, duplicates,
                       bool(kept["is_sample"].any()) if len(kept) else False, parts)

@@ -1,8 +1,12 @@
 """Small summary tables so that the dashboard never scans incidents.
 
-Rollups are kept per load batch: replacing a file replaces only its own rows,
-and the dashboard sums over batches. They are computed in pandas from the
-rows being loaded (no second pass over the database).
+Each rollup holds one row per group (source x year x region x category x ...),
+however many files were loaded. Loading a file adds its groups' counts to the
+stored ones (an upsert); replacing a file first subtracts the groups of its
+old rows, and relinking claims applies the difference it made. The groups are
+computed in pandas from the rows being loaded or removed (no pass over the
+whole incident table), so the invariant is: every rollup equals compute() of
+the current incident rows.
 """
 from __future__ import annotations
 
@@ -85,13 +89,11 @@ MEASURES = ["n", "n_combined", "loss_usd", "loss_combined", "loss_known", "loss_
             "weapon_shown"]
 
 
-def compute(df: pd.DataFrame, batch_id: int | None = None) -> dict[str, pd.DataFrame]:
-    """Incident rows (with counts_in_combined, and batch_id unless given) -> one frame per rollup table."""
+def compute(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Incident rows (with counts_in_combined) -> one frame of groups per rollup table."""
     if df.empty:
         return {t.name: pd.DataFrame() for t in schema.ROLLUPS}
     keys = pd.DataFrame({
-        "batch_id": np.full(len(df), batch_id, dtype=np.int64) if batch_id is not None
-        else df["batch_id"].to_numpy(dtype=np.int64),
         "source": _key(df["source"]),
         "is_sample": df["is_sample"].to_numpy(dtype=bool),
         "year": df["year"].to_numpy(dtype=np.int64),
@@ -105,7 +107,7 @@ def compute(df: pd.DataFrame, batch_id: int | None = None) -> dict[str, pd.DataF
         "is_major_city": df["is_major_city"].to_numpy(dtype=bool),
     }, index=df.index)
     base = pd.concat([keys, _measures(df)], axis=1)
-    common = ["batch_id", "source", "is_sample", "year"]
+    common = ["source", "is_sample", "year"]
 
     def total(by: list[str], frame: pd.DataFrame = base, measures: list[str] = MEASURES) -> pd.DataFrame:
         return group_sum(frame, by, measures)
@@ -128,7 +130,7 @@ def compute(df: pd.DataFrame, batch_id: int | None = None) -> dict[str, pd.DataF
         "weekday": pd.Series(np.array(WEEKDAYS, dtype=object)[days], index=df.index),
     }
     parts = []
-    pk = keys[["batch_id", "source", "is_sample", "year", "region_code", "category"]]
+    pk = keys[["source", "is_sample", "year", "region_code", "category"]]
     pk = pk.assign(n=1, n_combined=base["n_combined"])
     for dim, values in dims.items():
         ok = values.notna().to_numpy()
@@ -136,47 +138,84 @@ def compute(df: pd.DataFrame, batch_id: int | None = None) -> dict[str, pd.DataF
             continue
         part = pk[ok].assign(dimension=dim, value=_key(values[ok].astype("str") if not isinstance(
             values.dtype, pd.CategoricalDtype) else values[ok]))
-        parts.append(total(["batch_id", "source", "is_sample", "year", "region_code", "category", "dimension", "value"],
+        parts.append(total(["source", "is_sample", "year", "region_code", "category", "dimension", "value"],
                            part, ["n", "n_combined"]))
     out["rollup_pattern"] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return out
 
 
-def write(conn: sa.Connection, frames: dict[str, pd.DataFrame]) -> None:
+def _measures_of(table: sa.Table) -> list[str]:
+    return [c.name for c in table.c if c.name not in schema.ROLLUP_KEYS[table.name]]
+
+
+def add(conn: sa.Connection, frames: dict[str, pd.DataFrame], sign: int = 1) -> None:
+    """Add (sign 1) or subtract (sign -1) groups into the stored rollups: one upsert per table through a
+    temporary table, so the rows cross to the database in bulk. Groups left at zero incidents are removed."""
     for table in schema.ROLLUPS:
         frame = frames.get(table.name)
-        if frame is not None and not frame.empty:
-            insert_frame(conn, table, frame)
+        if frame is None or frame.empty:
+            continue
+        keys, measures = schema.ROLLUP_KEYS[table.name], _measures_of(table)
+        if sign != 1:
+            frame = frame.assign(**{m: frame[m] * sign for m in measures})
+        temp = sa.Table(f"jc_add_{table.name}", sa.MetaData(), *[sa.Column(c.name, c.type) for c in table.c],
+                        prefixes=["TEMPORARY"])
+        temp.create(conn)
+        try:
+            insert_frame(conn, temp, frame)
+            columns = ", ".join(f'"{c}"' for c in [*keys, *measures])
+            updates = ", ".join(f'"{m}" = "{table.name}"."{m}" + excluded."{m}"' for m in measures)
+            # WHERE true: SQLite's parser needs it between INSERT ... SELECT and ON CONFLICT
+            conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM "{temp.name}" WHERE true '
+                                 f'ON CONFLICT ({", ".join(chr(34) + k + chr(34) for k in keys)}) DO UPDATE SET {updates}')
+        finally:
+            temp.drop(conn)
+        if sign != 1:
+            conn.execute(table.delete().where(table.c.n <= 0))
 
 
-def delete_batches(conn: sa.Connection, batch_ids: list[int]) -> None:
-    if not batch_ids:
-        return
+def write(conn: sa.Connection, frames: dict[str, pd.DataFrame]) -> None:
+    """Add the groups of newly loaded rows."""
+    add(conn, frames, 1)
+
+
+def difference(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """after - before, group by group (groups whose every measure is unchanged are dropped)."""
+    out = {}
     for table in schema.ROLLUPS:
-        conn.execute(table.delete().where(table.c.batch_id.in_(batch_ids)))
+        b, a = before.get(table.name), after.get(table.name)
+        parts = [f for f in (a, None if b is None or b.empty else b.assign(
+            **{m: -b[m] for m in _measures_of(table)})) if f is not None and not f.empty]
+        if not parts:
+            continue
+        keys, measures = schema.ROLLUP_KEYS[table.name], _measures_of(table)
+        summed = group_sum(pd.concat(parts, ignore_index=True), keys, measures)
+        changed = (summed[measures] != 0).any(axis=1)
+        out[table.name] = summed[changed].reset_index(drop=True)
+    return out
 
 
-ROLLUP_SOURCE_COLUMNS = ["batch_id", "source", "is_sample", "year", "half", "month", "country", "region_code",
+ROLLUP_SOURCE_COLUMNS = ["source", "is_sample", "year", "half", "month", "country", "region_code",
                          "category", "subtype", "crimes_against", "is_major_city", "counts_in_combined", "loss_usd",
                          "injured", "killed", "weapon_shown", "occurred_on", "hour", "time_of_day", "location_type"]
 
 
-def rebuild_batches(conn: sa.Connection, batch_ids: list[int]) -> None:
-    """Recompute the rollups of some batches from their stored rows."""
-    if not batch_ids:
-        return
+def stored(conn: sa.Connection, where: sa.ColumnElement) -> dict[str, pd.DataFrame]:
+    """The groups of the stored incident rows that match `where` (what they add to the rollups)."""
     inc = schema.incident
-    delete_batches(conn, batch_ids)
-    query = sa.select(*[inc.c[c] for c in ROLLUP_SOURCE_COLUMNS]).where(inc.c.batch_id.in_(batch_ids))
-    df = pd.read_sql_query(query, conn)
+    df = pd.read_sql_query(sa.select(*[inc.c[c] for c in ROLLUP_SOURCE_COLUMNS]).where(where), conn)
+    return compute(normalise(df))
+
+
+def normalise(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows read back from the database in the types compute() takes (SQLite gives booleans as 0/1)."""
     for col in ("is_sample", "is_major_city", "counts_in_combined"):
         df[col] = df[col].astype(bool)
     df["weapon_shown"] = df["weapon_shown"].astype("boolean")
-    write(conn, compute(df))
+    return df
 
 
-def rebuild_for_source(conn: sa.Connection, source: str) -> None:
-    """Recompute the rollups of every batch of one source (used after relinking)."""
-    inc = schema.incident
-    batch_ids = [r[0] for r in conn.execute(sa.select(inc.c.batch_id).where(inc.c.source == source).distinct())]
-    rebuild_batches(conn, batch_ids)
+def subtract_batches(conn: sa.Connection, batch_ids: list[int]) -> None:
+    """Take out what some batches' rows add (before those rows are deleted)."""
+    if batch_ids:
+        add(conn, stored(conn, schema.incident.c.batch_id.in_(batch_ids)), -1)

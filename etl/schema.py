@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from etl.errors import SchemaVersionError
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 SOURCE_LENGTH = 80  # a mapped source's own name, e.g. 'Chicago Police open data'
 metadata = sa.MetaData()
 
@@ -146,7 +146,9 @@ KEYSET_INDEXES = (
     sa.Index("ix_incident_loss", incident.c.loss_usd, incident.c.incident_id),
 )
 
-# ---- rollups: one row per batch and group, summed by the dashboard
+# ---- rollups: one row per group, whatever the number of files loaded (kept up to date on every load and
+# replace: etl/rollups.py adds a file's groups and subtracts a replaced file's), so a dashboard query reads
+# as many rows as the groups it shows, not groups times files
 _MEASURES = (
     sa.Column("n", sa.Integer, nullable=False),
     sa.Column("n_combined", sa.Integer, nullable=False),
@@ -158,15 +160,18 @@ _MEASURES = (
     sa.Column("killed", sa.Integer, nullable=False),
     sa.Column("weapon_shown", sa.Integer, nullable=False),
 )
+ROLLUP_KEYS: dict[str, list[str]] = {}  # rollup table -> its group columns (the unique key an upsert adds on)
 
 
 def _rollup(name: str, *dims: sa.Column, measures: bool = True) -> sa.Table:
-    cols = [sa.Column("batch_id", sa.Integer, nullable=False),
-            sa.Column("source", sa.String(SOURCE_LENGTH), nullable=False),
+    cols = [sa.Column("source", sa.String(SOURCE_LENGTH), nullable=False),
             sa.Column("is_sample", sa.Boolean, nullable=False), *dims]
+    ROLLUP_KEYS[name] = [c.name for c in cols]
     cols += [c.copy() for c in _MEASURES] if measures else [sa.Column("n", sa.Integer, nullable=False),
                                                           sa.Column("n_combined", sa.Integer, nullable=False)]
-    return sa.Table(name, metadata, *cols)
+    table = sa.Table(name, metadata, *cols)
+    sa.Index(f"ux_{name}", *[table.c[k] for k in ROLLUP_KEYS[name]], unique=True)
+    return table
 
 
 rollup_region = _rollup(
@@ -177,7 +182,6 @@ rollup_region = _rollup(
     sa.Column("crimes_against", sa.String(10), nullable=False), sa.Column("is_major_city", sa.Boolean, nullable=False),
 )
 sa.Index("ix_rollup_region", rollup_region.c.year, rollup_region.c.source, rollup_region.c.category)
-sa.Index("ix_rollup_region_batch", rollup_region.c.batch_id)
 
 rollup_month = _rollup(
     "rollup_month",
@@ -187,7 +191,6 @@ rollup_month = _rollup(
     sa.Column("subtype", sa.String(32), nullable=False), sa.Column("crimes_against", sa.String(10), nullable=False),
     sa.Column("is_major_city", sa.Boolean, nullable=False),
 )
-sa.Index("ix_rollup_month_batch", rollup_month.c.batch_id)
 
 rollup_pattern = _rollup(
     "rollup_pattern",
@@ -198,7 +201,6 @@ rollup_pattern = _rollup(
     measures=False,
 )
 sa.Index("ix_rollup_pattern", rollup_pattern.c.region_code, rollup_pattern.c.dimension)
-sa.Index("ix_rollup_pattern_batch", rollup_pattern.c.batch_id)
 
 # ---- NIBRS national tables (FBI summary files and the reference totals)
 nibrs_offense = sa.Table(
