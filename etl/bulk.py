@@ -96,14 +96,9 @@ def _stage_dir(rows: int) -> str | None:
 
 def _remove_orphans(folder: Path) -> None:
     """Staging files left by a killed load (their process is gone) would hold memory in /dev/shm."""
-    for path in folder.glob("jewelcrime-stage-*-*.sqlite*"):
-        try:
-            pid = int(path.name.split("-")[2])
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            path.unlink(missing_ok=True)
-        except (ValueError, IndexError, PermissionError, OSError):
-            continue
+    from etl.staging import remove_orphans
+
+    remove_orphans([folder])
 
 
 class Staged:
@@ -158,6 +153,29 @@ class Staged:
         self.conn.execute(sa.text(f'INSERT INTO "{self.table.name}" ({target}) SELECT {source} FROM jc_stage.stage{where}'),
                           constants)
         return int(keep.sum())
+
+    def found_in(self, other: sa.Table, source: str) -> np.ndarray:
+        """Positions of the staged rows whose row_hash `other` already holds for `source`, as a mask: a join
+        on the other table's hash index, so nothing stored is read into Python."""
+        conn = self.conn
+        if self.path is not None:
+            stage = "jc_stage.stage"
+        else:  # small frames and PostgreSQL: the hashes go to a temporary table first
+            stage = "jc_hashes"
+            temp = sa.Table(stage, sa.MetaData(), sa.Column("_pos", sa.Integer), sa.Column("row_hash", sa.BigInteger),
+                            prefixes=["TEMPORARY"])
+            temp.create(conn)
+            insert_frame(conn, temp, pd.DataFrame({"_pos": np.arange(len(self.frame)),
+                                                   "row_hash": self.frame["row_hash"].to_numpy()}))
+        try:
+            found = read_column_ints(conn, f'SELECT s._pos FROM {stage} s WHERE EXISTS (SELECT 1 FROM "{other.name}" o '
+                                     "WHERE o.row_hash = s.row_hash AND o.source = :source)", {"source": source})
+        finally:
+            if self.path is None:
+                conn.exec_driver_sql(f"DROP TABLE {stage}")
+        mask = np.zeros(len(self.frame), dtype=bool)
+        mask[found] = True
+        return mask
 
     def close(self) -> None:
         if self.path is None:

@@ -16,7 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from etl import context_rollup, linking, rollups, schema, taxonomy
-from etl.bulk import insert_frame, read_column_ints, staged
+from etl.bulk import Staged, insert_frame, staged
 from etl.formats.base import Parsed
 
 EPOCH = np.datetime64("1970-01-01", "D")
@@ -128,13 +128,12 @@ def _loaded_parts(parsed: Parsed, clean: pd.DataFrame, seen: np.ndarray) -> list
     return parts
 
 
-def _already_present(conn: sa.Connection, source: str, hashes: pd.Series) -> np.ndarray:
-    """Rows that another file of the same source already loaded, exactly."""
+def _already_present(conn: sa.Connection, source: str, stage: Staged) -> np.ndarray:
+    """Rows that another file of the same source already loaded, exactly (found by the hash index)."""
     inc = schema.incident
     if conn.execute(sa.select(inc.c.incident_id).where(inc.c.source == source).limit(1)).first() is None:
-        return np.zeros(len(hashes), dtype=bool)
-    existing = read_column_ints(conn, "SELECT row_hash FROM incident WHERE source = :s", {"s": source})
-    return hashes.isin(existing).to_numpy()
+        return np.zeros(len(stage.frame), dtype=bool)
+    return stage.found_in(inc, source)
 
 
 def _promote_parked(conn: sa.Connection, source: str) -> list[int]:
@@ -183,7 +182,7 @@ def load_incidents(engine: sa.Engine, info: BatchInfo, parsed: Parsed) -> LoadCo
     with pool, engine.connect() as conn, staged(conn, inc, clean) as stage, conn.begin():
         batch_id = _start_batch(conn, info)
         replaced = _retire_previous(conn, info, batch_id)
-        seen = _already_present(conn, source, clean["row_hash"])
+        seen = _already_present(conn, source, stage)
         loaded = stage.insert({"batch_id": batch_id}, skip=seen)
         insert_frame(conn, schema.incident_duplicate, clean[seen].assign(batch_id=batch_id))
         kept = clean[~seen].assign(batch_id=batch_id)

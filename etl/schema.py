@@ -133,7 +133,10 @@ sa.Index("ix_incident_duplicate_batch", incident_duplicate.c.batch_id)
 # By batch, for replacing a file's rows; the incident list's own indexes are KEYSET_INDEXES below (they cost
 # the loader time: benchmarks/incidents_bench.py and docs/incidents.md measure how much).
 BATCH_INDEX = sa.Index("ix_incident_batch", incident.c.batch_id)
-INCIDENT_INDEXES = (BATCH_INDEX,)
+# By row hash, so a load finds the rows another file already has by a join in the database instead of reading
+# every stored hash into Python (which cost 0.5 s per million stored rows on every load)
+HASH_INDEX = sa.Index("ix_incident_hash", incident.c.row_hash)
+INCIDENT_INDEXES = (BATCH_INDEX, HASH_INDEX)
 # The incident rows behind a chart (dashboard/incidents.py) are paged by key: by day, by day within one state or
 # province, or by loss, with the id that breaks ties. The two date indexes go on with the chart filters, so rows
 # that do not match are passed over in the index without reading the table. The loss index stays narrow: its rows

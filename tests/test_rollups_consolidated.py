@@ -6,6 +6,8 @@ worked out afresh from the incident rows that are current.
 """
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import sqlalchemy as sa
 
@@ -108,4 +110,23 @@ def test_links_duplicates_and_replacements_keep_the_rollups_equal_to_the_rows(cl
     changed = tmp_path / JSA.name
     changed.write_text("\n".join(line for line in JSA.read_text().splitlines() if ",K-15" not in line) + "\n")
     assert cli("etl", changed, "--db", db_url).exit_code == 0
+    assert_rollups_match_the_rows(engine)
+
+
+def test_rows_another_big_file_has_are_found_by_the_hash_index(cli, db_url, engine, tmp_path):
+    """Files above the staging size (20,000 rows) take the staged path: 12,000 rows of the second file are
+    rows of the first, counted as duplicates; the rest load."""
+    def rows(start: int, stop: int) -> list[str]:
+        return [f"R-{i},2021-{1 + i % 12:02d}-{1 + i % 28:02d},US,TX,Austin,robbery,armed robbery,{i},0,0,yes,JSA"
+                for i in range(start, stop)]
+    write(tmp_path / "first.csv", rows(0, 21_000))
+    write(tmp_path / "second.csv", rows(9_000, 30_000))
+    assert cli("etl", tmp_path / "first.csv", "--db", db_url).exit_code == 0
+    result = cli("etl", tmp_path / "second.csv", "--db", db_url, "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)[0]
+    assert (summary["loaded"], summary["duplicates"]) == (9_000, 12_000)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM incident")).scalar_one() == 30_000
+        assert conn.execute(sa.text("SELECT sum(n) FROM rollup_region")).scalar_one() == 30_000
     assert_rollups_match_the_rows(engine)
