@@ -10,7 +10,7 @@ import pandas as pd
 from dash import Input, Output, callback, html
 from flask import Response, send_file
 
-from dashboard import api, callback_guard, context, incident_table, security
+from dashboard import api, callback_guard, context, incident_table, readiness, security
 from etl.config import GEO_FILE, make_engine, resolve_db_url
 
 ASSETS = Path(__file__).parent / "assets"
@@ -147,6 +147,7 @@ def create_app(db_url: str | None = None) -> dash.Dash:
     app.layout = shell
     server = app.server
     context.attach(server, engine)
+    readiness.install(server, engine)  # an empty database gets a clear page, not HTTP 500s
     api.register(server)
     incident_table.register_routes(server)
 

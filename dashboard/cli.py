@@ -18,34 +18,60 @@ from etl.config import make_engine, resolve_db_url
 @app.command("serve")
 @guarded
 def serve_command(
-    host: Annotated[str, typer.Option("--host", help="Interface to listen on")] = "127.0.0.1",
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on (anything but loopback: see "
+                                      "docs/serving.md, the dashboard has no login)")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port")] = 8050,
     db: DbOption = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Dash debug mode (development only)")] = False,
-    threads: Annotated[int, typer.Option("--threads", min=1, max=64, help="Worker threads")] = 8,
+    debug: Annotated[bool, typer.Option("--debug", help="Dash debug mode, one process (development only; "
+                                        "loopback --host only)")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Worker processes (about 170 MB each "
+                                         "at start; 2 suits a 2-core server, see docs/serving.md)")] = 2,
+    threads: Annotated[int, typer.Option("--threads", min=1, max=64, help="Threads per worker process")] = 8,
 ) -> None:
-    """Serve the dashboard; builds the database from data/raw/ first if it is missing."""
-    from etl import pipeline
+    """Serve the dashboard (gunicorn, --workers processes of --threads threads); builds the database from
+    data/raw/ first if it is empty, or serves a read-only SQLite file as it is."""
+    from dashboard import serving
+    from etl import pipeline, schema
+    from etl.config import read_only_reason
 
+    if debug and not serving.is_loopback(host):  # the debugger runs any code a visitor types
+        err.print(f"[red]usage error:[/] --debug serves tracebacks and the Werkzeug console; it is refused with "
+                  f"--host {host}: use --host 127.0.0.1", highlight=False)
+        raise typer.Exit(2)
     url = resolve_db_url(db)
     engine = make_engine(url)
-    if pipeline.ensure_database(engine):
+    shown = engine.url.render_as_string(hide_password=True)
+    why = read_only_reason(url)
+    if why is not None:  # nothing may be written: no tables, no load
+        err.print(f"serving the database read-only ({why}): no tables are created and nothing is loaded",
+                  highlight=False)
+        with engine.connect() as conn:
+            if not schema.check_version(conn):
+                raise EtlError(f"the read-only database {shown} holds no data: load it with `jewelcrime etl` "
+                               "where it can be written")
+    elif pipeline.ensure_database(engine):  # here, once, before any worker starts
         err.print("the database was empty: loading data/raw/ first", highlight=False)
         results = pipeline.load_paths(engine, pipeline.discover())
-        bad = [r for r in results if not r.ok]
-        for r in bad:
-            err.print(f"[red]rejected[/] {r.path.name}: {r.message}", highlight=False)
-    from dashboard.app import create_app
-
-    dash_app = create_app(url)
-    err.print(f"dashboard on http://{host}:{port}/ (database {make_engine(url).url.render_as_string(hide_password=True)})",
-              highlight=False)
+        for r in results:
+            if not r.ok:
+                err.print(f"[red]rejected[/] {r.path.name}: {r.message}", highlight=False)
+    if not serving.is_loopback(host):
+        err.print(f"[yellow]warning:[/] --host {host} makes the dashboard reachable from other machines and it has "
+                  "no login: put a proxy with authentication in front (docs/serving.md)", highlight=False)
+    where = f"http://{serving.bind_address(host, port)}/"
     if debug:
-        dash_app.run(host=host, port=port, debug=True)
-        return
-    from waitress import serve
+        from dashboard import security
+        from dashboard.app import create_app
 
-    serve(dash_app.server, host=host, port=port, threads=threads, ident="jewelcrime")
+        security.hide_server_software()
+        err.print(f"dashboard on {where} (debug, one process; database {shown})", highlight=False)
+        create_app(url).run(host=host, port=port, debug=True)
+        return
+    engine.dispose()  # no connection of this process may be inherited by the workers
+    make_engine.cache_clear()
+    err.print(f"dashboard on {where} ({workers} worker processes x {threads} threads; database {shown})",
+              highlight=False)
+    serving.run(url, host, port, workers, threads)
 
 
 from dashboard.graphics import presets  # noqa: E402 - the one table of sizes and formats

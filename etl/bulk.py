@@ -108,6 +108,7 @@ class Staged:
         self.conn, self.table = conn, table
         self.frame = _prepare(table, df).reset_index(drop=True)
         self.path: Path | None = None
+        self._keys_made = False
         if conn.dialect.name == "sqlite" and len(self.frame) >= STAGE_MIN_ROWS:
             self._stage_sqlite()
 
@@ -154,30 +155,39 @@ class Staged:
                           constants)
         return int(keep.sum())
 
-    def found_in(self, other: sa.Table, source: str) -> np.ndarray:
-        """Positions of the staged rows whose row_hash `other` already holds for `source`, as a mask: a join
-        on the other table's hash index, so nothing stored is read into Python."""
-        conn = self.conn
+    def keys_table(self) -> str:
+        """A table the database can join on, holding each staged row's `_pos`, `row_hash`, `sheet` and
+        `row_number`: the staging file on SQLite; otherwise a temporary table, made once per stage."""
         if self.path is not None:
-            stage = "jc_stage.stage"
-        else:  # small frames and PostgreSQL: the hashes go to a temporary table first
-            stage = "jc_hashes"
-            temp = sa.Table(stage, sa.MetaData(), sa.Column("_pos", sa.Integer), sa.Column("row_hash", sa.BigInteger),
-                            prefixes=["TEMPORARY"])
-            temp.create(conn)
-            insert_frame(conn, temp, pd.DataFrame({"_pos": np.arange(len(self.frame)),
-                                                   "row_hash": self.frame["row_hash"].to_numpy()}))
-        try:
-            found = read_column_ints(conn, f'SELECT s._pos FROM {stage} s WHERE EXISTS (SELECT 1 FROM "{other.name}" o '
-                                     "WHERE o.row_hash = s.row_hash AND o.source = :source)", {"source": source})
-        finally:
-            if self.path is None:
-                conn.exec_driver_sql(f"DROP TABLE {stage}")
+            return "jc_stage.stage"
+        if not self._keys_made:
+            temp = sa.Table("jc_keys", sa.MetaData(), sa.Column("_pos", sa.Integer), sa.Column("row_hash", sa.BigInteger),
+                            sa.Column("sheet", sa.Text), sa.Column("row_number", sa.Integer), prefixes=["TEMPORARY"])
+            temp.create(self.conn)
+            f = self.frame
+            insert_frame(self.conn, temp, pd.DataFrame({
+                "_pos": np.arange(len(f)), "row_hash": f["row_hash"].to_numpy(),
+                "sheet": f["sheet"] if "sheet" in f.columns else None, "row_number": f["row_number"].to_numpy()}))
+            self._keys_made = True
+        return "jc_keys"
+
+    def found_in(self, other: sa.Table, source: str, where: str = "", params: dict | None = None) -> np.ndarray:
+        """Mask of the staged rows whose row_hash `other` already holds for `source` (and `where`, a condition on
+        its rows `o`): a join on the other table's hash index, so nothing stored is read into Python."""
+        found = read_column_ints(self.conn, f'SELECT s._pos FROM {self.keys_table()} s WHERE EXISTS (SELECT 1 FROM '
+                                 f'"{other.name}" o WHERE o.row_hash = s.row_hash AND o.source = :source'
+                                 f'{" AND " + where if where else ""})', {"source": source, **(params or {})})
         mask = np.zeros(len(self.frame), dtype=bool)
         mask[found] = True
         return mask
 
     def close(self) -> None:
+        if self._keys_made:  # a temporary table lives as long as the pooled connection: drop it
+            with contextlib.suppress(sa.exc.DBAPIError):
+                self.conn.rollback()
+                self.conn.exec_driver_sql("DROP TABLE IF EXISTS jc_keys")
+                self.conn.commit()
+            self._keys_made = False
         if self.path is None:
             return
         with contextlib.suppress(sa.exc.OperationalError):

@@ -18,8 +18,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from etl.config import RAW_DIR, make_engine, resolve_db_url
+from etl.config import RAW_DIR, DbUrlError, make_engine, read_only_reason, resolve_db_url
 from etl.errors import EtlError
+from etl.staging import remove_orphans
 from etl.summary import print_summary
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -51,23 +52,44 @@ def guarded(fn: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):  # noqa: ANN202
         try:
+            remove_orphans()  # staging files of killed loads, at the start of every command
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
+        except DbUrlError as exc:  # the --db value (or $DATABASE_URL) itself is wrong
+            err.print(f"[red]usage error:[/] {exc}", highlight=False)
+            raise typer.Exit(2) from None
         except EtlError as exc:
             err.print(f"[red]error:[/] {exc}", highlight=False)
             raise typer.Exit(1) from None
-        except sa.exc.OperationalError as exc:
-            err.print(f"[red]error:[/] cannot use the database: {exc.orig}", highlight=False)
+        except (sa.exc.OperationalError, sa.exc.DatabaseError) as exc:
+            if type(exc) not in (sa.exc.OperationalError, sa.exc.DatabaseError):  # integrity, SQL errors: bugs
+                raise _internal(exc) from None
+            # psycopg's messages span lines: keep them to one
+            err.print(f"[red]error:[/] cannot use the database{_db_named(kwargs.get('db'))}: "
+                      f"{' '.join(str(exc.orig).split())}", highlight=False)
             raise typer.Exit(1) from None
         except Exception as exc:  # noqa: BLE001 - the promise is: no traceback, ever
-            if os.environ.get("JEWELCRIME_DEBUG") or _is_usage_error(exc):
-                raise
-            err.print(f"[red]internal error:[/] {type(exc).__name__}: {exc} (set JEWELCRIME_DEBUG=1 for details)",
-                      highlight=False)
-            raise typer.Exit(1) from None
+            raise _internal(exc) from None
 
     return wrapper
+
+
+def _internal(exc: Exception) -> Exception:
+    """An unexpected error: one line and exit 1 (re-raised as it is for usage errors and JEWELCRIME_DEBUG=1)."""
+    if os.environ.get("JEWELCRIME_DEBUG") or _is_usage_error(exc):
+        return exc
+    err.print(f"[red]internal error:[/] {type(exc).__name__}: {exc} (set JEWELCRIME_DEBUG=1 for details)",
+              highlight=False)
+    return typer.Exit(1)
+
+
+def _db_named(db: str | None) -> str:
+    """' <url>' of the database a command was given, password hidden; '' when it cannot be told."""
+    try:
+        return f" {_safe_url(resolve_db_url(db))}"
+    except Exception:  # noqa: BLE001 - only a label for a message
+        return ""
 
 
 def _is_usage_error(exc: Exception) -> bool:
@@ -131,26 +153,39 @@ def etl_command(
         forced = fmt.value
     opts = Options(year=year, force_year=force_year, sheet=sheet)
     url = resolve_db_url(db)
+    if (why := read_only_reason(url)) is not None:  # refuse before anything is read or written
+        raise EtlError(f"cannot load into {_safe_url(url)}: the database is read-only ({why}); nothing was changed")
     engine = make_engine(url)
-    if rebuild:
-        pipeline.rebuild(engine)
-        err.print(f"dropped every table in {_safe_url(url)}; rebuilding from {RAW_DIR}", highlight=False)
-    if pipeline.ensure_database(engine):  # an old schema raises SchemaVersionError: one message, exit 1
-        err.print(f"created database {_safe_url(url)} with the reference tables", highlight=False)
-    files, results = _expand(list(paths)) if paths else (pipeline.discover(), [])
-    bundled = pipeline.discover() if rebuild and paths else []  # detected as usual, whatever --format or --map say
-    if not files and not results:
-        err.print("nothing to load: no CSV or XLSX files found")
-        raise typer.Exit(0)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} files"),
-                  TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task("loading", total=len(bundled) + len(files))
-        jobs = [*((p, None, Options()) for p in bundled), *((p, forced, opts) for p in files)]
-        for path, how, options in jobs:
-            result = pipeline.load_file(engine, path, how, progress=lambda msg, p=path: bar.update(
-                task, description=f"{p.name}: {msg}"), opts=options)
-            results.append(result)
-            bar.advance(task)
+    build = None
+    if rebuild:  # built beside the database and swapped in only when every file is loaded (etl/rebuild.py)
+        from etl import rebuild as rebuilding
+
+        build = rebuilding.start(url)
+        engine = build.engine
+        err.print(f"rebuilding {_safe_url(url)} from {RAW_DIR}; the old tables stay until the new ones are complete",
+                  highlight=False)
+    try:
+        if pipeline.ensure_database(engine):  # an old schema raises SchemaVersionError: one message, exit 1
+            err.print(f"created database {_safe_url(url)} with the reference tables", highlight=False)
+        files, results = _expand(list(paths)) if paths else (pipeline.discover(), [])
+        bundled = pipeline.discover() if rebuild and paths else []  # detected as usual, whatever --format or --map say
+        if not files and not results:
+            _swap_in(build, url)
+            err.print("nothing to load: no CSV or XLSX files found")
+            raise typer.Exit(0)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} files"),
+                      TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
+            task = bar.add_task("loading", total=len(bundled) + len(files))
+            jobs = [*((p, None, Options()) for p in bundled), *((p, forced, opts) for p in files)]
+            for path, how, options in jobs:
+                result = pipeline.load_file(engine, path, how, progress=lambda msg, p=path: bar.update(
+                    task, description=f"{p.name}: {msg}"), opts=options)
+                results.append(result)
+                bar.advance(task)
+        _swap_in(build, url)
+    finally:
+        if build is not None:
+            build.discard()  # an unfinished build (an error, Ctrl-C) is thrown away; nothing once swapped
     if as_json:
         sys.stdout.write(json.dumps([r.as_dict() for r in results], indent=2, default=str) + "\n")
     else:
@@ -159,6 +194,13 @@ def etl_command(
     for r in refused:
         err.print(f"[red]usage error:[/] {r.message}", highlight=False)
     raise typer.Exit(2 if refused else 0 if all(r.ok for r in results) else 1)
+
+
+def _swap_in(build, url: str) -> None:  # noqa: ANN001 - an etl.rebuild.Rebuild, imported only for --rebuild
+    if build is not None:
+        build.swap()
+        err.print(f"dropped every table in {_safe_url(url)}; swapped in the database rebuilt from {RAW_DIR}",
+                  highlight=False)
 
 
 def _usage(message: str) -> Exception:

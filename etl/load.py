@@ -167,6 +167,49 @@ def _promote_parked(conn: sa.Connection, source: str) -> list[int]:
     return [int(x) for x in back["batch_id"].unique()]
 
 
+def _previous_version(conn: sa.Connection, info: BatchInfo) -> int | None:
+    """The one current batch of an earlier version of this file, read the same way (same format version,
+    year and source), whose rows a changed file can update in place; None otherwise (a full load)."""
+    b = schema.load_batch
+    same_file = [b.c.file_name == info.file_name, b.c.format == info.format, b.c.is_current]
+    if info.release is not None:
+        same_file.append(b.c.release == info.release)
+    rows = conn.execute(sa.select(b.c.batch_id, b.c.format_version, b.c.data_year, b.c.source).where(*same_file)).all()
+    if len(rows) != 1:
+        return None
+    row = rows[0]
+    same_reading = (row.format_version, row.data_year, row.source) == (info.format_version, info.data_year, info.source)
+    return int(row.batch_id) if same_reading else None
+
+
+def _update_in_place(conn: sa.Connection, info: BatchInfo, batch_id: int, stage: Staged) -> tuple[int, list[int], np.ndarray]:
+    """Turn the batch of a file's previous version into the new version's: rows the new file no longer has are
+    deleted (their groups subtracted from the rollups), rows it still has stay (their sheet and row number
+    follow the file), and the caller inserts the rest. The previous version's record is kept as a 'replaced'
+    batch. Returns (batch id, [that record's id], mask of the staged rows already stored)."""
+    b, inc = schema.load_batch, schema.incident
+    old = dict(conn.execute(sa.select(b).where(b.c.batch_id == batch_id)).mappings().one())
+    history = {k: v for k, v in old.items() if k != "batch_id"} | {"is_current": False, "status": "replaced"}
+    history_id = int(conn.execute(b.insert().values(**history).returning(b.c.batch_id)).scalar_one())
+    conn.execute(b.update().where(b.c.batch_id == batch_id).values(
+        file_path=info.file_path, sha256=info.sha256, encoding=info.encoding, data_year=info.data_year,
+        release=info.release, started_at=now(), finished_at=None, status="loading", message=None))
+    for table in schema.batch_tables():  # row records and parked copies are made again from the new version
+        if table is not inc:
+            conn.execute(table.delete().where(table.c.batch_id == batch_id))
+    keys = stage.keys_table()
+    kept = stage.found_in(inc, info.source or "", "o.batch_id = :b", {"b": batch_id})
+    gone = sa.and_(inc.c.batch_id == batch_id,
+                   sa.text(f"NOT EXISTS (SELECT 1 FROM {keys} s WHERE s.row_hash = incident.row_hash)"))
+    rollups.add(conn, rollups.stored(conn, gone), -1)
+    conn.execute(inc.delete().where(gone))
+    conn.execute(sa.text(f"UPDATE incident SET row_number = s.row_number, sheet = s.sheet FROM {keys} s "
+                         "WHERE incident.batch_id = :b AND s.row_hash = incident.row_hash AND "
+                         "(incident.row_number <> s.row_number OR COALESCE(incident.sheet, '') <> COALESCE(s.sheet, ''))"),
+                 {"b": batch_id})
+    return batch_id, [history_id], kept
+
+
 def load_incidents(engine: sa.Engine, info: BatchInfo, parsed: Parsed) -> LoadCounts:
     """Write one file's incidents, row records, rollups and links in one transaction."""
     clean = parsed.clean.assign(
@@ -180,18 +223,22 @@ def load_incidents(engine: sa.Engine, info: BatchInfo, parsed: Parsed) -> LoadCo
     pool = ThreadPoolExecutor(max_workers=1)
     early = pool.submit(rollups.compute, clean)
     with pool, engine.connect() as conn, staged(conn, inc, clean) as stage, conn.begin():
-        batch_id = _start_batch(conn, info)
-        replaced = _retire_previous(conn, info, batch_id)
-        seen = _already_present(conn, source, stage)
-        loaded = stage.insert({"batch_id": batch_id}, skip=seen)
+        previous = _previous_version(conn, info)
+        if previous is not None:  # a changed file: only the rows that changed are written
+            batch_id, replaced, kept = _update_in_place(conn, info, previous, stage)
+            seen = stage.found_in(inc, source, "o.batch_id <> :b", {"b": batch_id}) & ~kept
+        else:
+            batch_id = _start_batch(conn, info)
+            replaced = _retire_previous(conn, info, batch_id)
+            seen = _already_present(conn, source, stage)
+            kept = np.zeros(len(clean), dtype=bool)
+        new = ~seen & ~kept
+        loaded = stage.insert({"batch_id": batch_id}, skip=~new) + int(kept.sum())
         insert_frame(conn, schema.incident_duplicate, clean[seen].assign(batch_id=batch_id))
-        kept = clean[~seen].assign(batch_id=batch_id)
         duplicates = parsed.duplicates + int(seen.sum())
         _write_row_records(conn, batch_id, parsed)
-        frames = early.result()
-        if seen.any():  # rows of other files were skipped: count only what was kept
-            frames = rollups.compute(kept)
-        rollups.write(conn, frames)
+        # the rows written add their groups (rows of other files and rows kept from the old version do not)
+        rollups.write(conn, early.result() if new.all() else rollups.compute(clean[new]))
         if replaced:
             _promote_parked(conn, source)
         linked = None
@@ -203,8 +250,7 @@ def load_incidents(engine: sa.Engine, info: BatchInfo, parsed: Parsed) -> LoadCo
             linked = linking.relink(conn)
             rollups.add(conn, rollups.difference(before, rollups.stored(conn, claims)))
         parts = _loaded_parts(parsed, clean, seen)
-        _finish_batch(conn, batch_id, parsed, loaded, duplicates,
-                      bool(kept["is_sample"].any()) if len(kept) else False, parts)
+        _finish_batch(conn, batch_id, parsed, loaded, duplicates, bool(clean.loc[~seen, "is_sample"].any()), parts)
     return LoadCounts(batch_id, loaded, duplicates, len(parsed.quarantine), replaced, linked, parts)
 
 

@@ -87,11 +87,6 @@ def ensure_database(engine: sa.Engine, reference_dir: Path = REFERENCE_DIR) -> b
     return True
 
 
-def rebuild(engine: sa.Engine) -> None:
-    with engine.begin() as conn:
-        schema.drop_all(conn)
-
-
 def _reference_into(conn: sa.Connection, path: Path) -> load.LoadCounts:
     fmt = reference.FORMAT
     parsed = fmt.parse(path, Options())

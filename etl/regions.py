@@ -56,6 +56,8 @@ class RegionBook:
                    aliases)
 
     def suggest(self, text: str) -> str | None:
+        if len(text) > 60:  # no state or province name is this long; difflib on a huge cell would take seconds
+            return None
         names = list(self.names.values())
         hit = difflib.get_close_matches(text.strip().title(), names, n=1, cutoff=0.75)
         return hit[0] if hit else None

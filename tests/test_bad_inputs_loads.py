@@ -67,10 +67,15 @@ def test_changed_version_replaces_that_files_rows(cli, db_url, engine, tmp_path,
     assert (row["status"], row["rows_in"], row["loaded"], row["duplicates"], row["quarantined"]) == ("replaced", 3, 2, 0, 1)
     assert incidents(engine, "monthly.csv")["source_record_id"].tolist() == ["m-2", "m-4"]
     assert list(reasons_by_id(engine, "monthly.csv")) == ["m-5"]  # the old version's quarantine is gone
+    # the batch now holds the new version (its rows the file still has were kept, not rewritten); the old
+    # version's record is kept as a replaced batch with the old digest, and owns no rows
     with engine.connect() as conn:
-        old = conn.execute(sa.text("SELECT status, is_current FROM load_batch WHERE batch_id = :b"), {"b": old_batch}).one()
-        leftovers = conn.execute(sa.text("SELECT COUNT(*) FROM incident WHERE batch_id = :b"), {"b": old_batch}).scalar_one()
-    assert (old[0], bool(old[1]), leftovers) == ("replaced", False, 0)
+        versions = conn.execute(sa.text("SELECT batch_id, status, is_current, rows_in, loaded FROM load_batch "
+                                        "WHERE file_name = 'monthly.csv' ORDER BY batch_id")).all()
+        owners = conn.execute(sa.text("SELECT DISTINCT i.batch_id FROM incident i JOIN load_batch b "
+                                      "ON b.batch_id = i.batch_id WHERE b.file_name = 'monthly.csv'")).scalars().all()
+    assert [(v.status, bool(v.is_current)) for v in versions] == [("loaded", True), ("replaced", False)]
+    assert versions[0].batch_id == old_batch and owners == [old_batch]
     # the good file loaded before is untouched
     assert incidents(engine, "good_jsa.csv")["source_record_id"].tolist() == ["G-1", "G-2", "G-3"]
 

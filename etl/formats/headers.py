@@ -15,11 +15,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Sequence
 
+import numpy as np
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from etl.config import REFERENCE_DIR
+from etl.formats.problems import MAX_LISTED, clip
 
 HEAD_ROWS = 40  # title rows above the header we are willing to skip
+# a cell longer than this is text, not a column name: never normalised, matched or compared by edit distance
+# (the longest real header is about 130 characters; comparing a 10 MB cell with every spelling took minutes)
+MAX_HEADER = 300
 DOCS = "docs/data-formats.md"
 
 
@@ -63,6 +69,11 @@ def present(value: object) -> bool:
     return value is not None and str(value).strip() != ""
 
 
+def too_long(cell: object) -> bool:
+    """A cell no header could be (see MAX_HEADER)."""
+    return len(str(cell).strip()) > MAX_HEADER
+
+
 @dataclass(frozen=True)
 class Spelling:
     column: str
@@ -71,6 +82,12 @@ class Spelling:
 
 
 def alias_map(columns: Sequence[Column]) -> dict[str, Spelling]:
+    return dict(_alias_table(tuple(columns)))
+
+
+@lru_cache(maxsize=256)
+def _alias_table(columns: tuple[Column, ...]) -> dict[str, Spelling]:
+    """Built once per set of columns: detection asks for it for every row of every format."""
     table: dict[str, Spelling] = {}
     for col in columns:
         for rank, group in enumerate(((col.name,) if col.name_matches else (), col.aliases, col.weak)):
@@ -79,13 +96,28 @@ def alias_map(columns: Sequence[Column]) -> dict[str, Spelling]:
     return table
 
 
-def match_header(cell: object, aliases: dict[str, Spelling]) -> Spelling | None:
+HeaderKeys = tuple[str, str]  # (normalised header, the same without footnote digits)
+
+
+def header_keys(cell: object) -> HeaderKeys | None:
+    """What a header cell is looked up by; None for a cell too long to be a header."""
+    if too_long(cell):
+        return None
     key = norm_header(cell)
+    return key, re.sub(r"_?\d+$", "", key)  # FBI footnote digits: "Incidents1", "Victims 2"
+
+
+def match_keys(keys: HeaderKeys, aliases: dict[str, Spelling]) -> Spelling | None:
+    key, stripped = keys
     if key in aliases:
         return aliases[key]
-    stripped = re.sub(r"_?\d+$", "", key)  # FBI footnote digits: "Incidents1", "Victims 2"
     found = aliases.get(stripped) if stripped else None
     return None if found is None or found.exact else found
+
+
+def match_header(cell: object, aliases: dict[str, Spelling]) -> Spelling | None:
+    keys = header_keys(cell)
+    return None if keys is None else match_keys(keys, aliases)
 
 
 # ---------------------------------------------------------------- which row is the header
@@ -109,7 +141,9 @@ def looks_like_data(row: Sequence[object]) -> bool:
     if not cells:
         return False
     codes = _region_codes()
-    data_like = sum(1 for c in cells if _NUMBER.match(c) or _DATE.match(c) or c.upper() in codes and len(c) == 2)
+    # a long cell is text (a description), neither number nor date: no regular expression over megabytes
+    data_like = sum(1 for c in cells if len(c) <= MAX_HEADER
+                    and (_NUMBER.match(c) or _DATE.match(c) or c.upper() in codes and len(c) == 2))
     return data_like * 2 > len(cells)
 
 
@@ -148,21 +182,65 @@ def accepted(col: Column) -> str:
     return ", ".join(f"'{s}'" for s in col.spellings)
 
 
-def closest(label: str, candidates: Sequence[Column]) -> tuple[str | None, int]:
-    """The column with the spelling nearest to `label` by edit distance, and that distance."""
-    key = norm_header(label)
-    best, best_d = None, 1 << 30
-    for col in candidates:
-        for spelling in col.spellings:
-            d = Levenshtein.distance(key, norm_header(spelling))
-            if d < best_d:
-                best, best_d = col.name, d
-    return best, best_d
+FAR = 1 << 30  # the distance of a label compared with nothing
+
+
+@lru_cache(maxsize=256)
+def _spelling_keys(candidates: tuple[Column, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Every spelling of the candidates, normalised once, with the column each belongs to (in order)."""
+    pairs = [(norm_header(spelling), col.name) for col in candidates for spelling in col.spellings]
+    return tuple(k for k, _ in pairs), tuple(n for _, n in pairs)
+
+
+def closest(label: str, candidates: Sequence[Column], cutoff: int | None = None) -> tuple[str | None, int]:
+    """The column with the spelling nearest to `label` by edit distance, and that distance.
+
+    The first of equally near spellings wins; with `cutoff`, nothing farther than it is looked for
+    (None, FAR). A label too long to be a header is compared with nothing.
+    """
+    keys, names = _spelling_keys(tuple(candidates))
+    if not keys or too_long(label):
+        return None, FAR
+    hit = process.extractOne(norm_header(label), keys, scorer=Levenshtein.distance, processor=None,
+                             score_cutoff=cutoff)
+    return (names[hit[2]], int(hit[1])) if hit is not None else (None, FAR)
+
+
+def near_limit(label: str) -> int:
+    """The most letters a typo may change: a third of them, at least 1 and at most 4."""
+    return key_limit(norm_header(label)) if not too_long(label) else -1
+
+
+def key_limit(key: str) -> int:
+    """near_limit of a normalised header."""
+    return min(4, max(1, len(key) // 3))
+
+
+NEAR_MOST = 4  # the largest key_limit: distances beyond it never make a near miss
+
+
+def nearest(keys: Sequence[str], candidates: Sequence[Column]) -> list[tuple[str | None, int]]:
+    """closest() for many normalised headers at once (one C loop over every pair), up to NEAR_MOST:
+    (column, distance) where a spelling is at most NEAR_MOST away, else (None, FAR)."""
+    names, at, best = near_arrays(keys, candidates)
+    return [(names[i], int(d)) if d <= NEAR_MOST else (None, FAR) for i, d in zip(at.tolist(), best.tolist())]
+
+
+def near_arrays(keys: Sequence[str], candidates: Sequence[Column]) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """nearest() as arrays: (column of each spelling, index of each key's nearest spelling, its distance;
+    NEAR_MOST + 1 where none is within NEAR_MOST)."""
+    spell, names = _spelling_keys(tuple(candidates))
+    if not len(keys) or not spell:
+        return names, np.zeros(len(keys), dtype=np.int64), np.full(len(keys), NEAR_MOST + 1, dtype=np.int32)
+    matrix = process.cdist(list(keys), list(spell), scorer=Levenshtein.distance, processor=None,
+                           score_cutoff=NEAR_MOST, dtype=np.int32)
+    at = matrix.argmin(axis=1)  # the first of equally near spellings, as in closest()
+    return names, at, matrix[np.arange(len(keys)), at]
 
 
 def near_enough(label: str, distance: int) -> bool:
     """A typo, not another word: at most a third of the letters differ (and at most 4)."""
-    return distance <= min(4, max(1, len(norm_header(label)) // 3))
+    return distance <= near_limit(label)
 
 
 def map_columns(header: Sequence[object], columns: Sequence[Column]) -> ColumnMap:
@@ -211,31 +289,35 @@ def map_columns(header: Sequence[object], columns: Sequence[Column]) -> ColumnMa
             choices.append(f"'{one_line(header[winners[0]])}' used for {name}; '{one_line(header[pos])}' not used")
 
     have = set(used.values())
+    # the unused headers that could be a typo of a column, normalised once for every comparison below
+    labels = [lab for lab in unused.values() if not too_long(lab)]
+    keys = [norm_header(lab) for lab in labels]
     for col in columns:
         if col.name in have | contested or not col.required or (col.required_unless and set(col.required_unless) <= have):
             continue
-        found = ", ".join(f"'{one_line(h)}'" for h in header if present(h))
-        message = f"missing required column '{col.name}' (accepted: {accepted(col)}); found: {found}"
-        if unused:
-            label = min(unused.values(), key=lambda lab: closest(lab, [col])[1])
-            if near_enough(label, closest(label, [col])[1]):
-                message += f"; closest match in the file: '{label}'"
+        message = f"missing required column '{col.name}' (accepted: {accepted(col)}); found: " \
+                  f"{describe_found(header, MAX_LISTED)}"
+        if labels:  # the nearest label (the first of equally near ones), when it is a typo away
+            at, (_, distance) = min(enumerate(nearest(keys, [col])), key=lambda pair: pair[1][1])
+            if distance <= key_limit(keys[at]):
+                message += f"; closest match in the file: '{labels[at]}'"
         problems.append(message)
 
     hints = {}
     free = [c for c in columns if c.name not in have]
-    for label in unused.values():
-        guess, distance = closest(label, free)
-        if guess is not None and near_enough(label, distance):
+    for label, key, (guess, distance) in zip(labels, keys, nearest(keys, free)):
+        if guess is not None and distance <= key_limit(key):
             hints[label] = guess
     order = sorted(unused)
     return ColumnMap(dict(sorted(used.items())), {p: unused[p] for p in order}, choices, hints, problems)
 
 
 def describe_found(header: Sequence[object], limit: int = 12) -> str:
-    cells = [f"'{one_line(c)}'" for c in header if present(c)]
+    """The first `limit` header cells, quoted (each cut short), and how many more."""
+    cells = [c for c in header if present(c)]
+    shown = [f"'{clip(one_line(clip(str(c), 10 * 60)))}'" for c in cells[:limit]]  # one_line of megabytes: no
     more = f" and {len(cells) - limit} more" if len(cells) > limit else ""
-    return ", ".join(cells[:limit]) + more
+    return ", ".join(shown) + more
 
 
 def expected_columns(columns: Sequence[Column]) -> str:

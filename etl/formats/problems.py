@@ -23,12 +23,15 @@ numpy arithmetic (the helpers at the end), never a Python loop per value.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+MAX_LISTED = 20  # a message lists at most this many problems (or columns, or sheets), then says how many more
+MAX_QUOTED = 60  # characters of a cell quoted in a message
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 EARLIEST = pd.Timestamp("1900-01-01")
@@ -216,7 +219,18 @@ def known_text(s: pd.Series) -> pd.Series:
     return t.where(~is_unknown(t))
 
 
-def quote(s: pd.Series, limit: int = 60) -> pd.Series:
+def listed(items: Sequence[str], what: str = "problems", sep: str = "; ", limit: int = MAX_LISTED) -> str:
+    """The first `limit` items joined by `sep`, then "and N more <what>": a message stays short whatever the file."""
+    shown = sep.join(items[:limit])
+    return shown + f"{sep}and {len(items) - limit} more {what}" if len(items) > limit else shown
+
+
+def clip(text: str, limit: int = MAX_QUOTED) -> str:
+    """Text cut to `limit` characters for a message (a cell can hold megabytes)."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def quote(s: pd.Series, limit: int = MAX_QUOTED) -> pd.Series:
     return "'" + s.astype("str").str.slice(0, limit) + "'"
 
 

@@ -11,6 +11,7 @@ database.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -25,14 +26,19 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from etl.errors import FileRejected
+from etl.filecheck import check_regular
 from etl.formats.headers import (HEAD_ROWS, Column, ColumnMap, alias_map, describe_found, expected_columns,
                                  find_header, map_columns, present)
+from etl.formats.problems import listed
 from etl.formats.rawrows import build
 
 CSV_EXTENSIONS = {".csv", ".txt"}
 NEXT_STEPS = ("; rename the column to an accepted spelling, or load the file with --map MAPPING for a layout of its "
               "own (--format if it is another kind of file)")
 XLSX_EXTENSIONS = {".xlsx", ".xlsm"}
+# the header is looked for in the first HEAD_ROWS lines and at most this many bytes: a file of one endless line
+# is judged by its first megabyte, not read whole into memory
+HEAD_BYTES = 1 << 20
 # a long description must not stop the exact (slow) reader; pyarrow's fast reader has no such limit
 csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
 
@@ -72,11 +78,8 @@ def rejected(path: Path, sheet: str | None, problem: str) -> FileRejected:
 # ---------------------------------------------------------------- containers
 
 def sniff(path: Path) -> str:
-    """Decide CSV or XLSX from the bytes, rejecting anything else."""
-    if not path.exists():
-        raise FileRejected(path, "file not found")
-    if path.is_dir():
-        raise FileRejected(path, "is a folder, not a file")
+    """Decide CSV or XLSX from the bytes, rejecting anything else (and anything not a regular file, unopened)."""
+    check_regular(path)
     try:
         with path.open("rb") as fh:
             head = fh.read(8192)
@@ -101,6 +104,8 @@ def sniff(path: Path) -> str:
         raise FileRejected(path, f"file type '{ext or '(none)'}' is not supported; expected .csv or .xlsx")
     if b"\x00" in head:
         raise FileRejected(path, "contains binary data (NUL bytes); expected a CSV text file")
+    if b"\n" not in head and b"\r" not in head:
+        _head_bytes(path)  # a first line of megabytes is rejected here, before the whole file is read for its encoding
     return "csv"
 
 
@@ -112,11 +117,15 @@ def detect_encoding(path: Path) -> str:
 
 @lru_cache(maxsize=32)
 def _encoding(path: str, _mtime_ns: int, _size: int) -> str:
-    """Decoding a big file costs a tenth of a second or more: once per file version."""
-    data = Path(path).read_bytes()
+    """Decoding a big file costs a tenth of a second or more: once per file version, block by block
+    (a 200 MB file is never held in memory twice)."""
     for enc in ("utf-8-sig", "cp1252"):
+        decoder = codecs.getincrementaldecoder(enc)()
         try:
-            data.decode(enc)
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 22), b""):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
             return enc
         except UnicodeDecodeError:
             continue
@@ -171,7 +180,7 @@ def pick_sheet(path: Path, names: Sequence[str], wanted: str) -> str:
             return name
     if wanted.strip().isdigit() and 1 <= int(wanted) <= len(names):
         return names[int(wanted) - 1]
-    listing = ", ".join(f"{i}: '{n}'" for i, n in enumerate(names, 1))
+    listing = listed([f"{i}: '{n}'" for i, n in enumerate(names, 1)], "sheets", ", ")
     raise FileRejected(path, f"has no sheet '{wanted}' (its sheets are {listing}); give --sheet a name or a number")
 
 
@@ -183,10 +192,24 @@ def _csv_rows(path: Path, text: str) -> list[list[str]]:
         raise FileRejected(path, f"is not valid CSV ({exc})") from None
 
 
+def _head_bytes(path: Path) -> bytes:
+    """At most the first HEAD_BYTES bytes, cut after the last whole line; a file with no line break in them
+    is no table."""
+    with path.open("rb") as fh:
+        data = fh.read(HEAD_BYTES + 1)
+    if len(data) <= HEAD_BYTES:
+        return data
+    end = max(data.rfind(b"\n", 0, HEAD_BYTES), data.rfind(b"\r", 0, HEAD_BYTES))  # LF, or CR of old Macs
+    if end < 0:
+        raise FileRejected(path, f"has no line break in its first {HEAD_BYTES // (1 << 20)} MB (a line longer "
+                                 f"than {HEAD_BYTES:,} bytes); a CSV header is one short line: is this a CSV table?")
+    return data[:end + 1]
+
+
 def _csv_head(path: Path, encoding: str, n: int = HEAD_ROWS) -> list[list[str]]:
-    with path.open("r", encoding=encoding, newline="") as fh:
-        text = "".join(line for _, line in zip(range(n), fh))
-    return _csv_rows(path, text)
+    """The first n lines, from at most HEAD_BYTES bytes."""
+    text = _head_bytes(path).decode(encoding)  # a cut after a line break is a whole character in every encoding read
+    return _csv_rows(path, "".join(line for _, line in zip(range(n), io.StringIO(text, newline=""))))
 
 
 def heads(path: Path, sheet: str | None = None) -> list[tuple[str | None, list[list[str | None]]]]:
@@ -236,7 +259,7 @@ def read_parts(path: Path, columns: Sequence[Column], sheet: str | None = None,
             check_delimiter(path, head)
         cmap = map_columns(head[h], columns)
         if cmap.problems:
-            raise rejected(path, None, "; ".join(cmap.problems) + NEXT_STEPS)
+            raise rejected(path, None, listed(cmap.problems) + NEXT_STEPS)
         titles = [" ".join(str(c) for c in row if present(c)) for row in head[:h]]
         fast = _csv_fast(path, enc, h, len(head[h]))
         if fast is not None:
@@ -255,7 +278,7 @@ def read_parts(path: Path, columns: Sequence[Column], sheet: str | None = None,
     if not fitting:
         if found:
             name, _, _, cmap = max(found, key=lambda f: f[2])
-            raise rejected(path, name, "; ".join(cmap.problems) + NEXT_STEPS + ", --sheet to read another sheet")
+            raise rejected(path, name, listed(cmap.problems) + NEXT_STEPS + ", --sheet to read another sheet")
         raise _no_header(path, names, None, columns, book)
     parts, empty = [], []
     for name, h, _, cmap in fitting:
@@ -288,7 +311,8 @@ def _no_header(path: Path, sheets: list[str] | None, head: list | None, columns:
                                   "use --format for another kind of file or --map for a layout of its own")
     if all(not any(any(present(c) for c in row) for row in book[n]) for n in sheets):
         return FileRejected(path, "has no header row and no data (only blank lines)")
-    seen = "; ".join(f"sheet '{n}' first row: {first_row_text(book[n][:HEAD_ROWS]) or '(empty)'}" for n in sheets)
+    seen = listed([f"sheet '{n}' first row: {first_row_text(book[n][:HEAD_ROWS]) or '(empty)'}" for n in sheets],
+                  "sheets")
     return FileRejected(path, f"no sheet has a header row with recognised column names in its first {HEAD_ROWS} rows "
                               f"({seen}); expected columns such as {expected}; use --sheet, --format or --map")
 

@@ -13,6 +13,8 @@ from typing import Iterator
 
 import pytest
 
+import tests.browser.csp_safe_waits  # noqa: F401 - wait_for_function under the app's CSP (no eval)
+
 from etl.config import RAW_DIR
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

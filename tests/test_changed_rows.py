@@ -1,0 +1,72 @@
+"""A changed file rewrites only its changed rows: the rows it still has keep their ids (they are not deleted
+and inserted again), the rows it no longer has go, its new rows come in, and every count follows."""
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+from tests.test_rollups_consolidated import assert_rollups_match_the_rows, write
+
+A1 = "A-1,2022-01-10,US,TX,Austin,robbery,armed robbery,1000,0,0,yes,JSA"
+A2 = "A-2,2022-02-11,US,TX,Austin,robbery,armed robbery,500,0,0,yes,JSA"
+A3 = "A-3,2022-03-12,US,OH,Columbus,theft,shoplifting,50,0,0,no,JSA"
+A4 = "A-4,2022-04-13,US,NV,Reno,burglary,,70,0,0,no,JSA"
+
+
+def stored(engine) -> dict[str, tuple[int, int, int]]:  # noqa: ANN001
+    """source_record_id -> (incident_id, batch_id, row_number)."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT source_record_id, incident_id, batch_id, row_number FROM incident")).all()
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def test_one_changed_row_rewrites_that_row_only(cli, db_url, engine, tmp_path):
+    path = tmp_path / "jsa.csv"
+    write(path, [A1, A2, A3])
+    assert cli("etl", path, "--db", db_url).exit_code == 0
+    before = stored(engine)
+    write(path, [A1, A2.replace(",500,", ",650,"), A3])  # the loss of A-2 corrected
+    result = cli("etl", path, "--db", db_url, "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)[0]
+    assert (summary["status"], summary["loaded"], summary["duplicates"]) == ("replaced", 3, 0)
+    after = stored(engine)
+    assert after["A-1"] == before["A-1"] and after["A-3"] == before["A-3"]  # the same stored rows
+    assert after["A-2"][0] != before["A-2"][0] and after["A-2"][2] == before["A-2"][2]  # rewritten, same place
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT sum(loss_usd) FROM incident")).scalar_one() == 1700
+        batches = conn.execute(sa.text("SELECT status, is_current, loaded FROM load_batch WHERE file_name = 'jsa.csv' "
+                                       "ORDER BY batch_id")).all()
+    assert [tuple(b) for b in batches] == [("loaded", 1, 3), ("replaced", 0, 3)]
+    assert_rollups_match_the_rows(engine)
+
+
+def test_rows_moved_removed_and_added_follow_the_file(cli, db_url, engine, tmp_path):
+    path = tmp_path / "jsa.csv"
+    write(path, [A1, A2, A3])
+    assert cli("etl", path, "--db", db_url).exit_code == 0
+    before = stored(engine)
+    write(path, [A4, A1, A3])  # A-4 new at the top, A-2 gone, A-1 and A-3 one row further down or in place
+    result = cli("etl", path, "--db", db_url, "--json")
+    assert result.exit_code == 0, result.output
+    after = stored(engine)
+    assert set(after) == {"A-1", "A-3", "A-4"}
+    assert after["A-1"][0] == before["A-1"][0] and after["A-1"][2] == before["A-1"][2] + 1
+    assert after["A-3"] == before["A-3"]
+    assert after["A-4"][2] == before["A-1"][2]  # the first data row
+    assert_rollups_match_the_rows(engine)
+
+
+def test_a_changed_file_with_rows_of_another_file_parks_them_again(cli, db_url, engine, tmp_path):
+    write(tmp_path / "other.csv", [A3])
+    path = tmp_path / "jsa.csv"
+    write(path, [A1, A3])
+    assert cli("etl", tmp_path / "other.csv", path, "--db", db_url).exit_code == 0
+    write(path, [A1, A3, A4])
+    summary = json.loads(cli("etl", path, "--db", db_url, "--json").stdout)[0]
+    assert (summary["loaded"], summary["duplicates"]) == (2, 1)  # A-3 is other.csv's, parked as before
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM incident_duplicate")).scalar_one() == 1
+        assert conn.execute(sa.text("SELECT count(*) FROM incident")).scalar_one() == 3
+    assert_rollups_match_the_rows(engine)
