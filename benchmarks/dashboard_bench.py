@@ -16,15 +16,27 @@ violations of the crosswalk). Then:
     the query cache emptied before each call, so each figure is the cost of
     the SQL over the rollups and context tables plus the pandas and plotly
     work; prints median and p95;
+  * the map callback paired, uncached: the code path before issue 12
+    (benchmarks/map_before.py, a copy of it) against today's, interleaved in
+    one process on the same 50 filter sets, with the query cache emptied
+    before each call and with it warm; then today's callback answered from the
+    shared chart cache (dashboard.cache, a FileSystemCache in a temp folder);
+    prints medians, the ratio and the machine's load average;
   * starts `jewelcrime serve` on that database and times, in headless
     Chromium, from navigation to /map (and to /map?layer=context) until all
     64 regions are drawn (median of 5 loads in a fresh browser context each).
+
+The page callbacks are timed with the chart cache switched off (a null cache):
+they measure the work, not the cache.
+
+    python benchmarks/dashboard_bench.py --rows 100000 --map-only   # the paired map measurement only
 """
 from __future__ import annotations
 
 import argparse
 import importlib
 import itertools
+import os
 import random
 import socket
 import statistics
@@ -127,7 +139,10 @@ def time_callbacks(url: str) -> list[tuple[str, float, float]]:
     from dashboard import context, queries
     from dashboard.app import create_app
 
+    from dashboard import cache
+
     app = create_app(url)
+    cache.configure(app.server, url, kind="null")  # the work itself, not the chart cache
     engine = app.server.extensions[context.KEY]
     years = queries.years(engine)
     regions = list(queries.regions(engine)["code"])
@@ -157,6 +172,60 @@ def time_callbacks(url: str) -> list[tuple[str, float, float]]:
             assert response.status_code == 200, (path, response.get_data(as_text=True)[:300])
         rows.append((f"GET {path}", statistics.median(times), sorted(times)[int(0.95 * len(times)) - 1]))
     return rows
+
+
+def paired_map(url: str, repeats: int = 2) -> list[tuple[str, float]]:
+    """(what, median ms) of the map callback: before issue 12 against today, interleaved (the order flips
+    every round), with the query cache cold and warm; then today's callback from the chart cache."""
+    import map_before  # noqa: E402 - benchmarks/ is on sys.path
+
+    from dashboard import cache, context, queries
+    from dashboard.app import create_app
+
+    app = create_app(url)
+    from dashboard.pages import map as map_page  # after the app: the page registers itself with it
+    cache.configure(app.server, url, kind="null")
+    engine = app.server.extensions[context.KEY]
+    # the general-crime layer with a change measure raised an error before issue 12: not a pair to compare
+    cases = [c for c in variations(queries.years(engine), list(queries.regions(engine)["code"]))
+             if not (c["layer"] == "context" and c["metric"].startswith("change"))]
+    paths = {"before": lambda c: map_before.update_map(engine, c), "today": map_page.update_map}
+    times: dict[str, list[float]] = {f"{p} {q}": [] for q in ("cold", "warm") for p in paths}
+    out = []
+    with app.server.app_context():
+        for warm in (False, True):
+            q = "warm" if warm else "cold"
+            for path in paths.values():  # fill the query cache for the warm round (and import everything)
+                for case in cases:
+                    path(case)
+            for i in range(repeats):
+                for case in cases:
+                    for name in (paths if i % 2 == 0 else list(paths)[::-1]):
+                        if not warm:
+                            queries._cache.clear()  # noqa: SLF001
+                        t = time.perf_counter()
+                        paths[name](case)
+                        times[f"{name} {q}"].append((time.perf_counter() - t) * 1000)
+            before, today = statistics.median(times[f"before {q}"]), statistics.median(times[f"today {q}"])
+            out += [(f"map callback before issue 12, query cache {q}", before),
+                    (f"map callback today, query cache {q}", today),
+                    (f"  speed-up (before / today), query cache {q}", before / today)]
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ[cache.ENV_DIR] = folder
+        try:
+            cache.configure(app.server, url)
+        finally:
+            del os.environ[cache.ENV_DIR]
+        hits = []
+        with app.server.app_context():
+            for case in cases:
+                map_page.update_map(case)  # the miss that fills it
+            for case in cases:
+                t = time.perf_counter()
+                map_page.update_map(case)
+                hits.append((time.perf_counter() - t) * 1000)
+        out.append(("map callback today, chart cache hit (file cache)", statistics.median(hits)))
+    return out
 
 
 def first_map(url: str, repeats: int = 5, paths: tuple[str, ...] = ("/map", "/map?layer=context")) -> dict[str, float]:
@@ -204,12 +273,19 @@ def first_map(url: str, repeats: int = 5, paths: tuple[str, ...] = ("/map", "/ma
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, action="append", help="incidents (repeatable); default 10k, 100k, 1M")
+    ap.add_argument("--map-only", action="store_true", help="only the paired map callback measurement")
     args = ap.parse_args()
     for n in args.rows or [10_000, 100_000, 1_000_000]:
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()
             url = load(n, Path(tmp))
             print(f"\n== {n:,} incidents (loaded in {time.perf_counter() - t:.1f} s)")
+            print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            for what, value in paired_map(url):
+                print(f"{what:<60} {value:>8.2f}" + ("x" if "speed-up" in what else " ms"))
+            print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            if args.map_only:
+                continue
             print(f"{'callback':<40} {'median ms':>10} {'p95 ms':>10}")
             for name, med, p95 in time_callbacks(url):
                 print(f"{name:<40} {med:>10.1f} {p95:>10.1f}")

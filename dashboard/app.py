@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Callable
 from pathlib import Path
 
 import dash
@@ -10,7 +11,7 @@ import pandas as pd
 from dash import Input, Output, callback, html
 from flask import Response, send_file
 
-from dashboard import api, callback_guard, context, incident_table, readiness, security
+from dashboard import api, cache, callback_guard, context, incident_table, readiness, security
 from etl.config import GEO_FILE, make_engine, resolve_db_url
 
 ASSETS = Path(__file__).parent / "assets"
@@ -112,7 +113,7 @@ def page_callbacks() -> tuple[dict, list]:
     return dict(_callback.GLOBAL_CALLBACK_MAP), list(_callback.GLOBAL_CALLBACK_LIST)
 
 
-def _hand_callbacks_to(app: dash.Dash) -> None:
+def _hand_callbacks_to(app: dash.Dash) -> Callable[[], None]:
     """Dash gives the `dash.callback` callbacks to the first app that serves a request and empties its lists;
     put them back before this app sets itself up, so every app built here (tests build several in one
     process) answers every callback."""
@@ -130,6 +131,7 @@ def _hand_callbacks_to(app: dash.Dash) -> None:
             _callback.GLOBAL_CALLBACK_LIST.extend(listed)
 
     app.server.before_request_funcs.setdefault(None, []).insert(0, refill)  # before Dash's own set-up
+    return refill
 
 
 def create_app(db_url: str | None = None) -> dash.Dash:
@@ -142,11 +144,12 @@ def create_app(db_url: str | None = None) -> dash.Dash:
     )
     import_pages()
     page_callbacks()  # read while Dash still holds them all
-    _hand_callbacks_to(app)
+    hand_over = _hand_callbacks_to(app)
     app.index_string = INDEX
     app.layout = shell
     server = app.server
     context.attach(server, engine)
+    cache.configure(server, str(engine.url))  # chart results shared by the server's processes
     readiness.install(server, engine)  # an empty database gets a clear page, not HTTP 500s
     api.register(server)
     incident_table.register_routes(server)
@@ -158,6 +161,11 @@ def create_app(db_url: str | None = None) -> dash.Dash:
 
     security.install(app)
     callback_guard.install(app)
+    # Dash fills its callback map on its first request, marking that done before it is: a new gunicorn worker's
+    # concurrent first requests would find no callbacks. Doing it now, before any request, closes that race.
+    with server.test_request_context("/"):
+        hand_over()
+        app._setup_server()  # noqa: SLF001
     return app
 
 

@@ -56,48 +56,52 @@ def map_figure(table: pd.DataFrame, breaks: list[float], metric_label: str, metr
     scale = []
     for i, colour in enumerate(theme.CLASS_COLOURS):
         scale += [(i / 5, colour), ((i + 1) / 5, colour)]
-    have = table[table["risk_class"].notna()]
-    none = table[table["risk_class"].isna()]
+    # the rows as plain values, read once: pandas per row (itertuples, boolean masks per trace) cost more
+    # than the whole figure
+    rows = plain_rows(table, ["code", "name", "value", "rank", "ranked", "change_pct", "reliable", "risk_label",
+                              "risk_class"], optional={"change_text": None, "more": "", "no_value_reason": ""})
+    have = [r for r in rows if not _missing(r["risk_class"])]
+    none = [r for r in rows if _missing(r["risk_class"])]
 
-    def hover(rows: pd.DataFrame) -> list[list[str]]:
+    def hover(part: list[dict[str, Any]]) -> list[list[str]]:
         out = []
-        for r in rows.itertuples():
-            rank = f"{int(r.rank)} of {int(r.ranked)}" if pd.notna(r.rank) else "not ranked"
-            if isinstance(getattr(r, "change_text", None), str):
-                change = r.change_text
-            elif pd.isna(r.change_pct):
+        for r in part:
+            rank = f"{int(r['rank'])} of {int(r['ranked'])}" if not _missing(r["rank"]) else "not ranked"
+            if isinstance(r["change_text"], str):
+                change = r["change_text"]
+            elif _missing(r["change_pct"]):
                 change = "no prior-year incidents to compare"
-            elif not r.reliable:
-                change = f"{fmt_change(r.change_pct)} (too few incidents to compare)"
+            elif not r["reliable"]:
+                change = f"{fmt_change(r['change_pct'])} (too few incidents to compare)"
             else:
-                change = fmt_change(r.change_pct)
-            more = getattr(r, "more", "") or ""
-            out.append([r.name, fmt_value(r.value, metric), rank, change, r.risk_label, more])
+                change = fmt_change(r["change_pct"])
+            out.append([r["name"], fmt_value(r["value"], metric), rank, change, r["risk_label"], r["more"] or ""])
         return out
 
     template = ("<b>%{customdata[0]}</b><br>" + metric_label + ": %{customdata[1]}<br>Rank: %{customdata[2]}"
                 "<br>Change on prior year: %{customdata[3]}<br>%{customdata[4]}%{customdata[5]}"
                 "<br><i>Click for the regional page</i><extra></extra>")
-    traces: list[dict[str, Any]] = []  # plain dicts, checked once by plotly when the figure is made
+    traces: list[dict[str, Any]] = []  # plain dicts: the figure is made without plotly's per-property checks
     common = dict(geojson=geo, featureidkey="properties.code", marker_line_color="white", marker_line_width=0.6)
-    for subplot, keep in (("geo", lambda t: t), ("geo2", lambda t: t[t["code"] == "HI"])):  # Hawaii gets an inset
-        part_have, part_none = keep(have), keep(none)
-        traces.append(dict(type="choropleth", 
-            **common, geo=subplot, locations=part_have["code"].tolist(), z=part_have["risk_class"].tolist(), zmin=-0.5, zmax=4.5,
-            colorscale=scale, customdata=hover(part_have), name="", showscale=False, showlegend=False,
-            hovertemplate=template,
+    heavy_codes = set(outline or [])
+    for subplot, hawaii in (("geo", False), ("geo2", True)):  # Hawaii gets an inset
+        part_have = [r for r in have if r["code"] == "HI"] if hawaii else have
+        part_none = [r for r in none if r["code"] == "HI"] if hawaii else none
+        traces.append(dict(type="choropleth",
+            **common, geo=subplot, locations=[r["code"] for r in part_have], z=[r["risk_class"] for r in part_have],
+            zmin=-0.5, zmax=4.5, colorscale=scale, customdata=hover(part_have), name="", showscale=False,
+            showlegend=False, hovertemplate=template,
         ))
-        traces.append(dict(type="choropleth", 
-            **common, geo=subplot, locations=part_none["code"].tolist(), z=[0] * len(part_none),
+        traces.append(dict(type="choropleth",
+            **common, geo=subplot, locations=[r["code"] for r in part_none], z=[0] * len(part_none),
             colorscale=[(0, theme.NO_DATA_COLOUR), (1, theme.NO_DATA_COLOUR)], showscale=False, showlegend=False,
-            customdata=[[r.name, getattr(r, "no_value_reason", "") or "No data for this selection"]
-                        for r in part_none.itertuples()], name="No data",
-            hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
+            customdata=[[r["name"], r["no_value_reason"] or "No data for this selection"] for r in part_none],
+            name="No data", hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
         ))
-        heavy = keep(have[have["code"].isin(outline or [])])
+        heavy = [r for r in part_have if r["code"] in heavy_codes]
         if len(heavy):  # a border of its own on top: the fill below stays visible, the hover says why
-            traces.append(dict(type="choropleth", 
-                geojson=geo, featureidkey="properties.code", geo=subplot, locations=heavy["code"].tolist(),
+            traces.append(dict(type="choropleth",
+                geojson=geo, featureidkey="properties.code", geo=subplot, locations=[r["code"] for r in heavy],
                 z=[0] * len(heavy), colorscale=[(0, "rgba(0,0,0,0)"), (1, "rgba(0,0,0,0)")], showscale=False,
                 marker_line_color=theme.INK, marker_line_width=3, customdata=hover(heavy), name=outline_label,
                 hovertemplate=template, showlegend=False,
@@ -108,12 +112,32 @@ def map_figure(table: pd.DataFrame, breaks: list[float], metric_label: str, metr
     for label, colour in key:
         traces.append(dict(type="scattergeo", lon=[None], lat=[None], geo="geo", mode="markers", name=label, hoverinfo="skip",
                                     marker=dict(symbol="square", size=13, color=colour, line=dict(color="#adb5bd", width=1))))
-    if outline and outline_label and len(have[have["code"].isin(outline)]):
+    if outline and outline_label and any(r["code"] in heavy_codes for r in have):
         traces.append(dict(type="scattergeo", lon=[None], lat=[None], geo="geo", mode="markers", name=outline_label,
                                     hoverinfo="skip", marker=dict(symbol="square-open", size=13, color=theme.INK,
                                                                   line=dict(width=3))))
-    # the traces and layout above are plain values built here: plotly's per-property checks are skipped
-    return go.Figure(data=traces, _validate=False, layout=map_layout(metric_label, height))
+    return plain_figure(traces, map_layout(metric_label, height))
+
+
+def _missing(value: Any) -> bool:
+    """None, NaN or NA: pd.isna for one plain value."""
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def plain_rows(table: pd.DataFrame, columns: list[str], optional: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The rows of `table` as dicts of plain Python values (one `tolist` per column, no pandas per row);
+    `optional` columns get their default where the table has none."""
+    optional = optional or {}
+    names = columns + [c for c in optional if c in table.columns]
+    defaults = {k: v for k, v in optional.items() if k not in table.columns}
+    values = [table[c].tolist() for c in names]
+    return [{**defaults, **dict(zip(names, row))} for row in zip(*values)]
+
+
+def plain_figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
+    """A figure from plain trace and layout dicts built here, without plotly's per-property checks (the
+    same JSON reaches the browser; tests/test_cache.py compares it with the validated build)."""
+    return go.Figure(data=data, layout=layout, _validate=False)
 
 
 def map_layout(metric_label: str, height: int) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import theme
-from dashboard.figures import GEOJSON_URL, geojson, map_layout
+from dashboard.figures import GEOJSON_URL, geojson, map_layout, plain_figure, plain_rows
 from etl.stats import UNRELIABLE_BELOW, fmt_change
 
 # (upper bound of the class in percent, label, colour): falls in blues, rises in reds, about nothing in white
@@ -47,19 +47,25 @@ def centres() -> dict[str, tuple[float, float]]:
 def change_map_figure(table: pd.DataFrame, label: str, geo: str | dict = GEOJSON_URL, height: int = 560) -> go.Figure:
     """`table`: metrics_ranking.ranking() rows for every region drawn (code, name, change_pct, change_abs,
     base_incidents, last_incidents, base_year, last_year, reliable, significant); regions not in it are grey."""
-    t = table.copy()
-    t["cls"] = [change_class(p) for p in t["change_pct"]]
-    t["uncertain"] = ~(t["reliable"].astype(bool) & t["significant"].astype(bool))
-    have, none = t[t["cls"].notna()], t[t["cls"].isna()]
+    # plain values, read once (pandas per row costs more than the figure)
+    rows = plain_rows(table, ["code", "name", "change_pct", "change_abs", "base_incidents", "last_incidents",
+                              "base_year", "last_year", "reliable", "significant"])
+    classes = [change_class(r["change_pct"]) for r in rows]
+    floats = any(c is None for c in classes)  # a column with a gap is a float column in pandas: 3.0, not 3
+    for r, c in zip(rows, classes):
+        r["cls"] = None if c is None else float(c) if floats else c
+        r["uncertain"] = not (bool(r["reliable"]) and bool(r["significant"]))
+    have, none = [r for r in rows if r["cls"] is not None], [r for r in rows if r["cls"] is None]
 
-    def words(r: Any) -> str:
-        base = f"{int(r.base_incidents):,} in {int(r.base_year)} to {int(r.last_incidents):,} in {int(r.last_year)}"
+    def words(r: dict[str, Any]) -> str:
+        base = (f"{int(r['base_incidents']):,} in {int(r['base_year'])} to {int(r['last_incidents']):,} in "
+                f"{int(r['last_year'])}")
         why = ""
-        if not r.reliable:
+        if not r["reliable"]:
             why = f"<br>Fewer than {UNRELIABLE_BELOW} incidents: too few to read as a trend"
-        elif not r.significant:
+        elif not r["significant"]:
             why = "<br>Not significant: a Poisson test cannot tell it from chance (5% level)"
-        return f"{fmt_change(r.change_pct)} ({int(r.change_abs):+,})<br>{base}{why}"
+        return f"{fmt_change(r['change_pct'])} ({int(r['change_abs']):+,})<br>{base}{why}"
 
     scale = []
     for i, (_u, _l, colour) in enumerate(CLASSES):
@@ -67,19 +73,20 @@ def change_map_figure(table: pd.DataFrame, label: str, geo: str | dict = GEOJSON
     common = dict(type="choropleth", geojson=geo, featureidkey="properties.code", marker_line_color="#9aa0a6",
                   marker_line_width=0.6, showscale=False, showlegend=False)
     traces: list[dict[str, Any]] = []
-    for subplot, keep in (("geo", lambda x: x), ("geo2", lambda x: x[x["code"] == "HI"])):
-        part, grey = keep(have), keep(none)
-        traces.append(dict(**common, geo=subplot, locations=part["code"].tolist(), z=part["cls"].tolist(),
+    for subplot, hawaii in (("geo", False), ("geo2", True)):  # Hawaii gets an inset
+        part = [r for r in have if r["code"] == "HI"] if hawaii else have
+        grey = [r for r in none if r["code"] == "HI"] if hawaii else none
+        traces.append(dict(**common, geo=subplot, locations=[r["code"] for r in part], z=[r["cls"] for r in part],
                            zmin=-0.5, zmax=len(CLASSES) - 0.5, colorscale=scale, name="",
-                           customdata=[[r.name, words(r)] for r in part.itertuples()],
+                           customdata=[[r["name"], words(r)] for r in part],
                            hovertemplate="<b>%{customdata[0]}</b><br>" + label + ": %{customdata[1]}<extra></extra>"))
-        traces.append(dict(**common, geo=subplot, locations=grey["code"].tolist(), z=[0] * len(grey),
+        traces.append(dict(**common, geo=subplot, locations=[r["code"] for r in grey], z=[0] * len(grey),
                            colorscale=[(0, theme.NO_DATA_COLOUR), (1, theme.NO_DATA_COLOUR)], name="No data",
-                           customdata=[[r.name, f"no incidents in {int(r.base_year)}: no percent change"
-                                        if pd.notna(r.base_year) else "no data"] for r in grey.itertuples()],
+                           customdata=[[r["name"], f"no incidents in {int(r['base_year'])}: no percent change"
+                                        if pd.notna(r["base_year"]) else "no data"] for r in grey],
                            hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>"))
-    rings = have[have["uncertain"]]
-    places = [centres().get(c) for c in rings["code"]]
+    rings = [r for r in have if r["uncertain"]]
+    places = [centres().get(r["code"]) for r in rings]
     traces.append(dict(type="scattergeo", geo="geo", mode="markers", name=UNCERTAIN, hoverinfo="skip",
                        lon=[p[0] if p else None for p in places], lat=[p[1] if p else None for p in places],
                        marker=dict(symbol="circle-open", size=11, color=theme.INK, line=dict(width=2)),
@@ -91,4 +98,4 @@ def change_map_figure(table: pd.DataFrame, label: str, geo: str | dict = GEOJSON
     traces.append(dict(type="scattergeo", lon=[None], lat=[None], geo="geo", mode="markers",
                        name="No data or no incidents in the base year", hoverinfo="skip",
                        marker=dict(symbol="square", size=13, color=theme.NO_DATA_COLOUR)))
-    return go.Figure(data=traces, _validate=False, layout=map_layout(label, height))
+    return plain_figure(traces, map_layout(label, height))

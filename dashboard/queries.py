@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import wraps
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pandas as pd
 import sqlalchemy as sa
@@ -33,14 +35,41 @@ CONTEXT_SOURCES = {"fbi-estimated": "FBI Crime Data Explorer estimated crimes", 
                    "statcan-population": "Statistics Canada Table 17-10-0005-01"}
 
 
+_pinned: ContextVar[tuple[str, tuple] | None] = ContextVar("jewelcrime_data_version", default=None)
+
+
 def data_version(engine: sa.Engine) -> tuple:
+    """The newest load batch, the number of batches and the newest start and finish: a rebuild of the
+    database (batch ids from 1 again) is a new version too, which matters to caches kept on disk."""
+    pinned = _pinned.get()
+    if pinned is not None and pinned[0] == str(engine.url):
+        return pinned[1]
     b = schema.load_batch
     with engine.connect() as conn:
-        return tuple(conn.execute(sa.select(sa.func.max(b.c.batch_id), sa.func.count())).one())
+        row = conn.execute(sa.select(sa.func.max(b.c.batch_id), sa.func.count(), sa.func.max(b.c.started_at),
+                                     sa.func.max(b.c.finished_at))).one()
+    return tuple(v.isoformat() if hasattr(v, "isoformat") else v for v in row)
+
+
+@contextmanager
+def pinned_version(engine: sa.Engine) -> Iterator[tuple]:
+    """Read the data version once for a whole chart build: the queries inside reuse it (one query instead
+    of one per cached call, and one consistent version for the build)."""
+    pinned = _pinned.get()
+    if pinned is not None and pinned[0] == str(engine.url):
+        yield pinned[1]
+        return
+    version = data_version(engine)
+    token = _pinned.set((str(engine.url), version))
+    try:
+        yield version
+    finally:
+        _pinned.reset(token)
 
 
 def cached(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Memoise on (database, data version, arguments); a new load batch invalidates everything."""
+    """Memoise on (database, data version, arguments) in this process; a new load batch invalidates
+    everything. (Whole chart results are also cached across processes: dashboard.cache.)"""
     @wraps(fn)
     def wrapper(engine: sa.Engine, *args: Any) -> Any:
         key = (fn.__name__, str(engine.url), data_version(engine), args)

@@ -13,7 +13,7 @@ import dash
 import flask
 from flask import Response, abort, request
 
-MAX_BODY_BYTES = 8 * 1024 * 1024  # a chart's rows sent back for its CSV are the biggest bodies; 8 MB is the guard's cap too
+MAX_BODY_BYTES = 1024 * 1024  # no callback or API request comes near this; the biggest are the chart-rows states
 SERVER_NAME = "jewelcrime"  # what the Server header says: no server product, no version
 
 FIXED_POLICY = {

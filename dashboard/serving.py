@@ -94,7 +94,7 @@ def options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
 
 def run(db_url: str, host: str, port: int, workers: int, threads: int) -> None:
     """Serve until SIGTERM or SIGINT."""
-    from dashboard import security
+    from dashboard import export_jobs, security
     from dashboard.export_jobs import JOBS_DIR_ENV
 
     security.hide_server_software()
@@ -103,8 +103,13 @@ def run(db_url: str, host: str, port: int, workers: int, threads: int) -> None:
     if made:
         os.environ[JOBS_DIR_ENV] = made
     master = os.getpid()
+    # exports (and their Chromium) run in one worker process of their own, at a lower priority, so a
+    # burst of downloads never holds the request threads; the web workers queue onto its folder
+    exporter = export_jobs.start_worker_process(os.environ[JOBS_DIR_ENV])
     try:
         DashboardServer(db_url, options(host, port, workers, threads)).run()
     finally:
-        if made and os.getpid() == master:  # a worker leaves through here too (sys.exit after the fork)
-            shutil.rmtree(made, ignore_errors=True)
+        if os.getpid() == master:  # a worker leaves through here too (sys.exit after the fork)
+            export_jobs.stop_worker_process(exporter)
+            if made:
+                shutil.rmtree(made, ignore_errors=True)

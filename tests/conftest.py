@@ -17,6 +17,24 @@ from etl.config import make_engine
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def chart_cache_folder(tmp_path_factory):  # noqa: ANN201
+    """The chart cache of every app and server the tests start (subprocesses inherit it) lives in the run's
+    own temporary folder, not in the machine's shared one."""
+    import os
+
+    from dashboard.cache import ENV_DIR as CACHE_DIR_ENV
+
+    folder = tmp_path_factory.mktemp("chart-cache")
+    before = os.environ.get(CACHE_DIR_ENV)
+    os.environ[CACHE_DIR_ENV] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop(CACHE_DIR_ENV, None)
+    else:
+        os.environ[CACHE_DIR_ENV] = before
+
+
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
     """A fresh SQLite file per test."""

@@ -69,10 +69,24 @@ class Running:
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
-    def workers(self) -> list[int]:
-        """The PIDs of the master's child processes (gunicorn's workers), from /proc."""
+    def children(self) -> list[int]:
+        """The PIDs of the master's child processes, from /proc."""
         children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
         return [int(p) for p in children.read_text().split()] if children.exists() else []
+
+    def workers(self) -> list[int]:
+        """gunicorn's web workers: the children other than the export worker process."""
+        return [p for p in self.children() if b"dashboard.export_worker" not in _cmdline(p)]
+
+    def export_workers(self) -> list[int]:
+        return [p for p in self.children() if b"dashboard.export_worker" in _cmdline(p)]
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 @contextmanager

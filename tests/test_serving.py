@@ -45,6 +45,7 @@ def test_two_worker_processes_answer(tmp_path: Path, small_url: str) -> None:
                  env={"GUNICORN_CMD_ARGS": extra}) as server:
         workers = server.workers()
         assert len(workers) == 2, server.output()
+        assert len(server.export_workers()) == 1  # downloads run in a process of their own
         pids: set[int] = set()
         statuses: list[int] = []
         for _round in range(20):  # concurrent requests on new connections, until both workers have answered

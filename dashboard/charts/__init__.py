@@ -8,7 +8,11 @@ it draws.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import inspect
+import json
+from dataclasses import dataclass, replace
+from functools import lru_cache, wraps
+from pathlib import Path
 from typing import Any, Callable
 
 import sqlalchemy as sa
@@ -42,3 +46,100 @@ def get(chart_id: str) -> Chart:
 
 def build(engine: sa.Engine, chart_id: str, query: dict[str, Any] | None = None, export: bool = False) -> ChartResult:
     return get(chart_id).build(engine, dict(query or {}), export=export)
+
+
+# ---------------------------------------------------------------- the chart cache (dashboard.cache)
+
+_CACHED = "_jewelcrime_cached"
+_wrappers: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Names, sizes and times of the code's files: a new release never reads results an older one cached."""
+    import hashlib
+
+    root = Path(__file__).resolve().parents[2]
+    files = sorted(p for folder in ("dashboard", "etl") for p in (root / folder).rglob("*.py"))
+    text = "|".join(f"{p.relative_to(root)}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _encode(value: Any) -> Any:
+    """A result as it is stored: figures as their plotly JSON (a pickled go.Figure is validated again
+    when loaded, a dict is not)."""
+    if isinstance(value, ChartResult) and hasattr(value.figure, "to_plotly_json"):
+        return replace(value, figure=value.figure.to_plotly_json())
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_encode(v) for v in value)
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, ChartResult) and isinstance(value.figure, dict):
+        import plotly.graph_objects as go
+
+        return replace(value, figure=go.Figure(value.figure, _validate=False))  # stored by this app, checked then
+    if isinstance(value, dict):
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_decode(v) for v in value)
+    return value
+
+
+def cached_builder(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn(engine, filters, export=False)` through the app's chart cache: keyed by the builder, the
+    database, its data version, the code version and the filters. Export builds, arguments that are not
+    plain JSON and calls outside an app (CLI, plain tests) go straight to `fn`."""
+    if getattr(fn, _CACHED, False):
+        return fn
+    if fn in _wrappers:
+        return _wrappers[fn]
+    name = f"{fn.__module__}.{fn.__name__}"
+
+    @wraps(fn)
+    def wrapper(engine: sa.Engine, *args: Any, **kwargs: Any) -> Any:
+        from dashboard import cache, queries
+
+        store = cache.current()
+        with queries.pinned_version(engine) as version:  # one version query for the key and every query inside
+            if store is None or kwargs.get("export") or (len(args) > 1 and args[1]):
+                return fn(engine, *args, **kwargs)
+            try:
+                plain = json.loads(json.dumps([args, kwargs]))  # filters as Dash's store sends them
+            except (TypeError, ValueError):
+                return fn(engine, *args, **kwargs)
+            key = cache.key(name, engine.url.render_as_string(hide_password=True), [version, code_version()], plain)
+            hit = store.get(key)
+            if hit is not None:
+                return _decode(hit)
+            value = fn(engine, *args, **kwargs)
+        store.set(key, _encode(value))
+        return value
+
+    setattr(wrapper, _CACHED, True)
+    _wrappers[fn] = wrapper
+    return wrapper
+
+
+def _takes_filters(fn: Any) -> bool:
+    if not inspect.isfunction(fn):
+        return False
+    return list(inspect.signature(fn).parameters)[:2] in (["engine", "filters"], ["engine", "query"])
+
+
+def install_cache() -> None:
+    """Route every chart builder through the chart cache, once per process: the registry's builders and
+    each chart module's `build*(engine, filters)` functions, replaced in their module, so the page
+    callbacks (which call their module's builders), the API and the Campaign page all use it."""
+    from dashboard.charts import _all
+
+    for module in _all.MODULES:
+        for name, fn in list(vars(module).items()):
+            if name.startswith("build") and _takes_filters(fn) and fn.__module__ == module.__name__:
+                setattr(module, name, cached_builder(fn))
+    for chart_id, chart in list(_all.REGISTRY.items()):
+        if not getattr(chart.build, _CACHED, False):
+            _all.REGISTRY[chart_id] = replace(chart, build=cached_builder(chart.build))

@@ -38,19 +38,24 @@ def general_table(engine: sa.Engine, f: state.Filters, regions: pd.DataFrame,
     return metrics_context.with_coverage(table, queries.context_coverage(engine, f.year_to)), breaks
 
 
-def _general_line(r: Any, measure: str) -> str:
-    if pd.isna(r.rate):
+def _general_line(r: dict[str, Any], measure: str) -> str:
+    if pd.isna(r["rate"]):
         return f"<br>General {measure}: no figure loaded"
-    kind = metrics_context.DATASETS.get(str(r.dataset), str(r.dataset))
-    return (f"<br>General {measure}: {metrics_context.fmt_rate(r.rate)} per 100,000 "
-            f"({metrics_context.rank_text(r.rank, r.ranked)}; {kind})")
+    kind = metrics_context.DATASETS.get(str(r["dataset"]), str(r["dataset"]))
+    return (f"<br>General {measure}: {metrics_context.fmt_rate(r['rate'])} per 100,000 "
+            f"({metrics_context.rank_text(r['rank'], r['ranked'])}; {kind})")
 
 
-def _jewelry_line(r: Any, sample: bool = False) -> str:
-    if pd.isna(r.value):
+def _jewelry_line(r: dict[str, Any], sample: bool = False) -> str:
+    if pd.isna(r["value"]):
         return "<br>Jewelry crime: no data for this selection"
-    return (f"<br>Jewelry crime{' (sample data)' if sample else ''}: {figures.fmt_value(r.value, 'per_million')} "
-            f"incidents per million residents ({metrics_context.rank_text(r.rank, r.ranked)})")
+    return (f"<br>Jewelry crime{' (sample data)' if sample else ''}: {figures.fmt_value(r['value'], 'per_million')} "
+            f"incidents per million residents ({metrics_context.rank_text(r['rank'], r['ranked'])})")
+
+
+def _by_code(table: pd.DataFrame, columns: list[str]) -> dict[str, dict[str, Any]]:
+    """Rows as plain dicts by region code (pandas per row, itertuples, costs more than the rest of a hover)."""
+    return {r["code"]: r for r in figures.plain_rows(table, ["code", *columns])}
 
 
 def _general_is_sample(engine: Any) -> bool:
@@ -66,8 +71,11 @@ def build(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> C
     if f.year_from is None:
         return ChartResult(figures.empty("No incident data loaded"), pd.DataFrame(), "No incident data is loaded.")
     counts = queries.region_year_counts(engine, f.jewelry())
-    if f.metric in state.CHANGE_METRICS and f.layer != "context":
-        return build_change(engine, f, counts, regions)
+    if f.metric in state.CHANGE_METRICS:
+        if f.layer != "context":
+            return build_change(engine, f, counts, regions)
+        # the general-crime layer colours by its own rate; its hover's jewelry figure is per million
+        f = replace(f, metric="per_million")
     business = queries.business_counts(engine)
     breaks = metrics.fixed_breaks(counts, regions, f.metric, business)
     table = metrics.region_table(counts, regions, f, breaks, business)
@@ -79,10 +87,10 @@ def build(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> C
     measure = metrics_context.short_label(f.context)
     g = general.set_index("code")
     pm = per_million.set_index("code")
-    pm_rows = {r.code: r for r in per_million.itertuples()}
-    g_rows = {r.code: r for r in general.itertuples()}
+    pm_rows = _by_code(per_million, ["value", "rank", "ranked"])
+    g_rows = _by_code(general, ["rate", "dataset", "rank", "ranked"])
     lines = [("" if f.metric == "per_million" else _jewelry_line(pm_rows[code])) + _general_line(g_rows[code], measure)
-             for code in table["code"]]
+             for code in table["code"].tolist()]
     table = table.assign(more=lines)
     label = state.METRICS[f.metric] + (" per year" if f.year_from != f.year_to and f.metric in ("incidents", "losses") else "")
     fig = figures.map_figure(table, breaks, label, f.metric)
@@ -131,15 +139,16 @@ def _build_context(engine: sa.Engine, f: state.Filters, general: pd.DataFrame, b
     prior = f.year_to - 1
     t["change_text"] = [f"{fmt_change(c)} ({prior} to {f.year_to})" if pd.notna(c) else f"no {prior} figure to compare"
                         for c in t["change_pct"]]
-    pm_rows = {r.code: r for r in per_million.itertuples()}
+    pm_rows = _by_code(per_million, ["value", "rank", "ranked"])
     more = []
-    for r in t.itertuples():
-        text = _jewelry_line(pm_rows[r.code], bool(status["is_sample"]))
-        cover = metrics_context.coverage_text(r.coverage_pct, r.dataset if isinstance(r.dataset, str) else None)
+    for r in figures.plain_rows(t, ["code", "coverage_pct", "dataset"]):
+        text = _jewelry_line(pm_rows[r["code"]], bool(status["is_sample"]))
+        dataset = r["dataset"] if isinstance(r["dataset"], str) else None
+        cover = metrics_context.coverage_text(r["coverage_pct"], dataset)
         if cover:
             text += "<br>" + cover
-        if isinstance(r.dataset, str):
-            text += "<br>" + metrics_context.DATASETS.get(r.dataset, r.dataset)
+        if dataset is not None:
+            text += "<br>" + metrics_context.DATASETS.get(dataset, dataset)
         more.append(text)
     t["more"] = more
     low = t[t["low_coverage"] & t["rate"].notna()]

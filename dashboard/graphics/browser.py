@@ -4,7 +4,15 @@ Playwright's sync API belongs to the thread that started it, and request
 threads come and go, so every call is queued to one renderer thread (two
 exports at the same time both succeed, one after the other). The browser is
 Debian's chromium through `dashboard/bin/chromium-offline`, started once per
-process and restarted after `RESTART_AFTER` pages to keep its memory bounded.
+process and restarted after `RESTART_AFTER` pages, or between jobs once the
+anonymous resident memory of its process tree (from /proc) passes
+`$JEWELCRIME_CHROMIUM_MAX_MB` (default 1024), to keep its memory bounded.
+
+Everything on disk the renderer makes (its `jewelcrime-render-*` folder, and
+Playwright's `playwright_chromiumdev_profile-*` profiles, which the driver is
+told to make inside that folder) goes when the renderer closes, on exit or
+SIGTERM (`install_signal_cleanup`); the folders of a process that was killed
+are removed by the next renderer that starts (`remove_orphans`).
 
 Nothing leaves the machine: every request a page makes is answered from the
 package (plotly's base-map topojson) or refused, and refused requests are
@@ -17,11 +25,17 @@ import atexit
 import json
 import os
 import queue
+import secrets
+import signal
+import tempfile
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
+
+from dashboard.graphics import processes
 
 
 # plotly.js with only the trace types graphics draw (scripts/build_plotly_bundle.sh): a third of the full
@@ -37,6 +51,12 @@ LOCAL_ORIGIN = "http://graphics.invalid"  # answered by the route below, never b
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-sync",
         "--disable-extensions", "--enable-unsafe-swiftshader", "--font-render-hinting=none"]
 RESTART_AFTER = 500
+MAX_MB_ENV, MAX_MB_DEFAULT = "JEWELCRIME_CHROMIUM_MAX_MB", 1024
+MEASURE_EVERY_S = 2.0  # a few ms of /proc reads, on a thread of its own
+RENICE_EVERY_S = 1.0  # how soon a new Chromium process of a lowered-priority renderer is lowered too
+TMP_PREFIX = "jewelcrime-render-"
+PROFILE_PREFIX = "playwright_chromiumdev_profile-"
+OWNER_FLAG = "--jewelcrime-renderer="  # on the browser's command line: /proc finds it, and its owner, by it
 TIMEOUT_S = 60
 IDLE_AFTER_S = 0.25  # no job for this long: the renderer gets the next page ready
 
@@ -85,6 +105,11 @@ class Renderer:
         self._lock = threading.Lock()
         self.blocked: list[str] = []  # requests refused because they would have left the machine
         self.pages_drawn = 0
+        self.restarts = 0  # browsers started again (page count or memory cap) since this renderer began
+        self.memory_mb = 0.0  # the browser's process tree, last measured
+        self.measure_every_s = MEASURE_EVERY_S
+        self._browser_pid: int | None = None
+        self._stop_measuring = threading.Event()
 
     # -- public -------------------------------------------------------------------------
     def run(self, job: Callable[[Session], Any], timeout: float = TIMEOUT_S) -> Any:
@@ -118,14 +143,27 @@ class Renderer:
         from playwright.sync_api import sync_playwright
 
         if not hasattr(self, "_pw") or self._pw is None:
+            remove_orphans()
             # Node (Playwright's driver) keeps the code it compiled on disk: its start is 0.1 s shorter next time
             os.environ.setdefault("NODE_COMPILE_CACHE", str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
                                                              / "jewelcrime" / "node-compile-cache"))
-            self._pw = sync_playwright().start()
+            # the driver makes each browser's profile in its temp folder: ours, so it goes when ours goes
+            before = os.environ.get("TMPDIR")
+            os.environ["TMPDIR"] = self._profile_dir()
+            try:
+                self._pw = sync_playwright().start()
+            finally:
+                os.environ.pop("TMPDIR") if before is None else os.environ.__setitem__("TMPDIR", before)
         proxy = os.environ.get(PROXY_ENV) or CLOSED_PORT_PROXY
+        pid = os.getpid()
+        token = f"{OWNER_FLAG}{pid}.{processes.start_time(pid)}.{secrets.token_hex(4)}"
+        # Chromium keeps its singleton socket in $TMPDIR too: ours, unless that makes the socket's path longer
+        # than a Unix socket may be (108 bytes), when it goes to the usual temp folder as before
+        tmp = self._profile_dir() if len(self._profile_dir()) <= 60 else tempfile.gettempdir()
         try:
-            self._browser = self._pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS,
-                                                     proxy={"server": f"http://{proxy}"})
+            self._browser = self._pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[*ARGS, token],
+                                                     proxy={"server": f"http://{proxy}"},
+                                                     env={**os.environ, "TMPDIR": tmp})
         except Exception as exc:  # Playwright reports a missing browser with its own error types
             raise RenderError(f"could not start Chromium ({type(exc).__name__}: {str(exc).splitlines()[0]}); is "
                               "Debian's chromium installed (apt-get install -y chromium)?") from None
@@ -136,6 +174,8 @@ class Renderer:
         self._pages: dict[tuple[int, int, str], Any] = {}
         self._chart_page = None
         self.pages_drawn = 0
+        self._browser_pid = processes.find_browser(token)
+        self.memory_mb = 0.0
 
     def _new_chart_page(self) -> Any:
         """The page plotly.js draws charts in. It starts loading and returns at once: Chromium parses the
@@ -161,7 +201,8 @@ class Renderer:
         if getattr(self, "_tmp", None) is None:
             import tempfile
 
-            self._tmp = tempfile.TemporaryDirectory(prefix="jewelcrime-render-")
+            self._tmp = tempfile.TemporaryDirectory(prefix=TMP_PREFIX)
+            processes.write_owner(Path(self._tmp.name))
         return self._tmp.name
 
     def _route(self, route: Any) -> None:
@@ -203,10 +244,35 @@ class Renderer:
             except Exception:  # noqa: BLE001 - a browser that died is closed already
                 pass
         self._browser = self._context = None
+        self._browser_pid = None
+
+    def _too_big(self) -> bool:
+        """Whether the browser's process tree held more memory than the cap when last measured (checked
+        between jobs: a job is never cut short)."""
+        return self._browser_pid is not None and self.memory_mb > max_mb()
+
+    def _measure(self) -> None:
+        """Every `measure_every_s`, the memory of the browser's process tree into `memory_mb`, and in a process
+        that lowered its own priority (the export worker), Chromium's processes lowered as far (a thread of
+        its own, so the reads never hold up a job)."""
+        niceness, measured = os.getpriority(os.PRIO_PROCESS, 0), 0.0
+        while not self._stop_measuring.wait(min(RENICE_EVERY_S, self.measure_every_s)):
+            pid = self._browser_pid
+            if pid is None:
+                continue
+            members = processes.tree(pid)
+            if niceness > 0:
+                processes.renice(members, niceness)
+            if time.monotonic() - measured >= self.measure_every_s:
+                measured, used = time.monotonic(), processes.tree_memory_mb(pid, members)
+                if pid == self._browser_pid:  # not a browser that was restarted meanwhile
+                    self.memory_mb = used
 
     def _loop(self) -> None:
         self._pw = None
         self._browser = None
+        self._stop_measuring.clear()
+        threading.Thread(target=self._measure, name="jewelcrime-renderer-memory", daemon=True).start()
         try:
             while True:
                 try:  # idle steps wait for a pause: in a batch, each would hold up the next export
@@ -221,7 +287,9 @@ class Renderer:
                 if not done.set_running_or_notify_cancel():
                     continue
                 try:
-                    if self._browser is None or not self._browser.is_connected() or self.pages_drawn >= RESTART_AFTER:
+                    if self._browser is None or not self._browser.is_connected() or self.pages_drawn >= RESTART_AFTER \
+                            or self._too_big():
+                        self.restarts += self._browser is not None
                         self._shut_browser()
                         self._launch()
                     self.pages_drawn += 1
@@ -233,6 +301,7 @@ class Renderer:
                     # are laid out; started after the first job, so it does not slow the first image
                     self._when_idle()
         finally:
+            self._stop_measuring.set()
             self._shut_browser()
             if self._pw is not None:
                 self._pw.stop()
@@ -259,6 +328,31 @@ def shared() -> Renderer:
 def shutdown() -> None:
     if _shared is not None:
         _shared.close()
+
+
+def max_mb() -> float:
+    """The memory cap of a renderer's Chromium in MB ($JEWELCRIME_CHROMIUM_MAX_MB; a bad value is ignored)."""
+    try:
+        return max(float(os.environ.get(MAX_MB_ENV) or MAX_MB_DEFAULT), 0.0)
+    except ValueError:
+        return float(MAX_MB_DEFAULT)
+
+
+def remove_orphans() -> None:
+    """Kill the Chromium of renderers whose process is gone and remove their folders and profiles."""
+    processes.kill_orphan_browsers(OWNER_FLAG)
+    processes.remove_orphans(Path(tempfile.gettempdir()), TMP_PREFIX, PROFILE_PREFIX)
+
+
+def install_signal_cleanup() -> None:
+    """On SIGTERM, close the process's renderer (browser, driver, folders) and then die of SIGTERM as before.
+    Call it from the main thread of a process that owns its signals (the export worker does)."""
+    def on_term(signum: int, _frame: Any) -> None:
+        shutdown()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    signal.signal(signal.SIGTERM, on_term)
 
 
 def dumps(figure: Any) -> str:

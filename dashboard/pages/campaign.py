@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import logging
 from typing import Any, Callable
 from urllib.parse import urlencode
@@ -200,6 +201,35 @@ def every_size(engine: sa.Engine, sel: dict[str, Any]) -> list[tuple[str, preset
     return out
 
 
+Drawn = list[tuple[str, presets.Preset, exporter.Exported | str]]
+
+
+def drawn(engine: sa.Engine, sel: dict[str, Any], every: bool) -> Drawn:
+    """every_size, or (every=False) the preview alone: one PNG of the chosen size."""
+    if every:
+        return every_size(engine, sel)
+    return [("", presets.BY_NAME["square"], make(engine, {**sel, "format": "png"}))]
+
+
+@export_jobs.task("campaign.previews")
+def previews_task(_progress: Report, db_url: str, sel: dict[str, Any], every: bool) -> tuple[bytes, str]:
+    """drawn() on the export worker, as JSON (PNG in base64)."""
+    rows = [[what, p.name, m if isinstance(m, str) else {"name": m.name, "data": base64.b64encode(m.data).decode(),
+                                                        "alt_text": m.alt_text, "manifest": m.manifest}]
+            for what, p, m in drawn(export_jobs.engine_for(db_url), sel, every)]
+    return json.dumps(rows, default=str).encode(), "previews.json"
+
+
+def previews(engine: sa.Engine, sel: dict[str, Any], every: bool) -> Drawn:
+    """What update_preview and update_sizes show. With an export worker serving the server, it draws them
+    (ahead of queued downloads), so no web process starts a Chromium of its own; else this process does."""
+    if not export_jobs.worker_running():
+        return drawn(engine, sel, every)
+    data, _name = export_jobs.call("campaign.previews", db_url=export_jobs.db_url(engine), sel=dict(sel), every=every)
+    return [(what, presets.BY_NAME[name], m if isinstance(m, str) else exporter.Exported(
+        m["name"], base64.b64decode(m["data"]), m["alt_text"], m["manifest"])) for what, name, m in json.loads(data)]
+
+
 def figures_behind(engine: sa.Engine, sel: dict[str, Any]) -> list[dict[str, Any]]:
     """The checked claims a selection shows: the headline figure itself, or those its chart stands behind with
     the chart's filters."""
@@ -267,7 +297,7 @@ def update_preview(sel: dict[str, Any]) -> tuple:
     engine = context.engine()
     info = describe(engine, selection(engine, {"item": (sel or {}).get("item"), **((sel or {}).get("filters") or {})}))
     try:
-        made = make(engine, {**(sel or {}), "format": "png"})
+        made = previews(engine, sel or {}, every=False)[0][2]
     except Exception as exc:  # noqa: BLE001 - e.g. a headline too long for this size: say so, beside the choice
         log.exception("campaign preview failed")
         message = export_jobs.failure_message(exc)
@@ -279,7 +309,7 @@ def update_preview(sel: dict[str, Any]) -> tuple:
 def update_sizes(sel: dict[str, Any]) -> list:
     """A card per size: the PNG (alt text = the file's), what it is, and its size."""
     try:
-        made = every_size(context.engine(), sel or {})
+        made = previews(context.engine(), sel or {}, every=True)
     except Exception as exc:  # noqa: BLE001
         log.exception("campaign size previews failed")
         return [dbc.Alert(export_jobs.failure_message(exc), color="danger", className="small")]
@@ -313,12 +343,23 @@ def package(engine: sa.Engine, sel: dict[str, Any], kind: str, progress: Report 
     return made.data, made.name
 
 
+@export_jobs.task("campaign.package")
+def package_task(progress: Report, db_url: str, sel: dict[str, Any], kind: str) -> tuple[bytes, str]:
+    """package() as the export worker process runs it: from the database's URL."""
+    return package(export_jobs.engine_for(db_url), sel, kind, progress)
+
+
 def begin(engine: sa.Engine, sel: dict[str, Any], kind: str) -> dict[str, str]:
-    """Start the job that makes a button's file: {"id", "kind"}, or {"error"} when no job can start. The job is
-    handed the engine (its thread has no app context)."""
+    """Start the job that makes a button's file: {"id", "kind"}, or {"error"} when no job can start. On the
+    server's export worker when one runs (queued on disk), else in this process (handed the engine: its
+    thread has no app context)."""
     sel = dict(sel or {})
     try:
-        return {"id": export_jobs.start(lambda progress: package(engine, sel, kind, progress)), "kind": kind}
+        if export_jobs.worker_running():
+            job_id = export_jobs.submit("campaign.package", db_url=export_jobs.db_url(engine), sel=sel, kind=kind)
+        else:
+            job_id = export_jobs.start(lambda progress: package(engine, sel, kind, progress))
+        return {"id": job_id, "kind": kind}
     except export_jobs.JobError as exc:
         return {"error": str(exc)}
 
@@ -379,7 +420,9 @@ def progress_view(job: dict[str, Any] | None, ready: str | None) -> dict[str, An
                 "text": f"Done: {s['current']}" + (f" ({total} files)" if total > 1 else ""),
                 "ready": job["id"] if ready != job["id"] else no_update}
     if s["state"] == "queued":
-        text = "Waiting for another download to finish…"
+        ahead = max(s.get("position", 1) - 1, 0)
+        text = (f"Queued: {ahead} download{'s' if ahead != 1 else ''} ahead of this one…" if ahead
+                else "Queued: this download is next…")
     elif s["done"] == 0:
         text = f"Making {s['total']} files…" if s["total"] > 1 else "Making the file…"
     else:
