@@ -198,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     from dashboard.graphics import browser
 
     browser.remove_orphans()
+    browser.shared().warm()  # Chromium starts now, not when the first visitor opens the Campaign page
     import importlib
 
     for module in args.tasks:
