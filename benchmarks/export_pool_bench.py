@@ -113,7 +113,7 @@ def main() -> None:
     from dashboard import export_jobs
     from dashboard.graphics import processes
 
-    worker = export_jobs.start_worker_process(jobs)
+    worker = export_jobs.start_worker_process(jobs, db_url=db)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([sys.executable, "-c", SERVER, db, str(port), str(args.threads)], cwd=ROOT)

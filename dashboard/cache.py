@@ -94,10 +94,7 @@ def configure(server: flask.Flask, db_url: str, kind: str | None = None) -> Cach
     """Give `server` its chart cache (once per app; `create_app` calls it)."""
     cache = Cache(config=settings(db_url, kind))
     cache.init_app(server)
-    server.extensions[KEY] = cache
-    from dashboard import charts
-
-    charts.install_cache()  # the chart builders the pages call look for this cache
+    server.extensions[KEY] = cache  # builders marked @charts.cached_chart find it here at call time
     return cache
 
 

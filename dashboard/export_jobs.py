@@ -33,6 +33,13 @@ the task is queued on disk for it and every web process stays free for
 pages; when none does (tests, one process, the CLI), it runs in this
 process's pool of threads as before. A queued job's status carries its
 `position` in the line (1 = next).
+
+A task's database is its `db_url` argument. A job queued on disk never holds
+that URL (it may carry a password): its file records only `database_id(url)`,
+a hash of the URL without the password, and the worker, which is given its own
+database URL when it starts ($DATABASE_URL, set by `start_worker_process`),
+runs the job on its own URL when the two match and fails it with a message
+when they do not. Job files are made 0600 in a 0700 folder.
 """
 from __future__ import annotations
 
@@ -62,6 +69,7 @@ FINAL = ("done", "failed")
 STATUS_FILE, RESULT_FILE = "status.json", "result.bin"
 QUEUE_DIR, RUNNING_DIR, WORKER_LOCK, WORKER_READY = "queue", "running", "worker.lock", "worker.ready"
 LANES = {"preview": "0", "download": "1"}  # queue file names sort previews first
+DB_KWARG = "db_url"  # the task argument naming the database: kept out of job files
 
 Progress = Callable[[int, int, str], None]
 JobFunction = Callable[[Progress], tuple[bytes, str]]
@@ -117,9 +125,13 @@ class Runner:
         job_id = secrets.token_urlsafe(18)
         self._folder(job_id).mkdir()
         self._write(job_id, {"state": "queued", "done": 0, "total": 0, "current": "", "message": ""})
-        spec = json.dumps({"job_id": job_id, "task": name, "module": TASKS[name].__module__, "kwargs": kwargs})
+        kwargs = dict(kwargs)
+        spec: dict[str, Any] = {"job_id": job_id, "task": name, "module": TASKS[name].__module__}
+        if DB_KWARG in kwargs:  # the worker brings its own URL: the file names the database, not its password
+            spec["db"] = database_id(str(kwargs.pop(DB_KWARG)))
+        spec["kwargs"] = kwargs
         tmp = line / f".{job_id}.tmp"
-        tmp.write_text(spec, encoding="utf-8")
+        _write_private(tmp, json.dumps(spec).encode("utf-8"))
         os.replace(tmp, line / f"{LANES[lane]}-{time.time_ns():020d}-{job_id}")  # whole, or not there
         return job_id
 
@@ -224,7 +236,7 @@ class Runner:
         try:
             data, name = fn(progress)
             tmp = self._folder(job_id) / f".{RESULT_FILE}.tmp"
-            tmp.write_bytes(data)
+            _write_private(tmp, data)
             os.replace(tmp, self._folder(job_id) / RESULT_FILE)
         except Exception as exc:  # noqa: BLE001 - a job's failure is reported to its page, not raised here
             log.exception("download job %s failed", job_id)
@@ -247,7 +259,7 @@ class Runner:
     def _write(self, job_id: str, state: dict[str, Any]) -> None:
         folder = self._folder(job_id)
         tmp = folder / f".{STATUS_FILE}.{os.getpid()}.{threading.get_ident()}.tmp"  # one per writer, any process
-        tmp.write_text(json.dumps(state), encoding="utf-8")
+        _write_private(tmp, json.dumps(state).encode("utf-8"))
         os.replace(tmp, folder / STATUS_FILE)  # readers see the old status or the new one, never half of one
 
     def _read(self, job_id: str) -> dict[str, Any]:
@@ -258,6 +270,23 @@ class Runner:
         if saved.get("state") not in STATES:
             raise JobError("this download's status cannot be read; start it again")
         return saved
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a new file readable by this user only (0600 whatever the umask)."""
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+        os.fchmod(out.fileno(), 0o600)  # a file left by a killed writer would keep its old mode
+        out.write(data)
+
+
+def database_id(url: str) -> str:
+    """A name for the database at `url` that holds no secret: the hash of the URL with its password hidden
+    (the same database whatever password reaches it)."""
+    import sqlalchemy as sa
+
+    from dashboard.cache import db_hash
+
+    return db_hash(sa.make_url(url).render_as_string(hide_password=True))
 
 
 _runner: Runner | None = None
@@ -347,7 +376,8 @@ def engine_for(url: str) -> Any:
 
 
 def db_url(engine: Any) -> str:
-    """The URL a task is handed to open the same database (with its password: the jobs folder is private)."""
+    """The URL a task is handed to open the same database (with its password: it stays in this process's
+    memory; a job queued for the worker records only `database_id` of it)."""
     return engine.url.render_as_string(hide_password=False)
 
 
@@ -355,16 +385,23 @@ DEFAULT_TASKS = ("dashboard.pages.campaign",)  # imported before the worker says
 
 
 def start_worker_process(jobs_dir: Path | str, threads: int = 2, tasks: tuple[str, ...] = DEFAULT_TASKS,
-                         ready_timeout: float = 60.0) -> subprocess.Popen:
+                         ready_timeout: float = 60.0, db_url: str | None = None) -> subprocess.Popen:
     """Start the server's export worker on `jobs_dir` and return once it serves it (web processes started
     after this queue their exports there; give them the same $JEWELCRIME_JOBS_DIR). `tasks`: modules of
     tasks to load at start (the worker also imports a job's own `dashboard.` module when it first meets it).
-    Stop it with `stop_worker_process`."""
+    `db_url`: the database it makes exports from, handed over in its environment ($DATABASE_URL; never on
+    its command line, which every user can read); without it the worker resolves $DATABASE_URL as the CLI
+    does. Stop it with `stop_worker_process`."""
     jobs_dir = Path(jobs_dir)
     jobs_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     extra = [arg for module in tasks for arg in ("--tasks", module)]
+    env = {**os.environ, JOBS_DIR_ENV: str(jobs_dir)}
+    if db_url is not None:
+        from etl.config import ENV_VAR
+
+        env[ENV_VAR] = db_url
     proc = subprocess.Popen([sys.executable, "-m", "dashboard.export_worker", "--jobs-dir", str(jobs_dir),
-                             "--threads", str(threads), *extra], env={**os.environ, JOBS_DIR_ENV: str(jobs_dir)})
+                             "--threads", str(threads), *extra], env=env)
     deadline = time.monotonic() + ready_timeout
 
     def ready() -> bool:  # it holds the lock and has loaded its tasks

@@ -12,6 +12,10 @@ pid and start time: of two workers (or a worker and a stale one) only one rename
 worker was killed is reported failed, not run again: the job that brought a worker down (Chromium out of
 memory, say) would bring the next one down too; the page says to start it again. Download threads take
 downloads in order; one thread of its own takes previews, so a preview never waits behind a whole kit.
+
+The worker makes exports from its own database, $DATABASE_URL (resolved as the CLI does; `serve` sets it
+to the dashboard's URL). A job file names its database only by `export_jobs.database_id`: a job for
+another database is reported failed with a message, not run.
 """
 from __future__ import annotations
 
@@ -36,6 +40,8 @@ NICENESS = 10
 POLL_S = 0.1  # an empty queue is looked at ten times a second (a directory listing: nothing)
 GRACE_S = 20.0  # on SIGTERM, running jobs get this long to finish before they are reported failed
 STOPPED = "The export worker was stopped before this download was made; start it again."
+OTHER_DB = ("This download was asked for on another database than the one the export worker makes downloads "
+            "from; restart the server so that both use the same database.")
 
 
 def _owner_tag() -> str:
@@ -126,11 +132,21 @@ def resolve(spec: dict[str, Any]) -> Any:
     return export_jobs.TASKS[name]
 
 
-def run_claimed(runner: Runner, claimed: Path) -> None:
-    """Run one claimed job to done or failed, then drop its claim."""
+def run_claimed(runner: Runner, claimed: Path, db_url: str | None = None) -> None:
+    """Run one claimed job to done or failed, then drop its claim. A job that names a database runs on
+    `db_url` (this worker's own) when it is the same database, and fails when it is not."""
     try:
         spec = json.loads(claimed.read_text(encoding="utf-8"))
         job_id, kwargs = spec["job_id"], dict(spec.get("kwargs") or {})
+        wanted = spec.get("db")
+        if export_jobs.DB_KWARG in kwargs:  # queued by an older version, URL and all: use ours all the same
+            wanted = export_jobs.database_id(str(kwargs.pop(export_jobs.DB_KWARG)))
+        if wanted is not None:
+            if db_url is None or export_jobs.database_id(db_url) != wanted:
+                log.warning("export job %s is for database %s, not this worker's; refused", job_id, wanted)
+                _fail(runner, job_id, OTHER_DB)
+                return
+            kwargs[export_jobs.DB_KWARG] = db_url
         try:
             fn = resolve(spec)
         except Exception as exc:  # noqa: BLE001 - reported on the job's page
@@ -143,8 +159,9 @@ def run_claimed(runner: Runner, claimed: Path) -> None:
         claimed.unlink(missing_ok=True)
 
 
-def serve(root: Path, threads: int = 2, stop: threading.Event | None = None) -> None:
-    """The worker loop: claim and run jobs until `stop` is set, then fail what is still running."""
+def serve(root: Path, threads: int = 2, stop: threading.Event | None = None, db_url: str | None = None) -> None:
+    """The worker loop: claim and run jobs (on database `db_url`) until `stop` is set, then fail what is
+    still running."""
     stop = stop or threading.Event()
     runner = Runner(root)
     fail_orphans(runner)
@@ -159,7 +176,7 @@ def serve(root: Path, threads: int = 2, stop: threading.Event | None = None) -> 
                 continue
             busy[me] = claimed.name
             try:
-                run_claimed(runner, claimed)
+                run_claimed(runner, claimed, db_url)
             finally:
                 busy.pop(me, None)
 
@@ -185,6 +202,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="a module whose @export_jobs.task functions to load at start (repeatable)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s export-worker %(levelname)s %(message)s")
+    from etl.config import DbUrlError, resolve_db_url
+
+    try:
+        db_url = resolve_db_url()  # $DATABASE_URL, never an argument: a command line is readable by anyone
+    except DbUrlError as exc:
+        print(f"export worker: {exc}", file=sys.stderr)
+        return 2
     root = args.jobs_dir
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.environ[export_jobs.JOBS_DIR_ENV] = str(root)
@@ -210,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda _s, _f: stop.set())
     try:
-        serve(root, args.threads, stop)
+        serve(root, args.threads, stop, db_url)
     finally:
         browser.shutdown()  # Chromium, its driver and every folder they made
         os.close(lock)

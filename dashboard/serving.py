@@ -104,8 +104,9 @@ def run(db_url: str, host: str, port: int, workers: int, threads: int) -> None:
         os.environ[JOBS_DIR_ENV] = made
     master = os.getpid()
     # exports (and their Chromium) run in one worker process of their own, at a lower priority, so a
-    # burst of downloads never holds the request threads; the web workers queue onto its folder
-    exporter = export_jobs.start_worker_process(os.environ[JOBS_DIR_ENV])
+    # burst of downloads never holds the request threads; the web workers queue onto its folder. It is
+    # handed the database here (its job files name the database only by a hash, never with its password)
+    exporter = export_jobs.start_worker_process(os.environ[JOBS_DIR_ENV], db_url=db_url)
     try:
         DashboardServer(db_url, options(host, port, workers, threads)).run()
     finally:

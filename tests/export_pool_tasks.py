@@ -1,9 +1,12 @@
 """Tasks the export pool tests queue: they draw nothing, so the pool's own behaviour is what is tested."""
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from dashboard import export_jobs
 
@@ -26,3 +29,17 @@ def hold(progress, release: str, steps: int = 1) -> tuple[bytes, str]:  # noqa: 
         time.sleep(0.02)
     progress(steps, steps, "released")
     return b"held", "held.txt"
+
+
+@export_jobs.task("test.db")
+def database(progress, db_url: str, log: str) -> tuple[bytes, str]:  # noqa: ANN001
+    """Open the database this task is handed (a real connection), note it in the log and return the URL it
+    was handed, password hidden, and whether that URL carried a password."""
+    engine = export_jobs.engine_for(db_url)
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
+    progress(1, 1, "database")
+    with open(log, "a", encoding="utf-8") as out:
+        out.write(f"{os.getpid()} database\n")
+    shown = {"url": engine.url.render_as_string(hide_password=True), "password": engine.url.password is not None}
+    return json.dumps(shown).encode(), "database.json"

@@ -157,6 +157,104 @@ def test_export_builds_and_calls_outside_an_app_are_not_cached(loaded, folder, m
     assert len(calls) == 4
 
 
+def statements(engine) -> list[str]:  # noqa: ANN001
+    """Every query `engine` sends from now on (a real listener on the cursor; BEGIN and the like left out)."""
+    import sqlalchemy as sa
+
+    sent: list[str] = []
+
+    def note(_conn, _cursor, sql: str, *_args) -> None:  # noqa: ANN001, ANN002
+        if sql.strip().upper() not in ("BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"):
+            sent.append(sql)
+
+    sa.event.listen(engine, "before_cursor_execute", note)
+    return sent
+
+
+def test_a_chart_modules_builder_is_cached_without_any_install_step(loaded, folder):
+    """A builder as its module defines it goes through the app's cache: nothing replaces it at start-up."""
+    from dashboard import charts, queries
+    from dashboard.charts import trends
+
+    assert charts.is_cached(trends.build_yearly) and not hasattr(charts, "install_cache")
+    app = create_app(loaded)
+    engine = engine_of(app)
+    sent = statements(engine)
+    filters = {"source": "JSA", "year_from": 2020}
+    with app.server.app_context():
+        queries._cache.clear()  # this process's query memo: only the chart cache may answer below
+        first = trends.build_yearly(engine, filters)
+        assert any("rollup" in sql for sql in sent)  # a miss reads the data
+        sent.clear()
+        queries._cache.clear()
+        again = trends.build_yearly(engine, filters)
+        assert len(sent) == 1 and "load_batch" in sent[0]  # the data version for the key, nothing else
+        with queries.pinned_version(engine):  # the version already read (as inside a larger build)
+            sent.clear()
+            queries._cache.clear()
+            trends.build_yearly(engine, filters)
+            assert sent == []
+    assert again.rows.to_dict("records") == first.rows.to_dict("records") and again.summary == first.summary
+    assert json.loads(to_json(again.figure)) == json.loads(to_json(first.figure))
+    sent.clear()
+    queries._cache.clear()
+    trends.build_yearly(engine, filters)  # outside the app: no cache, so the data is read again
+    assert any("rollup" in sql for sql in sent)
+
+
+def chart_builders(module) -> list[tuple[str, object]]:  # noqa: ANN001
+    """The chart builders a module defines: `build*(engine, filters|query, ...)` functions of its own."""
+    import inspect
+
+    return [(name, fn) for name, fn in vars(module).items()
+            if name.startswith("build") and inspect.isfunction(fn) and fn.__module__ == module.__name__
+            and list(inspect.signature(fn).parameters)[:2] in (["engine", "filters"], ["engine", "query"])]
+
+
+def unmarked(module) -> list[str]:  # noqa: ANN001
+    from dashboard import charts
+
+    return [name for name, fn in chart_builders(module) if not charts.is_cached(fn)]
+
+
+def test_every_chart_builder_is_marked_for_the_cache():
+    import importlib
+    import pkgutil
+
+    import dashboard.charts as package
+    from dashboard import charts
+
+    modules = [importlib.import_module(f"{package.__name__}.{m.name}") for m in pkgutil.iter_modules(package.__path__)]
+    assert {"map", "trends", "trends_period", "share", "risk", "guidance"} <= {m.__name__.rsplit(".", 1)[1] for m in modules}
+    assert sum(len(chart_builders(m)) for m in modules) >= 20  # the walk finds the builders it is to check
+    assert {m.__name__: unmarked(m) for m in modules} == {m.__name__: [] for m in modules}
+    assert [cid for cid, chart in charts.registry().items() if not charts.is_cached(chart.build)] == []
+
+
+def test_a_builder_left_unmarked_is_caught():
+    """The walk above fails for a new builder without the decorator (a module made here, not on disk)."""
+    import types
+
+    module = types.ModuleType("dashboard.charts.new_page")
+    exec(textwrap.dedent("""
+        from dashboard.charts import cached_chart
+
+        @cached_chart
+        def build_marked(engine, filters, export=False):
+            return None
+
+        def build_forgotten(engine, filters, export=False):
+            return None
+
+        def build_by_query(engine, query, export=False):
+            return None
+
+        def build_part(engine, f, counts):  # a helper: its second argument is not the filters
+            return None
+    """), module.__dict__)
+    assert unmarked(module) == ["build_forgotten", "build_by_query"]
+
+
 def test_the_cache_folder_is_private(loaded, folder):
     app = create_app(loaded)
     cache.configure(app.server, loaded)

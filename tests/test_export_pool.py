@@ -6,6 +6,7 @@ import io
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -18,7 +19,7 @@ from PIL import Image
 
 from dashboard import export_jobs
 from dashboard.export_jobs import Runner
-from dashboard.export_worker import claim, job_of
+from dashboard.export_worker import OTHER_DB, claim, job_of
 from dashboard.graphics import processes
 from tests import export_pool_tasks  # noqa: F401 - registers the test tasks in this process too
 from tests.conftest import FIXTURES, bound
@@ -130,6 +131,68 @@ def test_a_killed_workers_job_is_reported_failed_and_the_queue_goes_on(tmp_path)
         export_jobs.stop_worker_process(again)
 
 
+SECRET = "Pa55-w0rd-x7"
+
+
+def job_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def test_a_job_file_names_its_database_without_the_password(tmp_path):
+    url = f"postgresql+psycopg://jewelcrime:{SECRET}@db.internal:5432/jewelcrime"
+    root, log = tmp_path / "jobs", str(tmp_path / "ran.log")
+    job = Runner(root).enqueue("test.db", {"db_url": url, "log": log})
+    (queued,) = os.listdir(root / "queue")
+    spec = json.loads((root / "queue" / queued).read_text(encoding="utf-8"))
+    assert spec["job_id"] == job and spec["kwargs"] == {"log": log}  # the URL is not among the arguments
+    assert spec["db"] == export_jobs.database_id(url)
+    files = job_files(root)
+    assert {p.name for p in files} == {queued, "status.json"}
+    for path in files:
+        assert SECRET.encode() not in path.read_bytes(), path
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    # the identifier is the database's, whatever password reaches it, and no other database's
+    assert export_jobs.database_id(url.replace(SECRET, "another")) == spec["db"]
+    assert export_jobs.database_id(url.replace("db.internal", "db2.internal")) != spec["db"]
+    assert export_jobs.database_id(url[:url.rindex("/")] + "/other") != spec["db"]
+
+
+def test_the_worker_runs_jobs_on_its_own_database_and_refuses_another(tmp_path):
+    root, log = tmp_path / "jobs", tmp_path / "ran.log"
+    ours, other = f"sqlite:///{tmp_path / 'ours.sqlite'}", f"sqlite:///{tmp_path / 'other.sqlite'}"
+    worker = export_jobs.start_worker_process(root, threads=1, tasks=TASKS, db_url=ours)
+    try:
+        runner = Runner(root)
+        refused = finished(runner, runner.enqueue("test.db", {"db_url": other, "log": str(log)}))
+        assert refused["state"] == "failed" and refused["message"] == OTHER_DB
+        assert "another database" in refused["message"] and not log.exists()  # not run
+        job = runner.enqueue("test.db", {"db_url": ours, "log": str(log)})
+        assert finished(runner, job)["state"] == "done"
+        assert json.loads(runner.result(job)[0]) == {"url": ours, "password": False}
+        assert log.read_text().split() == [str(worker.pid), "database"]
+    finally:
+        assert export_jobs.stop_worker_process(worker) == 0
+
+
+@pytest.mark.postgres
+def test_a_postgresql_job_runs_with_the_password_only_the_worker_holds(pg_url, tmp_path):
+    import sqlalchemy as sa
+
+    url = sa.make_url(pg_url).set(password=SECRET).render_as_string(hide_password=False)  # the test server trusts
+    root, log = tmp_path / "jobs", tmp_path / "ran.log"
+    worker = export_jobs.start_worker_process(root, threads=1, tasks=TASKS, db_url=url)
+    try:
+        assert SECRET.encode() not in Path(f"/proc/{worker.pid}/cmdline").read_bytes()  # readable by any user
+        runner = Runner(root)
+        job = runner.enqueue("test.db", {"db_url": url, "log": str(log)})
+        assert finished(runner, job)["state"] == "done"
+        assert json.loads(runner.result(job)[0]) == {"url": sa.make_url(url).render_as_string(hide_password=True),
+                                                     "password": True}  # connected with the worker's own URL
+        assert all(SECRET.encode() not in p.read_bytes() for p in job_files(root))
+    finally:
+        assert export_jobs.stop_worker_process(worker) == 0
+
+
 @pytest.mark.browser
 def test_a_queued_export_shows_its_position_then_progress_then_a_correct_file(cli, db_url, tmp_path, monkeypatch,
                                                                               short_tmp):
@@ -142,7 +205,7 @@ def test_a_queued_export_shows_its_position_then_progress_then_a_correct_file(cl
     monkeypatch.setenv("TMPDIR", str(tmp))  # the worker's Chromium folders go here, where the test can see them
     monkeypatch.setattr(export_jobs, "_runner", None)
     page = bound(create_app(db_url), "campaign")
-    worker = export_jobs.start_worker_process(root, threads=1, tasks=TASKS)
+    worker = export_jobs.start_worker_process(root, threads=1, tasks=TASKS, db_url=db_url)
     try:
         held = export_jobs.submit("test.hold", release=str(release))
         wait_for(lambda: export_jobs.status(held)["state"] == "running", what="the held job running")

@@ -8,7 +8,6 @@ it draws.
 """
 from __future__ import annotations
 
-import inspect
 import json
 from dataclasses import dataclass, replace
 from functools import lru_cache, wraps
@@ -51,7 +50,6 @@ def build(engine: sa.Engine, chart_id: str, query: dict[str, Any] | None = None,
 # ---------------------------------------------------------------- the chart cache (dashboard.cache)
 
 _CACHED = "_jewelcrime_cached"
-_wrappers: dict[Callable[..., Any], Callable[..., Any]] = {}
 
 
 @lru_cache(maxsize=1)
@@ -89,15 +87,14 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def cached_builder(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """`fn(engine, filters, export=False)` through the app's chart cache: keyed by the builder, the
-    database, its data version, the code version and the filters. Export builds, arguments that are not
-    plain JSON and calls outside an app (CLI, plain tests) go straight to `fn`."""
+def cached_chart(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator for a chart builder `fn(engine, filters, export=False)`: its result goes through the app's
+    chart cache, keyed by the builder, the database, its data version, the code version and the filters.
+    The cache is looked up at call time, so export builds, arguments that are not plain JSON and calls
+    outside an app (CLI, plain tests) go straight to `fn` (with the data version pinned for the build)."""
     if getattr(fn, _CACHED, False):
         return fn
-    if fn in _wrappers:
-        return _wrappers[fn]
-    name = f"{fn.__module__}.{fn.__name__}"
+    name = f"{fn.__module__}.{fn.__name__}"  # a closure sets its __name__ before it is decorated
 
     @wraps(fn)
     def wrapper(engine: sa.Engine, *args: Any, **kwargs: Any) -> Any:
@@ -120,26 +117,9 @@ def cached_builder(fn: Callable[..., Any]) -> Callable[..., Any]:
         return value
 
     setattr(wrapper, _CACHED, True)
-    _wrappers[fn] = wrapper
     return wrapper
 
 
-def _takes_filters(fn: Any) -> bool:
-    if not inspect.isfunction(fn):
-        return False
-    return list(inspect.signature(fn).parameters)[:2] in (["engine", "filters"], ["engine", "query"])
-
-
-def install_cache() -> None:
-    """Route every chart builder through the chart cache, once per process: the registry's builders and
-    each chart module's `build*(engine, filters)` functions, replaced in their module, so the page
-    callbacks (which call their module's builders), the API and the Campaign page all use it."""
-    from dashboard.charts import _all
-
-    for module in _all.MODULES:
-        for name, fn in list(vars(module).items()):
-            if name.startswith("build") and _takes_filters(fn) and fn.__module__ == module.__name__:
-                setattr(module, name, cached_builder(fn))
-    for chart_id, chart in list(_all.REGISTRY.items()):
-        if not getattr(chart.build, _CACHED, False):
-            _all.REGISTRY[chart_id] = replace(chart, build=cached_builder(chart.build))
+def is_cached(fn: Any) -> bool:
+    """Whether `fn` is a builder wrapped by `cached_chart`."""
+    return bool(getattr(fn, _CACHED, False))

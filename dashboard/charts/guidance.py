@@ -7,7 +7,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboard import figures, figures_risk, queries, state
-from dashboard.charts import Chart
+from dashboard.charts import Chart, cached_chart
 from dashboard.chart_result import ChartResult
 from dashboard.guidance_content import SCENARIOS, Scenario
 
@@ -19,6 +19,7 @@ def scenario_of(value: Any) -> Scenario | None:
     return SCENARIOS.get(str(value).strip().lower()) if value else None
 
 
+@cached_chart
 def build(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> ChartResult:
     """Incidents per year of the scenario's crime types, nationwide (a plain function: tested without a browser)."""
     s = scenario_of((filters or {}).get("scenario"))

@@ -9,7 +9,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboard import figures, figures_change, metrics, metrics_context, metrics_ranking, queries, state
-from dashboard.charts import Chart
+from dashboard.charts import Chart, cached_chart
 from dashboard.chart_result import ChartResult
 from etl.context import COVERAGE_THRESHOLD_PCT
 from etl.stats import UNRELIABLE_BELOW, fmt_change
@@ -64,6 +64,7 @@ def _general_is_sample(engine: Any) -> bool:
     return bool(len(batches) and batches["is_sample"].astype(bool).any())
 
 
+@cached_chart
 def build(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> ChartResult:
     """Filters -> the map and the rows it draws (a plain function: tested without a browser)."""
     f = current(engine, filters)
@@ -217,6 +218,7 @@ def build_change(engine: sa.Engine, f: state.Filters, counts: pd.DataFrame, regi
                        status["is_sample"])
 
 
+@cached_chart
 def build_ranking(engine: sa.Engine, filters: dict[str, Any]) -> tuple[pd.DataFrame, str]:
     """Filters -> the ranking rows (metrics_ranking) and a sentence saying what they show."""
     f = current(engine, filters)

@@ -7,7 +7,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboard import figures, figures_context, figures_risk, metrics, metrics_context, queries, state
-from dashboard.charts import Chart
+from dashboard.charts import Chart, cached_chart
 from dashboard.chart_result import ChartResult
 from dashboard.guidance_content import SCENARIOS
 from etl.stats import fmt_change
@@ -126,6 +126,7 @@ def _empty(message: str, f: state.Filters, status: dict, name: str, height: int 
                        _range_text(f, name, status), status["is_sample"])
 
 
+@cached_chart
 def build_trend(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> ChartResult:
     """The region's incidents per year by category, every year, the selected years shaded."""
     f = current(engine, filters)
@@ -152,6 +153,7 @@ def build_trend(engine: sa.Engine, filters: dict[str, Any], export: bool = False
                        status["is_sample"], guidance)
 
 
+@cached_chart
 def build_types(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> ChartResult:
     """The region's most common crime types over the selected years, each with its guidance."""
     f = current(engine, filters)
@@ -175,6 +177,7 @@ def build_types(engine: sa.Engine, filters: dict[str, Any], export: bool = False
                        _range_text(f, name, status), status["is_sample"], guidance)
 
 
+@cached_chart
 def build_patterns(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> dict[str, ChartResult]:
     """Hour, time of day, location type and weekday for the region, where the data records them."""
     f = current(engine, filters)
@@ -223,6 +226,7 @@ def build_patterns(engine: sa.Engine, filters: dict[str, Any], export: bool = Fa
     return out
 
 
+@cached_chart
 def build_top(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> ChartResult:
     """With no region chosen: the states and provinces with the highest values, coloured by class."""
     f = current(engine, filters)
@@ -252,6 +256,7 @@ def _context_sample(engine: Any) -> bool:
     return bool(len(batches) and batches["is_sample"].any())
 
 
+@cached_chart
 def build_general(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> ChartResult:
     """The region's general robbery, burglary and theft rates: rank, change on the prior year and the
     national rate, for the last selected year (or the latest earlier year with a figure)."""
@@ -298,6 +303,7 @@ def build_general(engine: sa.Engine, filters: dict[str, Any], export: bool = Fal
                        caveat=metrics_context.caveat(countries or {country}))
 
 
+@cached_chart
 def build_scatter(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> ChartResult:
     """Jewelry incidents per million residents against the general robbery rate per 100,000, one point per
     state or province with both, and the line of proportionality."""
@@ -351,8 +357,8 @@ def _region_name(engine: sa.Engine, f: state.Filters) -> str:
 def _pattern(chart: str) -> Any:
     def build(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> ChartResult:
         return build_patterns(engine, filters)[chart]
-    build.__name__ = f"build_{chart.replace('-', '_')}"
-    return build
+    build.__name__ = f"build_{chart.replace('-', '_')}"  # before decorating: the cache key names it
+    return cached_chart(build)
 
 
 CHARTS = [

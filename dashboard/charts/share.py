@@ -7,7 +7,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboard import figures, figures_context, figures_share, metrics_trends, queries, state
-from dashboard.charts import Chart
+from dashboard.charts import Chart, cached_chart
 from dashboard.claims_view import SHARE as SHARE_CLAIMS, claimed_text
 from dashboard.chart_result import ChartResult, claim_shown
 from etl.figures import FBI_SOURCE_LINE
@@ -115,6 +115,7 @@ def claim_marker(engine: sa.Engine, year: int | None, export: bool = False,
             "label": f"Campaign claim: {claimed_text(h)}{of} offenses were {CLASSES.get(cls, cls).lower()}"}
 
 
+@cached_chart
 def build_nibrs(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> ChartResult:
     f = current(engine, filters)
     nibrs, date_line, sample = _nibrs_meta(engine, f.nibrs_year)
@@ -138,6 +139,7 @@ def build_nibrs(engine: sa.Engine, filters: dict[str, Any], export: bool = False
     return ChartResult(fig, rows, summary, FBI_SOURCE_LINE, date_line, sample, claims=behind, left_out=left_out)
 
 
+@cached_chart
 def build_offenses(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> ChartResult:
     f = current(engine, filters)
     nibrs, date_line, sample = _nibrs_meta(engine, f.nibrs_year)
@@ -181,10 +183,12 @@ def _build_mix(engine: sa.Engine, filters: dict[str, Any], value: str) -> ChartR
     return ChartResult(fig, rows, summary, status["source_line"], date_line, status["is_sample"], guidance)
 
 
+@cached_chart
 def build_mix_count(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> ChartResult:
     return _build_mix(engine, filters, "incidents")
 
 
+@cached_chart
 def build_mix_losses(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> ChartResult:
     return _build_mix(engine, filters, "losses")
 
@@ -198,6 +202,7 @@ def _claimed_share(engine: sa.Engine, export: bool, left_out: list[str]) -> floa
         claim_shown(engine, h, export, left_out) else None
 
 
+@cached_chart
 def build_years(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> ChartResult:
     """The property class's share of all NIBRS offenses for every national year loaded (the best table of
     each year, as the headline figure uses)."""
@@ -234,6 +239,7 @@ def _state_year(engine: sa.Engine, f: state.Filters) -> int | None:
     return f.nibrs_year if f.nibrs_year in have else have[-1]
 
 
+@cached_chart
 def build_states(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> ChartResult:
     """The property share by state, from the NIBRS by-state class tables (reporting agencies only)."""
     f = current(engine, filters)

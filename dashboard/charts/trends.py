@@ -11,7 +11,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboard import claims_view, figures, figures_trends, metrics_context, metrics_trends, queries, series_breaks, state
-from dashboard.charts import Chart
+from dashboard.charts import Chart, cached_chart
 from dashboard.chart_result import ChartResult, claim_shown
 from dashboard.claims_view import HALF as HALF_CLAIMS, INDEX as INDEX_CLAIMS, claimed_text, value_text
 from etl.context import MEASURE_FOR_CATEGORY
@@ -145,6 +145,7 @@ def _change_rows(table: pd.DataFrame, cats: list[str], total: str = "total") -> 
         "reliable": "change_reliable"})
 
 
+@cached_chart
 def build_yearly(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> ChartResult:
     """Stacked bars per year by category, with the year-over-year change (rows = the bars and the changes)."""
     c = _ctx(engine, filters, export)
@@ -183,6 +184,7 @@ def chart_claims(chart: str, c: Ctx) -> list[dict[str, Any]]:
             if h["published_value"] is not None and claims_view.matches(h, c.f, c.country)]
 
 
+@cached_chart
 def build_index(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> ChartResult:
     """Each year as an index, base year = 100; the 'since 2019' claim as a reference line when the base is 2019."""
     c = _ctx(engine, filters, export)
@@ -298,6 +300,7 @@ def context_line(c: Ctx, base: int, years: list[int]) -> dict[str, Any]:
     return {"table": table, "label": label, "series": series, "source": source, "sentence": sentence}
 
 
+@cached_chart
 def build_half(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> ChartResult:
     """January-June of each year by category; the first half of a claim's year against the one it is compared
     with (else the latest two years shown) as an annotation."""
@@ -343,6 +346,7 @@ def build_half(engine: sa.Engine, filters: dict[str, Any], export: bool = False)
     return result
 
 
+@cached_chart
 def build_monthly(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> ChartResult:
     """Average incidents per calendar month over the selected years, with a line per year."""
     c = _ctx(engine, filters, export)

@@ -13,7 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboard import figures, figures_period, metrics_period, metrics_trends, queries, state
-from dashboard.charts import Chart
+from dashboard.charts import Chart, cached_chart
 from dashboard.charts.trends import COUNTRY, current
 from dashboard.chart_result import ChartResult
 from etl.stats import SIGNIFICANCE_LEVEL, UNRELIABLE_BELOW
@@ -103,6 +103,7 @@ def summary_sentence(table: pd.DataFrame, period: str, as_of: metrics_period.Mon
     return text
 
 
+@cached_chart
 def build_period(engine: sa.Engine, query: dict[str, Any], export: bool = False) -> ChartResult:
     """Paired bars per category and in total: this period against the same months a year earlier."""
     if not isinstance(query, dict):
