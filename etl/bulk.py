@@ -1,11 +1,12 @@
 """Fast inserts of a DataFrame on an open connection, inside its transaction.
 
 The only module that knows which database it talks to:
-- SQLite: big frames are written by ADBC's C driver into a private staging
-  file, which is ATTACHed and copied with one INSERT ... SELECT inside the
-  caller's transaction (binding a million rows from Python costs ~10 s;
-  this costs ~3); small frames use one executemany of column-wise lists.
-- PostgreSQL: COPY through psycopg.
+- SQLite: a file's incident rows are written chunk by chunk by ADBC's C
+  driver into a private staging file, which is ATTACHed and copied with one
+  INSERT ... SELECT inside the caller's transaction (binding a million rows
+  from Python costs ~10 s; this costs ~3); other frames use one executemany
+  of column-wise lists.
+- PostgreSQL: COPY through psycopg (the incident rows into a temporary table).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
 
-STAGE_MIN_ROWS = 20_000  # below this, plain executemany is as fast and simpler
+STAGE_MIN_ROWS = 20_000  # a frame this big is worth staging (tests stage one to see a staging file)
 
 
 def as_date_text(s: pd.Series) -> pd.Series:
@@ -83,15 +84,23 @@ def insert_frame(conn: sa.Connection, table: sa.Table, df: pd.DataFrame) -> int:
     return len(frame)
 
 
-def _stage_dir(rows: int) -> str | None:
-    """Memory-backed /dev/shm for the throw-away staging file when it has room (about 1 KB a row is plenty)."""
+def _stage_dir(expected_bytes: int) -> str | None:
+    """Memory-backed /dev/shm for the throw-away staging file when the file is small enough that its rows
+    can sit in memory; a big file stages on disk, so memory stays bounded by the chunk, not the file."""
     shm = Path("/dev/shm")
+    if expected_bytes > SHM_MAX_BYTES:
+        return None
     try:
-        if shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > rows * 1024 + (256 << 20):
+        if shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > expected_bytes * 3 + (256 << 20):
             return str(shm)
     except OSError:
         pass
     return None
+
+
+SHM_MAX_BYTES = 256 << 20  # input files above this stage on disk
+LOAD_CACHE_KB = 768 * 1024  # SQLite's page cache while a stage is copied in (etl/config.py sets the usual one)
+NORMAL_CACHE_KB = 64 * 1024
 
 
 def _remove_orphans(folder: Path) -> None:
@@ -101,106 +110,219 @@ def _remove_orphans(folder: Path) -> None:
     remove_orphans([folder])
 
 
+def _arrow_for_driver(frame: pd.DataFrame, first: int) -> pa.Table:
+    arrow = pa.Table.from_pandas(frame.assign(_pos=np.arange(first, first + len(frame))), preserve_index=False)
+    # Categorical columns arrive as Arrow dictionaries, which the driver does not take: decode in C
+    return arrow.cast(pa.schema([pa.field(f.name, pa.string() if pa.types.is_null(f.type) else
+                                          f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
+                                 for f in arrow.schema]))
+
+
 class Staged:
-    """Rows prepared before the transaction, inserted inside it by `insert`."""
+    """A file's rows gathered chunk by chunk before its transaction (`append`), then written by `insert`
+    inside it. Memory holds one chunk at a time: on SQLite the rows go through ADBC's C driver into a
+    private staging file (in /dev/shm for a small file), ATTACHed by `ready()`; on PostgreSQL they are
+    COPYed into a temporary table. Either way each row reaches the database's own tables once, by one
+    INSERT ... SELECT. Every staged row has a position `_pos` (0, 1, ... in the order appended)."""
 
-    def __init__(self, conn: sa.Connection, table: sa.Table, df: pd.DataFrame):
+    def __init__(self, conn: sa.Connection, table: sa.Table, df: pd.DataFrame | None = None,
+                 expected_bytes: int = 0):
         self.conn, self.table = conn, table
-        self.frame = _prepare(table, df).reset_index(drop=True)
+        self.n = 0
+        self.columns: list[str] = []
         self.path: Path | None = None
-        self._keys_made = False
-        if conn.dialect.name == "sqlite" and len(self.frame) >= STAGE_MIN_ROWS:
-            self._stage_sqlite()
+        self._adbc = None
+        self._attached = False
+        self._pg_made = False
+        self._expected = expected_bytes
+        self.sheets: list[tuple[int, int, str | None]] = []  # (first pos, end pos, sheet) runs
+        self._sample: list[np.ndarray] = []
+        if df is not None:
+            self.append(df)
 
-    def _stage_sqlite(self) -> None:
+    @property
+    def name(self) -> str:
+        return "jc_stage.stage" if self.conn.dialect.name == "sqlite" else "jc_stage"
+
+    def append(self, df: pd.DataFrame) -> None:
+        """Add rows (a chunk of the file) to the stage, outside the load's transaction."""
+        if df.empty:
+            return
+        frame = _prepare(self.table, df).reset_index(drop=True)
+        if not self.columns:
+            self.columns = list(frame.columns)
+        frame = frame.reindex(columns=self.columns)
+        if "sheet" in frame.columns:
+            sheets = frame["sheet"].astype("object").where(frame["sheet"].notna(), None)
+            start = self.n
+            for value, run in itertools.groupby(sheets.tolist()):
+                k = len(list(run))
+                self.sheets.append((start, start + k, value))
+                start += k
+        if "is_sample" in frame.columns:
+            self._sample.append(frame["is_sample"].to_numpy(dtype=bool))
+        if self.conn.dialect.name == "sqlite":
+            self._append_sqlite(frame)
+        else:
+            self._append_copy(frame)
+        self.n += len(frame)
+
+    def _append_sqlite(self, frame: pd.DataFrame) -> None:
         import adbc_driver_sqlite.dbapi as adbc
 
-        folder = _stage_dir(len(self.frame))
-        _remove_orphans(Path(folder or tempfile.gettempdir()))
-        fd, name = tempfile.mkstemp(prefix=f"jewelcrime-stage-{os.getpid()}-", suffix=".sqlite", dir=folder)
-        os.close(fd)
-        os.unlink(name)
-        self.path = Path(name)
-        arrow = pa.Table.from_pandas(self.frame.assign(_pos=np.arange(len(self.frame))), preserve_index=False)
-        # Categorical columns arrive as Arrow dictionaries, which the driver does not take: decode in C
-        arrow = arrow.cast(pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
-                                      for f in arrow.schema]))
-        arrow = arrow.cast(pa.schema([pa.field(f.name, pa.string() if pa.types.is_null(f.type) else f.type)
-                                      for f in arrow.schema]))
-        with adbc.connect(str(self.path)) as stage:
-            with stage.cursor() as cur:
-                cur.adbc_ingest("stage", arrow, mode="create")
-            stage.commit()
-        # ATTACH must come before the transaction writes anything
-        self.conn.exec_driver_sql("ATTACH DATABASE ? AS jc_stage", (str(self.path),))
-        self.conn.commit()
+        if self._adbc is None:
+            folder = _stage_dir(max(self._expected, len(frame) * 200))
+            _remove_orphans(Path(folder or tempfile.gettempdir()))
+            fd, name = tempfile.mkstemp(prefix=f"jewelcrime-stage-{os.getpid()}-", suffix=".sqlite", dir=folder)
+            os.close(fd)
+            os.unlink(name)
+            self.path = Path(name)
+            self._adbc = adbc.connect(str(self.path))
+        with self._adbc.cursor() as cur:
+            cur.adbc_ingest("stage", _arrow_for_driver(frame, self.n), mode="create_append")
+        self._adbc.commit()
 
-    def insert(self, constants: dict[str, Any], skip: np.ndarray | None = None) -> int:
-        """Insert the staged rows (minus positions where skip is true) with constant extra columns."""
-        keep = np.ones(len(self.frame), dtype=bool) if skip is None else ~skip
-        if self.path is None:
-            frame = self.frame[keep].assign(**constants)
-            return insert_frame(self.conn, self.table, frame)
-        dropped = np.flatnonzero(~keep)
-        where = ""
-        if len(dropped):
-            self.conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS jc_skip (pos INTEGER PRIMARY KEY)")
-            self.conn.exec_driver_sql("DELETE FROM jc_skip")
-            self.conn.connection.dbapi_connection.executemany("INSERT INTO jc_skip VALUES (?)", ((int(p),) for p in dropped))
-            where = " WHERE _pos NOT IN (SELECT pos FROM jc_skip)"
-        names = list(self.frame.columns)
-        target = ", ".join(f'"{c}"' for c in [*constants, *names])
-        source = ", ".join([*(f":{k}" for k in constants), *(f'"{c}"' for c in names)])
-        self.conn.execute(sa.text(f'INSERT INTO "{self.table.name}" ({target}) SELECT {source} FROM jc_stage.stage{where}'),
-                          constants)
+    def _append_copy(self, frame: pd.DataFrame) -> None:
+        if not self._pg_made:
+            cols = [sa.Column(c, self.table.c[c].type) for c in self.columns] + [sa.Column("_pos", sa.BigInteger)]
+            sa.Table("jc_stage", sa.MetaData(), *cols, prefixes=["TEMPORARY"]).create(self.conn)
+            self._pg_made = True
+        insert_frame(self.conn, _stage_table(self.table, self.columns), frame.assign(_pos=np.arange(self.n, self.n + len(frame))))
+        self.conn.commit()  # the temporary table keeps its rows; the load's own transaction starts clean
+
+    def ready(self) -> None:
+        """Make the stage readable by the connection; before the load's transaction (ATTACH must be).
+
+        SQLite gets a bigger page cache for the copy: the incident table's indexes take the rows at
+        random places, and with the usual 64 MB a million rows took 27 s instead of 16 s. The chunks are
+        gone by now, so this memory is not added to theirs."""
+        if self._adbc is not None:
+            self._adbc.close()
+            self._adbc = None
+        if self.path is not None and not self._attached:
+            self.conn.exec_driver_sql("ATTACH DATABASE ? AS jc_stage", (str(self.path),))
+            self.conn.commit()
+            self._attached = True
+            self._cache(-LOAD_CACHE_KB)
+
+    def _cache(self, size: int) -> None:
+        # straight to the driver: the pragma needs no transaction and SQLAlchemy would begin one
+        self.conn.connection.dbapi_connection.execute(f"PRAGMA cache_size={int(size)}")
+
+    def _positions(self, mask: np.ndarray, table: str) -> str:
+        """A temporary table of the positions where mask is true; returns its name."""
+        self.conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {table} (pos BIGINT PRIMARY KEY)")
+        self.conn.exec_driver_sql(f"DELETE FROM {table}")
+        picked = pd.DataFrame({"pos": np.flatnonzero(mask).astype("int64")})
+        insert_frame(self.conn, sa.Table(table, sa.MetaData(), sa.Column("pos", sa.BigInteger)), picked)
+        return table
+
+    def _where(self, mask: np.ndarray | None, alias: str = "") -> str:
+        """A condition choosing the staged rows where mask is true (all of them for None)."""
+        col = f"{alias}._pos" if alias else "_pos"
+        if mask is None or mask.all():
+            return "true"
+        if not mask.any():
+            return "false"
+        if mask.sum() <= len(mask) // 2:
+            return f"{col} IN (SELECT pos FROM {self._positions(mask, 'jc_pick')})"
+        return f"{col} NOT IN (SELECT pos FROM {self._positions(~mask, 'jc_pick')})"
+
+    def insert(self, constants: dict[str, Any], skip: np.ndarray | None = None,
+               into: sa.Table | None = None, order_by: str | None = None) -> int:
+        """Copy the staged rows (minus positions where skip is true) with constant extra columns into the
+        table (or `into`, a table with the same columns); inside the caller's transaction. `order_by`, a
+        staged column, sets the order the rows go in (their ids follow it)."""
+        if self.n == 0:
+            return 0
+        keep = np.ones(self.n, dtype=bool) if skip is None else ~skip
+        if not keep.any():
+            return 0
+        target = into if into is not None else self.table
+        names = [c for c in self.columns if c in target.c]
+        cols = ", ".join(f'"{c}"' for c in [*constants, *names])
+        values = ", ".join([*(f":{k}" for k in constants), *(f'"{c}"' for c in names)])
+        order = f' ORDER BY "{order_by}", _pos' if order_by in self.columns else ""
+        self.conn.execute(sa.text(f'INSERT INTO "{target.name}" ({cols}) SELECT {values} FROM {self.name} '
+                                  f'WHERE {self._where(keep)}{order}'), constants)
         return int(keep.sum())
+
+    def read(self, mask: np.ndarray, columns: list[str], chunk_rows: int = 250_000) -> Iterator[pd.DataFrame]:
+        """The staged rows where mask is true, a chunk at a time (in the types a database read gives)."""
+        if not mask.any():
+            return
+        picked = ", ".join(f'"{c}"' for c in columns)
+        result = self.conn.execution_options(stream_results=True).execute(
+            sa.text(f"SELECT {picked} FROM {self.name} WHERE {self._where(mask)} ORDER BY _pos"))
+        while rows := result.fetchmany(chunk_rows):
+            yield pd.DataFrame(rows, columns=columns)
+
+    def sheet_counts(self, mask: np.ndarray) -> dict[str, int]:
+        """How many staged rows where mask is true came from each sheet ('' for a CSV)."""
+        out: dict[str, int] = {}
+        for first, end, sheet in self.sheets:
+            n = int(mask[first:end].sum())
+            if n:
+                out[sheet or ""] = out.get(sheet or "", 0) + n
+        return out
+
+    def any_sample(self, mask: np.ndarray) -> bool:
+        if not self._sample:
+            return False
+        return bool((np.concatenate(self._sample) & mask).any())
 
     def keys_table(self) -> str:
         """A table the database can join on, holding each staged row's `_pos`, `row_hash`, `sheet` and
-        `row_number`: the staging file on SQLite; otherwise a temporary table, made once per stage."""
-        if self.path is not None:
-            return "jc_stage.stage"
-        if not self._keys_made:
-            temp = sa.Table("jc_keys", sa.MetaData(), sa.Column("_pos", sa.Integer), sa.Column("row_hash", sa.BigInteger),
-                            sa.Column("sheet", sa.Text), sa.Column("row_number", sa.Integer), prefixes=["TEMPORARY"])
-            temp.create(self.conn)
-            f = self.frame
-            insert_frame(self.conn, temp, pd.DataFrame({
-                "_pos": np.arange(len(f)), "row_hash": f["row_hash"].to_numpy(),
-                "sheet": f["sheet"] if "sheet" in f.columns else None, "row_number": f["row_number"].to_numpy()}))
-            self._keys_made = True
-        return "jc_keys"
+        `row_number`: the stage itself."""
+        return self.name
 
     def found_in(self, other: sa.Table, source: str, where: str = "", params: dict | None = None) -> np.ndarray:
         """Mask of the staged rows whose row_hash `other` already holds for `source` (and `where`, a condition on
         its rows `o`): a join on the other table's hash index, so nothing stored is read into Python."""
-        found = read_column_ints(self.conn, f'SELECT s._pos FROM {self.keys_table()} s WHERE EXISTS (SELECT 1 FROM '
+        mask = np.zeros(self.n, dtype=bool)
+        if self.n == 0:
+            return mask
+        found = read_column_ints(self.conn, f'SELECT s._pos FROM {self.name} s WHERE EXISTS (SELECT 1 FROM '
                                  f'"{other.name}" o WHERE o.row_hash = s.row_hash AND o.source = :source'
                                  f'{" AND " + where if where else ""})', {"source": source, **(params or {})})
-        mask = np.zeros(len(self.frame), dtype=bool)
         mask[found] = True
         return mask
 
     def close(self) -> None:
-        if self._keys_made:  # a temporary table lives as long as the pooled connection: drop it
+        if self._adbc is not None:
+            with contextlib.suppress(Exception):
+                self._adbc.close()
+            self._adbc = None
+        if self._pg_made:  # a temporary table lives as long as the pooled connection: drop it
             with contextlib.suppress(sa.exc.DBAPIError):
                 self.conn.rollback()
-                self.conn.exec_driver_sql("DROP TABLE IF EXISTS jc_keys")
+                self.conn.exec_driver_sql("DROP TABLE IF EXISTS jc_stage")
+                self.conn.exec_driver_sql("DROP TABLE IF EXISTS jc_pick")
                 self.conn.commit()
-            self._keys_made = False
-        if self.path is None:
-            return
-        with contextlib.suppress(sa.exc.OperationalError):
-            self.conn.exec_driver_sql("DETACH DATABASE jc_stage")
-            self.conn.commit()
-        self.path.unlink(missing_ok=True)
-        self.path = None
+            self._pg_made = False
+        if self._attached:
+            with contextlib.suppress(sa.exc.OperationalError):
+                self.conn.rollback()
+                self.conn.exec_driver_sql("DETACH DATABASE jc_stage")
+                self.conn.commit()
+            with contextlib.suppress(Exception):
+                self._cache(-NORMAL_CACHE_KB)
+            self._attached = False
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+            self.path = None
+
+
+def _stage_table(table: sa.Table, columns: list[str]) -> sa.Table:
+    return sa.Table("jc_stage", sa.MetaData(), *[sa.Column(c, table.c[c].type) for c in columns],
+                    sa.Column("_pos", sa.BigInteger))
 
 
 @contextlib.contextmanager
-def staged(conn: sa.Connection, table: sa.Table, df: pd.DataFrame) -> Iterator[Staged]:
-    """Prepare df for a fast insert into table; use inside `with conn.begin():`."""
-    stage = Staged(conn, table, df)
+def staged(conn: sa.Connection, table: sa.Table, df: pd.DataFrame | None = None,
+           expected_bytes: int = 0) -> Iterator[Staged]:
+    """A stage for rows bound for `table`: append chunks, `ready()`, then insert inside `with conn.begin():`."""
+    stage = Staged(conn, table, df, expected_bytes)
     try:
         yield stage
     finally:

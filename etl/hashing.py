@@ -41,3 +41,44 @@ def row_hashes(data: pd.DataFrame) -> pd.Series:
     hashes = np.fromiter(map(xxhash.xxh3_64_intdigest, cells, itertools.repeat(seed)), dtype=np.uint64,
                          count=len(cells))
     return pd.Series(hashes.view("int64"), index=data.index)
+
+
+def text_hashes(values: pd.Series) -> np.ndarray:
+    """A 64-bit hash of each text (pandas' own, vectorised); for remembering ids across chunks of a file."""
+    return pd.util.hash_array(values.astype("str").to_numpy(dtype=object)).view("int64")
+
+
+class HashSet:
+    """64-bit hashes seen so far in a file: a few sorted arrays, merged as they grow (like a binary
+    counter), so 10 million hashes take 80 MB (a Python set of ints would take about 700 MB) and a
+    chunk is looked up with a binary search per array."""
+
+    def __init__(self) -> None:
+        self._runs: list[np.ndarray] = []
+
+    def __len__(self) -> int:
+        return sum(len(r) for r in self._runs)
+
+    def contains(self, values: np.ndarray | pd.Series) -> np.ndarray:
+        """Which of values (NaN for no hash) are in the set."""
+        arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+        known = ~pd.isna(arr) if arr.dtype.kind in "fO" else np.ones(len(arr), dtype=bool)
+        keys = arr[known].astype("int64") if known.any() else np.empty(0, dtype="int64")
+        hit = np.zeros(len(keys), dtype=bool)
+        for run in self._runs:
+            at = np.searchsorted(run, keys)
+            at[at == len(run)] = 0
+            hit |= run[at] == keys
+        out = np.zeros(len(arr), dtype=bool)
+        out[np.flatnonzero(known)] = hit
+        return out
+
+    def add(self, values: np.ndarray | pd.Series) -> None:
+        arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+        if arr.dtype.kind in "fO":
+            arr = arr[~pd.isna(arr)]
+        run = np.unique(arr.astype("int64"))
+        while self._runs and len(self._runs[-1]) <= 2 * len(run):
+            run = np.union1d(self._runs.pop(), run)
+        if len(run):
+            self._runs.append(run)

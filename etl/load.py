@@ -7,7 +7,8 @@ the rows of its previous version.
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Iterable
 import json
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 
 from etl import context_rollup, linking, rollups, schema, taxonomy
 from etl.bulk import Staged, insert_frame, staged
+from etl.hashing import HashSet
 from etl.formats.base import Parsed
 
 EPOCH = np.datetime64("1970-01-01", "D")
@@ -115,9 +117,9 @@ def _finish_batch(conn: sa.Connection, batch_id: int, parsed: Parsed, loaded: in
         finished_at=now(), status="loaded", message="; ".join(parsed.warnings) or None))
 
 
-def _loaded_parts(parsed: Parsed, clean: pd.DataFrame, seen: np.ndarray) -> list[dict]:
-    """Per sheet: rows that passed validation less those another file already had (counted as duplicates)."""
-    cross = clean.loc[seen, "sheet"].fillna("").value_counts() if seen.any() else pd.Series(dtype="int64")
+def _loaded_parts(parsed: Parsed, cross: dict[str, int]) -> list[dict]:
+    """Per sheet: rows that passed validation less those another file already had (counted as duplicates);
+    `cross` counts those by sheet ('' for a CSV)."""
     parts = []
     for part in parsed.parts:
         part = dict(part)
@@ -132,7 +134,7 @@ def _already_present(conn: sa.Connection, source: str, stage: Staged) -> np.ndar
     """Rows that another file of the same source already loaded, exactly (found by the hash index)."""
     inc = schema.incident
     if conn.execute(sa.select(inc.c.incident_id).where(inc.c.source == source).limit(1)).first() is None:
-        return np.zeros(len(stage.frame), dtype=bool)
+        return np.zeros(stage.n, dtype=bool)
     return stage.found_in(inc, source)
 
 
@@ -210,48 +212,95 @@ def _update_in_place(conn: sa.Connection, info: BatchInfo, batch_id: int, stage:
     return batch_id, [history_id], kept
 
 
-def load_incidents(engine: sa.Engine, info: BatchInfo, parsed: Parsed) -> LoadCounts:
-    """Write one file's incidents, row records, rollups and links in one transaction."""
-    clean = parsed.clean.assign(
-        day_number=(parsed.clean["occurred_on"].to_numpy().astype("datetime64[D]") - EPOCH).astype("int64"),
-    ).reset_index(drop=True)
+def load_incidents(engine: sa.Engine, info: BatchInfo, chunks: Iterable[Parsed],
+                   expected_bytes: int = 0) -> tuple[LoadCounts, Parsed]:
+    """Write one file's incidents, row records, rollups and links in one transaction.
+
+    The chunks (see `Format.chunks`) are staged first, outside the transaction, so memory holds one
+    chunk at a time; returns the counts and the file's Parsed without its rows (for the summary)."""
     inc = schema.incident
     source = info.source or ""
     linked_source = source in (linking.INCIDENTS, linking.CLAIMS)
-    # the rollups are worked out on the second core while SQLite writes the rows (it releases the GIL);
-    # claims wait for linking, which decides whether each counts in combined figures
+    # the rollups are worked out on the second core while the next chunk is read and SQLite writes
+    # (both release the GIL for much of their work); claims wait for linking, which decides whether each
+    # counts in combined figures
     pool = ThreadPoolExecutor(max_workers=1)
-    early = pool.submit(rollups.compute, clean)
-    with pool, engine.connect() as conn, staged(conn, inc, clean) as stage, conn.begin():
-        previous = _previous_version(conn, info)
-        if previous is not None:  # a changed file: only the rows that changed are written
-            batch_id, replaced, kept = _update_in_place(conn, info, previous, stage)
-            seen = stage.found_in(inc, source, "o.batch_id <> :b", {"b": batch_id}) & ~kept
-        else:
-            batch_id = _start_batch(conn, info)
-            replaced = _retire_previous(conn, info, batch_id)
-            seen = _already_present(conn, source, stage)
-            kept = np.zeros(len(clean), dtype=bool)
-        new = ~seen & ~kept
-        loaded = stage.insert({"batch_id": batch_id}, skip=~new) + int(kept.sum())
-        insert_frame(conn, schema.incident_duplicate, clean[seen].assign(batch_id=batch_id))
-        duplicates = parsed.duplicates + int(seen.sum())
-        _write_row_records(conn, batch_id, parsed)
-        # the rows written add their groups (rows of other files and rows kept from the old version do not)
-        rollups.write(conn, early.result() if new.all() else rollups.compute(clean[new]))
-        if replaced:
-            _promote_parked(conn, source)
-        linked = None
-        if linked_source and conn.execute(sa.select(inc.c.incident_id).where(inc.c.source == linking.CLAIMS)
-                                          .limit(1)).first() is not None:
-            # linking decides which claims count in combined figures: the rollups take the difference it made
-            claims = inc.c.source == linking.CLAIMS
-            before = rollups.stored(conn, claims)
-            linked = linking.relink(conn)
-            rollups.add(conn, rollups.difference(before, rollups.stored(conn, claims)))
-        parts = _loaded_parts(parsed, clean, seen)
-        _finish_batch(conn, batch_id, parsed, loaded, duplicates, bool(clean.loc[~seen, "is_sample"].any()), parts)
-    return LoadCounts(batch_id, loaded, duplicates, len(parsed.quarantine), replaced, linked, parts)
+    with pool, engine.connect() as conn, staged(conn, inc, expected_bytes=expected_bytes) as stage:
+        summary, groups = _gather(stage, chunks, pool)
+        stage.ready()
+        with conn.begin():
+            previous = _previous_version(conn, info)
+            if previous is not None:  # a changed file: only the rows that changed are written
+                batch_id, replaced, kept = _update_in_place(conn, info, previous, stage)
+                seen = stage.found_in(inc, source, "o.batch_id <> :b", {"b": batch_id}) & ~kept
+            else:
+                batch_id = _start_batch(conn, info)
+                replaced = _retire_previous(conn, info, batch_id)
+                seen = _already_present(conn, source, stage)
+                kept = np.zeros(stage.n, dtype=bool)
+            new = ~seen & ~kept
+            loaded = stage.insert({"batch_id": batch_id}, skip=~new) + int(kept.sum())
+            stage.insert({"batch_id": batch_id}, skip=~seen, into=schema.incident_duplicate)
+            duplicates = summary.duplicates + int(seen.sum())
+            _write_row_records(conn, batch_id, summary)
+            # the rows written add their groups (rows of other files and rows kept from the old version do not)
+            rollups.write(conn, groups if new.all() else _groups_of(stage, new, groups))
+            if replaced:
+                _promote_parked(conn, source)
+            linked = None
+            if linked_source and conn.execute(sa.select(inc.c.incident_id).where(inc.c.source == linking.CLAIMS)
+                                              .limit(1)).first() is not None:
+                # linking decides which claims count in combined figures: the rollups take the difference it made
+                claims = inc.c.source == linking.CLAIMS
+                before = rollups.stored(conn, claims)
+                linked = linking.relink(conn)
+                rollups.add(conn, rollups.difference(before, rollups.stored(conn, claims)))
+            parts = _loaded_parts(summary, stage.sheet_counts(seen))
+            _finish_batch(conn, batch_id, summary, loaded, duplicates, stage.any_sample(~seen), parts)
+    return LoadCounts(batch_id, loaded, duplicates, len(summary.quarantine), replaced, linked, parts), summary
+
+
+def _with_day_number(clean: pd.DataFrame) -> pd.DataFrame:
+    return clean.assign(day_number=(clean["occurred_on"].to_numpy().astype("datetime64[D]") - EPOCH).astype("int64")
+                        ).reset_index(drop=True)
+
+
+def _gather(stage: Staged, chunks: Iterable[Parsed], pool: ThreadPoolExecutor) -> tuple[Parsed, dict[str, pd.DataFrame]]:
+    """Stage every chunk's rows, drop rows an earlier chunk already had, and add up their groups and
+    counts. Returns the file's Parsed without rows, and the groups of every staged row."""
+    seen = HashSet()
+    pieces: list[Parsed] = []
+    groups: Future | None = None
+    for i, part in enumerate(chunks):
+        if i:
+            part.drop_repeats(seen)  # an exact copy of a row of an earlier chunk is a duplicate, as within one
+        for frame in (part.clean, part.quarantine):
+            if "row_hash" in frame.columns and len(frame):
+                seen.add(frame["row_hash"])
+        clean = _with_day_number(part.clean)
+        stage.append(clean)
+        # one chunk's groups at a time, so chunks never queue up in memory behind a slow fold
+        groups = pool.submit(_fold, groups.result() if groups is not None else None, clean)
+        part.clean = pd.DataFrame(columns=part.clean.columns)  # not a slice, which would keep the rows alive
+        pieces.append(part)
+    summary = Parsed.combine_chunks(pieces)
+    return summary, groups.result() if groups is not None else {}
+
+
+def _fold(before: dict[str, pd.DataFrame] | None, clean: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The groups of the chunks so far (on the pool's thread)."""
+    now = rollups.compute(clean)
+    return rollups.combine(before, now) if before is not None else now
+
+
+def _groups_of(stage: Staged, new: np.ndarray, every: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The groups of the staged rows where `new` is true: read back whichever side is smaller."""
+    mask, sign = (new, 1) if new.sum() <= (~new).sum() else (~new, -1)
+    total: dict[str, pd.DataFrame] = {}
+    for rows in stage.read(mask, rollups.ROLLUP_SOURCE_COLUMNS):
+        rows["occurred_on"] = pd.to_datetime(rows["occurred_on"])
+        total = rollups.combine(total, rollups.compute(rollups.normalise(rows)))
+    return total if sign == 1 else rollups.difference(total, every)
 
 
 def load_rows(conn: sa.Connection, info: BatchInfo, parsed: Parsed, table_name: str) -> LoadCounts:
@@ -268,19 +317,22 @@ def load_rows(conn: sa.Connection, info: BatchInfo, parsed: Parsed, table_name: 
     _write_row_records(conn, batch_id, parsed)
     notes = [f"footnote: {f}" for f in parsed.meta.get("footnotes", [])]
     parsed.warnings = parsed.warnings + notes
-    parts = _loaded_parts(parsed, parsed.clean.assign(sheet=None), np.zeros(len(parsed.clean), dtype=bool))
+    parts = _loaded_parts(parsed, {})
     _finish_batch(conn, batch_id, parsed, loaded, parsed.duplicates, False, parts)
     if table_name in context_rollup.FEEDS:  # the finished general-crime figures follow the batches
         context_rollup.rebuild(conn)
     return LoadCounts(batch_id, loaded, parsed.duplicates, len(parsed.quarantine), replaced, parts=parts)
 
 
-def write(engine: sa.Engine, info: BatchInfo, parsed: Parsed, target: str) -> LoadCounts:
-    """One file's rows into the table its format fills, in one transaction."""
+def write(engine: sa.Engine, info: BatchInfo, chunks: Iterable[Parsed], target: str,
+          expected_bytes: int = 0) -> tuple[LoadCounts, Parsed]:
+    """One file's rows (its chunks) into the table its format fills, in one transaction; returns the counts
+    and the file's Parsed (without its incident rows, which only the database holds)."""
     if target == schema.incident.name:
-        return load_incidents(engine, info, parsed)
+        return load_incidents(engine, info, chunks, expected_bytes)
+    parsed = Parsed.combine(list(chunks))
     with engine.begin() as conn:
-        return load_rows(conn, info, parsed, target)
+        return load_rows(conn, info, parsed, target), parsed
 
 
 def create_database(conn: sa.Connection) -> None:

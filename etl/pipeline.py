@@ -6,6 +6,7 @@ which format a file is to decide what to do with it.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,19 +137,21 @@ def load_file(engine: sa.Engine, path: Path, fmt: str | Format | None = None, ye
             warnings.append(f"--sheet {opts.sheet} not used: a CSV file has no sheets")
         note("reading")
         try:
-            parsed = chosen.parse(path, opts)
+            chunks = chosen.chunks(path, opts)
+            first = next(chunks)
         except FileRejected as exc:
             if near_miss:  # say what the file looks like, then what is wrong with it
                 raise FileRejected(path, f"the header looks most like a {chosen.title}, but {exc.problem}") from None
             raise
-        release = parsed.meta.get("release") if chosen.keeps_vintages else None
+        release = first.meta.get("release") if chosen.keeps_vintages else None
         if previous is not None and Path(previous.file_path) != path.resolve() and release in (None, previous.release):
             # the key is the file name: same name from another folder is taken as its new version
             warnings.append(f"replaces the rows of {path.name} loaded earlier from {previous.file_path}")
         info = load.BatchInfo(path.name, str(path.resolve()), digest, chosen.name, chosen.source,
-                              _encoding(path), parsed.meta.get("year"), chosen.version, release)
+                              _encoding(path), first.meta.get("year"), chosen.version, release)
         note("writing")
-        counts = load.write(engine, info, parsed, parsed.target or chosen.target)
+        counts, parsed = load.write(engine, info, itertools.chain([first], chunks), first.target or chosen.target,
+                                    path.stat().st_size)
     except FileRejected as exc:
         return FileResult(path, chosen.name if chosen else None, "rejected", message=exc.problem)
     except UsageError as exc:

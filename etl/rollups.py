@@ -179,6 +179,19 @@ def write(conn: sa.Connection, frames: dict[str, pd.DataFrame]) -> None:
     add(conn, frames, 1)
 
 
+def combine(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """a + b, group by group (the groups of two chunks of rows as the groups of both)."""
+    out = {}
+    for table in schema.ROLLUPS:
+        parts = [f for f in (a.get(table.name), b.get(table.name)) if f is not None and not f.empty]
+        if len(parts) == 1:
+            out[table.name] = parts[0]
+        elif parts:
+            out[table.name] = group_sum(pd.concat(parts, ignore_index=True), schema.ROLLUP_KEYS[table.name],
+                                        _measures_of(table))
+    return out
+
+
 def difference(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """after - before, group by group (groups whose every measure is unchanged are dropped)."""
     out = {}

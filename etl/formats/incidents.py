@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from etl import geo, taxonomy
-from etl.hashing import row_hashes
-from etl.formats.base import NOTE_COLUMNS, SKIPPED_COLUMNS, Options, Parsed
+from etl.hashing import row_hashes, text_hashes
+from etl.formats.base import NOTE_COLUMNS, SKIPPED_COLUMNS, Carry, Options, Parsed
 from etl.formats.dates import order_evidence
 from etl.formats.parse import (Problems, as_category, choose, clean_text, is_unknown, known_text, parse_bool,
                                parse_coordinate, parse_count, parse_date_time, parse_hour, parse_money, quote, said,
@@ -52,6 +52,15 @@ class IncidentSpec:
 
 
 DATE_COLUMNS = ("date", "reported_date")
+
+
+def whole_file_date_order(distinct: dict[str, pd.Series], opts: Options) -> Options:
+    """The day/month evidence of a file read in chunks: from the distinct dates of the whole file, so the
+    first chunk reads 03/04/2022 as the last one does."""
+    dates = [distinct[c] for c in DATE_COLUMNS if c in distinct]
+    if not dates:
+        return opts
+    return replace(opts, date_evidence=order_evidence(pd.concat(dates, ignore_index=True), opts.day()))
 
 
 def shared_date_order(parts: list[RawTable], opts: Options) -> Options:
@@ -96,14 +105,18 @@ def required_text(data: pd.DataFrame, spec: IncidentSpec, name: str, label: str,
     return raw.where(~token)
 
 
-def _sums_above(values: dict[str, pd.Series], no_key: np.ndarray) -> np.ndarray:
-    """Rows with no date, region or type whose every number is the sum of that column above them."""
+def _sums_above(values: dict[str, pd.Series], no_key: np.ndarray, carry: Carry | None = None) -> np.ndarray:
+    """Rows with no date, region or type whose every number is the sum of that column above them (in the
+    whole file: a chunk starts from the sums of the chunks before it, which it then adds to)."""
     hit = no_key.copy()
     any_number = np.zeros(len(no_key), dtype=bool)
-    for s in values.values():
+    for name, s in values.items():
         v = s.astype("float64").to_numpy()
         given = ~np.isnan(v)
-        above = np.concatenate([[0.0], np.cumsum(np.nan_to_num(v))[:-1]])
+        start = carry.sums.get(name, 0.0) if carry is not None else 0.0
+        above = start + np.concatenate([[0.0], np.cumsum(np.nan_to_num(v))[:-1]])
+        if carry is not None:
+            carry.sums[name] = start + float(np.nansum(v))
         equal = np.isclose(v, above, rtol=1e-9, atol=0.005) & (above != 0)
         hit &= ~given | equal
         any_number |= given & equal
@@ -185,13 +198,14 @@ def transform(raw: RawTable, spec: IncidentSpec, opts: Options = Options(),
     if no_key.any():
         no_key = no_key & (clean_text(optional(data, "date")).isna() & clean_text(optional(data, "crime_type")).isna()
                    ).to_numpy(dtype=bool)
-    totals = _sums_above({k: parsed[k] for k in ("loss_usd", "injured", "killed")}, no_key) if no_key.any() else no_key
+    sums = {k: parsed[k] for k in ("loss_usd", "injured", "killed")}
+    totals = _sums_above(sums, no_key, opts.carry) if no_key.any() or opts.carry is not None else no_key
     skip_rows = pd.Series(dtype="object")
     if totals.any():
         skip_rows = pd.Series("totals row (its numbers are the sums of the rows above)", index=data.index[totals])
     left_out = pd.concat(leave) if leave else pd.Series(dtype="object")
     return finish(raw, data, hashing, parsed, problems, book, spec, skip_rows=skip_rows,
-                  left_out=left_out[~left_out.index.duplicated()])
+                  left_out=left_out[~left_out.index.duplicated()], carry=opts.carry)
 
 
 def _location_types(data: pd.DataFrame, spec: IncidentSpec, problems: Problems, leave: list[pd.Series]) -> pd.Series:
@@ -239,7 +253,7 @@ def extra_json(raw: RawTable, rows: pd.Index) -> np.ndarray | None:
 
 def finish(raw: RawTable, data: pd.DataFrame, hashing: Future, parsed: dict[str, pd.Series], problems: Problems,
            book: regions.RegionBook, spec: IncidentSpec, skip_rows: pd.Series | None = None,
-           left_out: pd.Series | None = None) -> Parsed:
+           left_out: pd.Series | None = None, carry: Carry | None = None) -> Parsed:
     """Derive the shared columns, check coordinates, drop exact duplicates, split clean from quarantined.
 
     An exact duplicate (every cell of every column the same as an earlier row's) counts as a duplicate
@@ -266,8 +280,12 @@ def finish(raw: RawTable, data: pd.DataFrame, hashing: Future, parsed: dict[str,
     gone = dup | skip | leave_out
     rid = known_text(optional(data, "source_record_id"))  # an id of 'N/A' is no id
     ids = rid[~gone].dropna()
-    if ids.nunique() < len(ids):  # the same id on rows that are not exact copies of each other
-        repeated = (rid.notna() & rid.where(~gone).duplicated(keep="first") & ~gone).to_numpy()
+    earlier = np.zeros(len(data), dtype=bool)
+    if carry is not None and len(ids):  # ids of the chunks before this one (exact copies are dropped later)
+        earlier[data.index.get_indexer(ids.index)] = carry.ids.contains(text_hashes(ids))
+        carry.ids.add(text_hashes(ids))
+    if ids.nunique() < len(ids) or earlier.any():  # the same id on rows that are not exact copies of each other
+        repeated = (rid.notna() & rid.where(~gone).duplicated(keep="first") & ~gone).to_numpy() | earlier
         problems.add(repeated, lambda rows: "source_record_id: '" + rid[rows] + "' appears more than once with "
                      "different values")
     sample = parse_bool(optional(data, "sample"), "sample", problems).fillna(False).astype(bool)

@@ -10,7 +10,8 @@ import pandas as pd
 from etl import taxonomy
 from etl.formats.base import Format, Options, Parsed
 from etl.formats.headers import Column
-from etl.formats.incidents import IncidentSpec, finish, optional, required_text, shared_date_order, start_hashing
+from etl.formats.incidents import (DATE_COLUMNS, IncidentSpec, finish, optional, required_text, shared_date_order,
+                                   start_hashing, whole_file_date_order)
 from etl.formats.parse import Problems, choose, parse_date, parse_money, said
 from etl.formats.tabular import RawTable
 from etl import regions  # module import: etl.regions imports etl.formats.parse in turn
@@ -81,8 +82,9 @@ def transform(raw: RawTable, opts: Options = Options(), book: regions.RegionBook
     parsed["loss_usd"] = paid.fillna(0) + reserve.fillna(0)
     parsed["loss_usd"] = parsed["loss_usd"].where(paid.notna() | reserve.notna())
     parsed["claim_status"] = choose(optional(data, "status"), "status", STATUSES, problems, "claim status")
-    return finish(raw, data, hashing, parsed, problems, book, SPEC)
+    return finish(raw, data, hashing, parsed, problems, book, SPEC, carry=opts.carry)
 
 
 FORMAT = Format(NAME, TITLE, COLUMNS, transform, target="incident", source=SOURCE,
-                signature=frozenset({"source_record_id", "loss_cause"}), prepare=shared_date_order)
+                signature=frozenset({"source_record_id", "loss_cause"}), prepare=shared_date_order,
+                whole_columns=DATE_COLUMNS, prepare_whole=whole_file_date_order)

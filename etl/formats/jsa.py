@@ -66,4 +66,5 @@ def transform(raw: RawTable, opts: Options = Options()) -> Parsed:
 
 
 FORMAT = Format(NAME, TITLE, COLUMNS, transform, target="incident", source=SOURCE, signature=frozenset({"crime_type"}),
-                prepare=incidents.shared_date_order)
+                prepare=incidents.shared_date_order, whole_columns=incidents.DATE_COLUMNS,
+                prepare_whole=incidents.whole_file_date_order)

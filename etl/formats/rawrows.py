@@ -30,8 +30,11 @@ EXTRA = "x:"
 TOTAL_LABEL = re.compile(r"^\s*(grand\s+|sub\s*)?totals?\s*(:.*|\(.*\))?\s*$", re.I)  # RE2-compatible
 
 
-def column_names(header: list, cmap: ColumnMap, frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
-    """Positional frame column -> data name, and data name -> header as written."""
+def column_names(header: list, cmap: ColumnMap, frame: pd.DataFrame,
+                 kept_blank: set[int] | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """Positional frame column -> data name, and data name -> header as written. A column under a blank
+    header cell is kept when it has values: in this frame, or (`kept_blank`, for a file read in chunks) in
+    the whole file, so every chunk has the same columns and the same row hashes."""
     rename: dict[str, str] = {}
     headers: dict[str, str] = {}
     for i in range(len(frame.columns)):
@@ -41,7 +44,7 @@ def column_names(header: list, cmap: ColumnMap, frame: pd.DataFrame) -> tuple[di
         elif i in cmap.unused:
             label = cmap.unused[i]
             name = EXTRA + (norm_header(label) or f"column_{i + 1}")
-        elif frame[pos].notna().any():  # values under a blank header cell: keep them, named by position
+        elif (i in kept_blank) if kept_blank is not None else frame[pos].notna().any():  # values under a blank header cell: keep them, named by position
             name, label = f"{EXTRA}column_{i + 1}", f"(column {i + 1})"
         else:
             continue
@@ -148,10 +151,11 @@ def row_json(frame: pd.DataFrame, headers: dict[str, str]) -> pd.Series:
 
 
 def build(path: Path, container: str, enc: str | None, sheet: str | None, header: list, h: int, cmap: ColumnMap,
-          frame: pd.DataFrame, malformed: list, titles: list[str], skip_totals: bool) -> "RawTable":
+          frame: pd.DataFrame, malformed: list, titles: list[str], skip_totals: bool,
+          kept_blank: set[int] | None = None) -> "RawTable":
     from etl.formats.tabular import RawTable
 
-    rename, headers = column_names(header, cmap, frame)
+    rename, headers = column_names(header, cmap, frame, kept_blank)
     frame = frame[list(rename)].rename(columns=rename)
     data, skipped = split_rows(frame, headers, skip_totals)
     return RawTable(path, container, enc, sheet, h + 1, headers, data, malformed, skipped,

@@ -250,17 +250,7 @@ def read_parts(path: Path, columns: Sequence[Column], sheet: str | None = None,
     path = Path(path)
     aliases = alias_map(columns)
     if sniff(path) == "csv":
-        enc = detect_encoding(path)
-        head = _csv_head(path, enc)
-        h, score = find_header(head, aliases)
-        if h < 0:
-            raise _no_header(path, None, head, columns)
-        if score < 2:
-            check_delimiter(path, head)
-        cmap = map_columns(head[h], columns)
-        if cmap.problems:
-            raise rejected(path, None, listed(cmap.problems) + NEXT_STEPS)
-        titles = [" ".join(str(c) for c in row if present(c)) for row in head[:h]]
+        enc, head, h, cmap, titles = csv_header(path, columns)
         fast = _csv_fast(path, enc, h, len(head[h]))
         if fast is not None:
             return [_has_rows(build(path, "csv", enc, None, head[h], h, cmap, fast, [], titles, skip_totals))]
@@ -297,6 +287,23 @@ def read_parts(path: Path, columns: Sequence[Column], sheet: str | None = None,
     if empty:
         parts[0].choices.append("sheet(s) with a header but no rows: " + ", ".join(f"'{n}'" for n in empty))
     return parts
+
+
+def csv_header(path: Path, columns: Sequence[Column]) -> tuple[str, list[list[str]], int, ColumnMap, list[str]]:
+    """(encoding, first rows, header row index, column map, title lines above the header) of a CSV file whose
+    header fits the columns; a file that does not fit is rejected."""
+    enc = detect_encoding(path)
+    head = _csv_head(path, enc)
+    h, score = find_header(head, alias_map(columns))
+    if h < 0:
+        raise _no_header(path, None, head, columns)
+    if score < 2:
+        check_delimiter(path, head)
+    cmap = map_columns(head[h], columns)
+    if cmap.problems:
+        raise rejected(path, None, listed(cmap.problems) + NEXT_STEPS)
+    titles = [" ".join(str(c) for c in row if present(c)) for row in head[:h]]
+    return enc, head, h, cmap, titles
 
 
 def _no_header(path: Path, sheets: list[str] | None, head: list | None, columns: Sequence[Column],
@@ -339,6 +346,19 @@ def _lines_through(path: Path, enc: str, h: int) -> int:
         return reader.line_num
 
 
+def arrow_options(path: Path, enc: str, h: int, names: list[str], on_invalid, include: list[str] | None = None) -> dict:  # noqa: ANN001
+    """pyarrow's CSV options for the rows under header row h, every cell text (None for blank)."""
+    return dict(
+        read_options=pacsv.ReadOptions(skip_rows=_lines_through(path, enc, h), column_names=names, block_size=1 << 24,
+                                       encoding="utf8" if enc == "utf-8-sig" else enc),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
+                                         invalid_row_handler=on_invalid),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                             strings_can_be_null=True, quoted_strings_can_be_null=True,
+                                             null_values=[""], include_columns=include or []),
+    )
+
+
 def _csv_fast(path: Path, enc: str, h: int, ncols: int) -> pd.DataFrame | None:
     """Every column by pyarrow's multi-threaded reader; None when the file needs the exact slow path."""
     names = [f"c{i}" for i in range(ncols)]
@@ -349,16 +369,7 @@ def _csv_fast(path: Path, enc: str, h: int, ncols: int) -> pd.DataFrame | None:
         return "skip"
 
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(skip_rows=_lines_through(path, enc, h), column_names=names, block_size=1 << 24,
-                                           encoding="utf8" if enc == "utf-8-sig" else enc),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
-                                             invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=True, quoted_strings_can_be_null=True,
-                                                 null_values=[""]),
-        )
+        table = pacsv.read_csv(path, **arrow_options(path, enc, h, names, on_invalid))
     except (pa.ArrowInvalid, UnicodeDecodeError, LookupError):
         return None
     if bad:
