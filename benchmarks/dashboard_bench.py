@@ -17,7 +17,8 @@ violations of the crosswalk). Then:
     the SQL over the rollups and context tables plus the pandas and plotly
     work; prints median and p95;
   * the map callback paired, uncached: the code path before issue 12
-    (benchmarks/map_before.py, a copy of it) against today's, interleaved in
+    (benchmarks/map_before.py, a copy of it, over the frozen metrics, ranking and data_status of
+    benchmarks/map_before_metrics.py and map_before_parts.py) against today's, interleaved in
     one process on the same 50 filter sets, with the query cache emptied
     before each call and with it warm; then today's callback answered from the
     shared chart cache (dashboard.cache, a FileSystemCache in a temp folder);
@@ -30,6 +31,10 @@ The page callbacks are timed with the chart cache switched off (a null cache):
 they measure the work, not the cache.
 
     python benchmarks/dashboard_bench.py --rows 100000 --map-only   # the paired map measurement only
+    python benchmarks/dashboard_bench.py --rows 100000 --map-only --db-dir /tmp/bench  # keep the database
+
+With --db-dir, the database of each size is built once under DIR/N/ and reused by later runs (the paired
+map measurement does not need a new one each time).
 """
 from __future__ import annotations
 
@@ -98,6 +103,16 @@ def load(n: int, folder: Path) -> str:
     results = pipeline.load_paths(engine, [csv, FBI_FILE, statcan_file(folder / "statcan_crime_bench.csv")])
     assert all(r.ok for r in results), results
     return url
+
+
+def kept(n: int, folder: Path) -> str:
+    """The database of `n` incidents under folder/n/, built by `load` the first time."""
+    own = folder / str(n)
+    db = own / f"dash_{n}.sqlite"
+    if db.exists():
+        return f"sqlite:///{db}"
+    own.mkdir(parents=True, exist_ok=True)
+    return load(n, own)
 
 
 def variations(years: list[int], regions: list[str]) -> list[dict[str, Any]]:
@@ -178,6 +193,12 @@ def paired_map(url: str, repeats: int = 2) -> list[tuple[str, float]]:
     """(what, median ms) of the map callback: before issue 12 against today, interleaved (the order flips
     every round), with the query cache cold and warm; then today's callback from the chart cache."""
     import map_before  # noqa: E402 - benchmarks/ is on sys.path
+    import map_before_parts  # noqa: E402
+
+    # the old path with its own numbers and SQL too (frozen copies): it shares dashboard.metrics and
+    # dashboard.queries otherwise, and would get faster with them
+    map_before.metrics, map_before.queries = map_before_parts.metrics, map_before_parts.queries
+    map_before.metrics_ranking = map_before_parts.metrics_ranking
 
     from dashboard import cache, context, queries
     from dashboard.app import create_app
@@ -274,11 +295,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, action="append", help="incidents (repeatable); default 10k, 100k, 1M")
     ap.add_argument("--map-only", action="store_true", help="only the paired map callback measurement")
+    ap.add_argument("--db-dir", type=Path, help="build each size's database once under DIR/N/ and reuse it")
     args = ap.parse_args()
     for n in args.rows or [10_000, 100_000, 1_000_000]:
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()
-            url = load(n, Path(tmp))
+            url = kept(n, args.db_dir) if args.db_dir else load(n, Path(tmp))
             print(f"\n== {n:,} incidents (loaded in {time.perf_counter() - t:.1f} s)")
             print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             for what, value in paired_map(url):

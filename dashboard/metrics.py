@@ -12,6 +12,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from dashboard import metrics_arrays as arrays
 from dashboard.state import Filters
 from dashboard.theme import CLASS_LABELS
 from etl.stats import UNRELIABLE_BELOW
@@ -53,15 +54,25 @@ def fixed_breaks(year_counts: pd.DataFrame, regions: pd.DataFrame, metric: str,
                                 year_counts["year"].unique())
         frame = year_counts.merge(used[["code", "year", "businesses"]], on=["code", "year"], how="inner")
         return quintile_breaks(frame["incidents"] / frame["businesses"] * 100)
-    frame = year_counts.merge(regions, on="code", how="left")
-    return quintile_breaks(_metric(frame, metric))
+    if metric not in ("incidents", "losses", "per_million"):
+        raise ValueError(metric)
+    column = "losses" if metric == "losses" else "incidents"
+    values = year_counts[column].to_numpy(dtype=float)
+    if metric == "per_million":  # every region-year over its region's population (none: NaN, left out)
+        people = dict(zip(regions["code"].tolist(), regions["population"].to_numpy(dtype=float).tolist()))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = values / np.array([people.get(c, np.nan) for c in year_counts["code"].tolist()], dtype=float) * 1e6
+    return _quintiles(values)
 
 
 def quintile_breaks(values: pd.Series) -> list[float]:
     """Quintiles of the positive values, rounded to two significant figures and kept strictly rising."""
-    values = values.replace([np.inf, -np.inf], np.nan).dropna()
-    values = values[values > 0]
-    if values.empty:
+    return _quintiles(values.to_numpy(dtype=float))
+
+
+def _quintiles(values: np.ndarray) -> list[float]:
+    values = values[np.isfinite(values) & (values > 0)]
+    if not len(values):
         return [1.0, 2.0, 3.0, 4.0]
     raw = np.quantile(values, [0.2, 0.4, 0.6, 0.8])
     breaks: list[float] = []
@@ -75,8 +86,7 @@ def quintile_breaks(values: pd.Series) -> list[float]:
 
 def classify(values: pd.Series, breaks: list[float]) -> pd.Series:
     """0 (low) .. 4 (high); NaN stays NaN ('no data')."""
-    out = pd.Series(np.searchsorted(np.asarray(breaks), values.to_numpy(dtype=float), side="right"), index=values.index)
-    return out.astype("float").where(values.notna())
+    return pd.Series(arrays.classes(values.to_numpy(dtype=float), breaks), index=values.index)
 
 
 def region_table(year_counts: pd.DataFrame, regions: pd.DataFrame, f: Filters, breaks: list[float],
@@ -94,50 +104,78 @@ def region_table(year_counts: pd.DataFrame, regions: pd.DataFrame, f: Filters, b
     without it, the latest count per region in `regions` is all there is.
     `businesses` is the count used for the last selected year that has one
     (NaN when none is usable), `per_100_businesses` the yearly rates averaged.
+
+    Computed over plain arrays (the map redraws on every filter change; pandas' per-operation cost was
+    most of the callback), with the columns, dtypes and order the pandas version had.
     """
     y0, y1 = f.years
     n_years = y1 - y0 + 1
-    seen = set(year_counts["code"])
-    sel = year_counts[year_counts["year"].between(y0, y1)].groupby("code")[["incidents", "losses"]].sum()
-    last = year_counts[year_counts["year"] == y1].set_index("code")["incidents"]
-    prior = year_counts[year_counts["year"] == y1 - 1].set_index("code")["incidents"]
-    t = regions.copy()
-    t["has_rows"] = t["code"].isin(seen)
-    t["incidents_total"] = t["code"].map(sel["incidents"]).fillna(0).where(t["has_rows"])
-    t["losses_total"] = t["code"].map(sel["losses"]).fillna(0).where(t["has_rows"])
-    t["incidents"] = t["incidents_total"] / n_years
-    t["losses"] = t["losses_total"] / n_years
-    per_business = business_rates(year_counts, t, y0, y1, _counts_or_latest(business_counts, regions))
+    codes = regions["code"].tolist()
+    c = arrays.Counts(year_counts, codes, y0, y1)
+    per_business = business_rates(year_counts, regions, y0, y1, _counts_or_latest(business_counts, regions))
+    cols: dict[str, object] = {k: regions[k].to_numpy() for k in regions.columns}
+    incidents_total, losses_total = c.masked(c.incidents_total), c.masked(c.losses_total)
+    cols.update(has_rows=c.has_rows, incidents_total=incidents_total, losses_total=losses_total,
+                incidents=incidents_total / n_years, losses=losses_total / n_years)
     # the latest count queries.regions attached is replaced by the one the rule picks for these years
-    t = t.drop(columns=[c for c in ("businesses_confidence",) if c in t])
+    cols.pop("businesses_confidence", None)
     for column in BUSINESS_COLUMNS[1:]:  # business_rates keeps the order of the regions it is given
-        t[column] = per_business[column].to_numpy()
-    t["value"] = _metric(t, f.metric)
-    t.loc[~t["has_rows"], "value"] = np.nan
-    t["value"] = t["value"].replace([np.inf, -np.inf], np.nan)
-    t["no_value_reason"] = _reasons(t, f.metric)
-    t["last_year"] = t["code"].map(last).fillna(0).where(t["has_rows"])
-    t["prior_year"] = t["code"].map(prior).fillna(0).where(t["has_rows"])
-    t["change_pct"] = np.where(t["prior_year"] > 0, (t["last_year"] - t["prior_year"]) / t["prior_year"] * 100, np.nan)
-    t["reliable"] = (t["prior_year"] >= UNRELIABLE_BELOW) & (t["last_year"] >= UNRELIABLE_BELOW)
-    t["rank"] = t["value"].rank(ascending=False, method="min")
-    t["ranked"] = int(t["value"].notna().sum())
-    t["risk_class"] = classify(t["value"], breaks)
-    t["risk_label"] = t["risk_class"].map(lambda c: CLASS_LABELS[int(c)] if pd.notna(c) else "No data")
-    return t.sort_values(["rank", "name"], na_position="last").reset_index(drop=True)
+        cols[column] = per_business[column].to_numpy()
+    population = regions["population"].to_numpy(dtype=float) if "population" in regions else np.full(len(codes), np.nan)
+    value = arrays.rate(f.metric, cols["incidents"], cols["losses"], population,  # type: ignore[arg-type]
+                  per_business["per_100_businesses"].to_numpy(dtype=float), c.has_rows)
+    cols["value"] = value
+    cols["no_value_reason"] = _reason_list(value, cols["business_reason"], c.has_rows, population, f.metric)
+    last, prior = c.masked(c.last), c.masked(c.prior)
+    cols["last_year"], cols["prior_year"] = last, prior
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cols["change_pct"] = np.where(prior > 0, (last - prior) / prior * 100, np.nan)
+    cols["reliable"] = (prior >= UNRELIABLE_BELOW) & (last >= UNRELIABLE_BELOW)
+    rank = arrays.ranks(value)
+    cols["rank"] = rank
+    cols["ranked"] = np.full(len(codes), int((~np.isnan(value)).sum()), dtype=np.int64)
+    risk = arrays.classes(value, breaks)
+    cols["risk_class"] = risk
+    cols["risk_label"] = np.array([CLASS_LABELS[int(k)] if k == k else "No data" for k in risk.tolist()], dtype=object)
+    names = regions["name"].tolist()
+    order = sorted(range(len(codes)), key=lambda i: (rank[i] != rank[i], 0.0 if rank[i] != rank[i] else rank[i], names[i]))
+    return arrays.frame_of(cols, order)
+
+
+def _reason_list(value: np.ndarray, business: object, has_rows: np.ndarray, population: np.ndarray,
+                 metric: str) -> pd.Series:
+    """_reasons over arrays: why each row has no value, '' where it has one (an object column, as before)."""
+    out = []
+    for v, b, rows, pop in zip(value.tolist(), list(business), has_rows.tolist(), population.tolist()):  # type: ignore[call-overload]
+        if v == v:
+            out.append("")
+        elif metric == "per_100_businesses" and isinstance(b, str) and b:
+            out.append(b)
+        elif not rows:
+            out.append(NO_ROWS_REASON)
+        elif metric == "per_million" and pop != pop:
+            out.append(NO_POPULATION_REASON)
+        else:
+            out.append("no value for this selection")
+    return pd.Series(out, dtype=object)
 
 
 def restated(table: pd.DataFrame, metric: str) -> pd.DataFrame:
     """region_table's rows with `value`, `rank` and `ranked` for another metric over the same years (the map's
     hover shows incidents per million whatever the map's metric): the same numbers as a second
     region_table, without recomputing the rest."""
-    t = table[["code", "name", "country", "incidents", "losses", "population", "has_rows",
-               *BUSINESS_COLUMNS[1:]]].copy()
-    t["value"] = _metric(t, metric).replace([np.inf, -np.inf], np.nan).where(t["has_rows"])
-    t["no_value_reason"] = _reasons(t, metric)
-    t["rank"] = t["value"].rank(ascending=False, method="min")
-    t["ranked"] = int(t["value"].notna().sum())
-    return t
+    keep = ["code", "name", "country", "incidents", "losses", "population", "has_rows", *BUSINESS_COLUMNS[1:]]
+    cols: dict[str, object] = {k: table[k] for k in keep}
+    has_rows = table["has_rows"].to_numpy(dtype=bool)
+    population = table["population"].to_numpy(dtype=float)
+    value = arrays.rate(metric, table["incidents"].to_numpy(dtype=float), table["losses"].to_numpy(dtype=float),
+                  population, table["per_100_businesses"].to_numpy(dtype=float), has_rows)
+    cols["value"] = value
+    reasons = _reason_list(value, table["business_reason"].tolist(), has_rows, population, metric)
+    cols["no_value_reason"] = reasons.set_axis(table.index)
+    cols["rank"] = arrays.ranks(value)
+    cols["ranked"] = np.full(len(value), int((~np.isnan(value)).sum()), dtype=np.int64)
+    return pd.DataFrame(cols, index=table.index)
 
 
 def national_rate(year_counts: pd.DataFrame, regions: pd.DataFrame, f: Filters, country: str) -> float | None:
@@ -280,8 +318,7 @@ def business_rates(year_counts: pd.DataFrame, regions: pd.DataFrame, year_from: 
     used: dict[str, list[tuple[int, int, float, str]]] = {}
     for code, y, cy, businesses, source in _used(by_code, regions["code"], years, _check_gap(max_gap)):
         used.setdefault(code, []).append((y, cy, businesses, source))
-    shown = year_counts[year_counts["year"].between(year_from, year_to)]
-    incidents = shown.groupby(["code", "year"])["incidents"].sum().to_dict()
+    incidents = _incidents_by_year(year_counts, year_from, year_to)
     country_of = dict(zip(regions["code"], regions["country"]))
     rows = []
     for code, name, country in zip(regions["code"], regions["name"], regions["country"]):
@@ -302,6 +339,20 @@ def business_rates(year_counts: pd.DataFrame, regions: pd.DataFrame, year_from: 
         rows.append((code, last_count, last_year, "; ".join(sorted({m[3] for m in mine})), "; ".join(basis),
                      sum(rates) / len(rates), ""))
     return pd.DataFrame(rows, columns=list(BUSINESS_COLUMNS))
+
+
+def _incidents_by_year(year_counts: pd.DataFrame, year_from: int, year_to: int) -> dict[tuple[str, int], float]:
+    """(code, year) -> incidents over the years shown; whole counts added in plain Python (exact), others by
+    pandas' own groupby sum as before."""
+    if not pd.api.types.is_integer_dtype(year_counts["incidents"].dtype):
+        shown = year_counts[year_counts["year"].between(year_from, year_to)]
+        return shown.groupby(["code", "year"])["incidents"].sum().to_dict()
+    out: dict[tuple[str, int], float] = {}
+    for code, year, n in zip(year_counts["code"].tolist(), year_counts["year"].tolist(),
+                             year_counts["incidents"].tolist()):
+        if year_from <= year <= year_to:
+            out[(code, year)] = out.get((code, year), 0) + n
+    return out
 
 
 def _no_count_reason(code: str, name: str, country: str, by_code: dict[str, dict[int, tuple[float, str]]],

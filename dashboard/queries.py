@@ -179,9 +179,12 @@ def data_status(engine: sa.Engine, source: str | None = None) -> dict[str, Any]:
     b = schema.load_batch
     names = None if source is None else COMBINED_SOURCES if source == "combined" else (source,)
     with engine.connect() as conn:
-        ym = sa.cast(M.c.year, sa.Integer) * 100 + M.c.month  # PostgreSQL keeps smallint * smallint in smallint
-        q = sa.select(sa.func.min(ym), sa.func.max(ym), sa.func.max(sa.cast(M.c.is_sample, sa.Integer)))
-        lo, hi, sample = conn.execute(q if names is None else q.where(M.c.source.in_(names))).one()
+        if names is None:
+            ym = sa.cast(M.c.year, sa.Integer) * 100 + M.c.month  # PostgreSQL keeps smallint * smallint in smallint
+            q = sa.select(sa.func.min(ym), sa.func.max(ym), sa.func.max(sa.cast(M.c.is_sample, sa.Integer)))
+            lo, hi, sample = conn.execute(q).one()
+        else:
+            lo, hi, sample = _month_span(conn, names)
         q = (sa.select(b.c.batch_id, b.c.file_name, b.c.format, b.c.finished_at, b.c.loaded, b.c.is_sample)
              .where(b.c.is_current, b.c.format != "reference").order_by(b.c.batch_id))
         files = conn.execute(q if names is None else q.where(b.c.source.in_(names))).all()
@@ -198,6 +201,23 @@ def data_status(engine: sa.Engine, source: str | None = None) -> dict[str, Any]:
         "files": [{"batch_id": f.batch_id, "file": f.file_name, "format": f.format, "loaded": f.loaded,
                    "finished_at": str(f.finished_at), "is_sample": bool(f.is_sample)} for f in files],
     }
+
+
+def _month_span(conn: sa.Connection, names: tuple[str, ...]) -> tuple[int | None, int | None, int | None]:
+    """First and last year*100+month and whether any row is sample, for these sources: the first and last
+    row of each (source, is_sample) in the rollup's unique index, instead of a scan of every month row
+    (the scan was most of a map redraw's SQL)."""
+    found: list[tuple[int, bool]] = []
+    for name in names:
+        for sample in (False, True):
+            where = (M.c.source == name, M.c.is_sample.is_(sample))
+            for order in ((M.c.year, M.c.month), (M.c.year.desc(), M.c.month.desc())):
+                row = conn.execute(sa.select(M.c.year, M.c.month).where(*where).order_by(*order).limit(1)).first()
+                if row is not None:
+                    found.append((int(row[0]) * 100 + int(row[1]), sample))
+    if not found:
+        return None, None, None
+    return min(f for f, _ in found), max(f for f, _ in found), int(any(s for _, s in found))
 
 
 # ---------------------------------------------------------------- map and regions
