@@ -99,7 +99,7 @@ def _stage_dir(expected_bytes: int) -> str | None:
 
 
 SHM_MAX_BYTES = 256 << 20  # input files above this stage on disk
-LOAD_CACHE_KB = 768 * 1024  # SQLite's page cache while a stage is copied in (etl/config.py sets the usual one)
+LOAD_CACHE_KB = 512 * 1024  # SQLite's page cache while a stage is copied in (etl/config.py sets the usual one)
 NORMAL_CACHE_KB = 64 * 1024
 
 

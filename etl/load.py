@@ -283,8 +283,30 @@ def _gather(stage: Staged, chunks: Iterable[Parsed], pool: ThreadPoolExecutor) -
         groups = pool.submit(_fold, groups.result() if groups is not None else None, clean)
         part.clean = pd.DataFrame(columns=part.clean.columns)  # not a slice, which would keep the rows alive
         pieces.append(part)
+        del clean
+        _give_back_memory()
     summary = Parsed.combine_chunks(pieces)
     return summary, groups.result() if groups is not None else {}
+
+
+def _give_back_memory() -> None:
+    """Hand freed memory back to the system after each chunk: glibc otherwise keeps the freed pages of a
+    chunk's frames in its arenas, and a 10M-row load grew to 1.7 GB doing nothing with them."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _load_libc():  # noqa: ANN202
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:  # not glibc (macOS, musl): nothing to trim
+        return None
+
+
+_LIBC = _load_libc()
 
 
 def _fold(before: dict[str, pd.DataFrame] | None, clean: pd.DataFrame) -> dict[str, pd.DataFrame]:

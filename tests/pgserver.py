@@ -3,6 +3,11 @@
 initdb refuses to run as root, so as root every server command runs as the
 `postgres` user through runuser. The server listens on 127.0.0.1 only, with
 fsync off (the data is thrown away).
+
+The server binaries are looked up as scripts/test.sh looks them up (it runs this file): the folder in
+$JEWELCRIME_PG_BIN if set, else the newest /usr/lib/postgresql/*/bin (Debian's `postgresql` package), else
+initdb on PATH. A folder counts only if it holds both initdb and pg_ctl (postgresql-client alone fills
+/usr/lib/postgresql/*/bin with psql and pg_dump, but no server).
 """
 from __future__ import annotations
 
@@ -15,12 +20,29 @@ import time
 from pathlib import Path
 
 
+PG_BIN_ENV = "JEWELCRIME_PG_BIN"
+SERVER_TOOLS = ("initdb", "pg_ctl")
+
+
+def _has_server(folder: Path) -> bool:
+    return all(os.access(folder / tool, os.X_OK) for tool in SERVER_TOOLS)
+
+
+def _version(folder: str) -> list[int]:
+    name = Path(folder).parent.name  # /usr/lib/postgresql/15/bin -> 15
+    return [int(x) for x in name.split(".")] if name.replace(".", "").isdigit() else [-1]
+
+
 def pg_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: [int(x) for x in p.split("/")[4].split(".")])
-    if found:
-        return Path(found[-1])
+    """The folder of the PostgreSQL server binaries, or None when they are not installed."""
+    override = os.environ.get(PG_BIN_ENV)
+    if override:  # exactly this folder: no fallback, so a test can hide the server
+        return Path(override) if _has_server(Path(override)) else None
+    for folder in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_version, reverse=True):
+        if _has_server(Path(folder)):
+            return Path(folder)
     initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
+    return Path(initdb).resolve().parent if initdb and _has_server(Path(initdb).resolve().parent) else None
 
 
 def _free_port() -> int:
@@ -77,3 +99,11 @@ class PgServer:
         while time.time() < deadline and (self.root / "data" / "postmaster.pid").exists():
             time.sleep(0.2)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+if __name__ == "__main__":  # scripts/test.sh: exit 0 and print the folder when the server is installed
+    import sys
+
+    found = pg_bin()
+    print(found or "PostgreSQL server binaries not found")
+    sys.exit(0 if found else 1)

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from conftest import snapshot, table_counts
+from tests.conftest import snapshot, table_counts
 from etl.config import sqlite_path
 from test_bad_inputs import (all_counts, assert_rejected, batch, counts, etl, incidents, loaded, place,  # noqa: F401 - fixture
                              reasons_by_id, summary_row)
@@ -233,29 +233,62 @@ def _write_big_jsa(path: Path, n: int) -> pd.DataFrame:
     return frame
 
 
+# The real `jewelcrime etl`, stopped at a fixed point: just before it commits the load, with every row written in
+# the open transaction. A small page cache makes SQLite spill that transaction's pages to the WAL, as a big
+# file does; the child writes the WAL's size to a file and waits there to be killed.
+_STOP_BEFORE_COMMIT = """
+import sys, time
+from pathlib import Path
+import sqlalchemy as sa
+from etl import bulk
+
+flag, wal, before = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+assert hasattr(bulk, "LOAD_CACHE_KB"), "etl.bulk.LOAD_CACHE_KB is gone: mend this test's page-cache setting"
+bulk.LOAD_CACHE_KB = 1024
+
+
+@sa.event.listens_for(sa.engine.Engine, "begin")
+def small_cache(conn):
+    conn.exec_driver_sql("PRAGMA main.cache_size=-1024")
+
+
+@sa.event.listens_for(sa.engine.Engine, "commit")
+def stop(conn):
+    if conn.exec_driver_sql("SELECT COUNT(*) FROM main.incident").scalar_one() > before:
+        flag.write_text(str(wal.stat().st_size if wal.exists() else 0))
+        time.sleep(600)
+
+
+sys.argv = ["jewelcrime", *sys.argv[4:]]
+from dashboard.cli import main
+main()
+"""
+
+
 def test_killed_process_leaves_the_database_as_before(db_url, engine, tmp_path, loaded, cli):
     big = tmp_path / "big.csv"
-    _write_big_jsa(big, 600_000)  # big enough that SQLite spills pages to the WAL before the commit
+    _write_big_jsa(big, 60_000)
     engine.dispose()  # checkpoint: the WAL now only grows when the child writes
     wal = Path(f"{sqlite_path(db_url)}-wal")
     start = wal.stat().st_size if wal.exists() else 0
-    script = Path(sys.executable).with_name("jewelcrime")  # the installed command, as a user runs it
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "etl.cli"]
-    child = subprocess.Popen([*command, "etl", str(big), "--db", db_url],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    flag, log = tmp_path / "stopped", tmp_path / "child.log"
+    with open(log, "w") as out:
+        child = subprocess.Popen([sys.executable, "-c", _STOP_BEFORE_COMMIT, str(flag), str(wal),
+                                  str(len(loaded["incident"])), "etl", str(big), "--db", db_url],
+                                 stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 600
-        while child.poll() is None and time.monotonic() < deadline:
-            if wal.exists() and wal.stat().st_size > start + (4 << 20):  # several MB of pages written: mid-load
-                break
-            time.sleep(0.01)
-        assert child.poll() is None, "the load ended before it could be killed"
+        while not flag.exists() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert flag.exists(), f"the load never reached its commit:\n{log.read_text()[-3000:]}"
+        time.sleep(0.2)  # the size is written; the child is asleep before COMMIT
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=60)
     finally:
         if child.poll() is None:
             child.kill()
     assert child.returncode == -signal.SIGKILL
+    assert int(flag.read_text()) > start + (1 << 20)  # the open transaction's pages were on disk when killed
     with sqlite3.connect(sqlite_path(db_url)) as con:
         assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     engine.dispose()

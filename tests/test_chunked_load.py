@@ -94,3 +94,29 @@ def test_a_file_whose_rows_are_all_blank_after_the_header_is_rejected_in_chunks(
     assert result.status == "rejected"
     assert "has a header row (row 1) but no data rows" in result.message
     assert snapshot(engine)["incident"] == []
+
+
+@pytest.mark.postgres
+def test_a_file_read_in_chunks_loads_into_postgresql_exactly_as_read_whole(tmp_path: Path, pg_server) -> None:  # noqa: ANN001
+    results, contents = [], []
+    for name, chunk_rows in (("whole", 1_000_000), ("chunked", 2)):
+        url = pg_server.create_database(f"chunks_{name}_{tmp_path.name[-8:].lower()}".replace("-", "_"))
+        path = tmp_path / name / "jsa.csv"
+        path.parent.mkdir()
+        path.write_text(ROWS, encoding="utf-8")
+        engine = make_engine(url)
+        [result] = pipeline.load_paths(engine, [path], opts=Options(chunk_rows=chunk_rows))
+        results.append((result.rows_in, result.loaded, result.duplicates, result.quarantined, result.skipped))
+        contents.append(_comparable(engine))
+        engine.dispose()
+    assert results == [(9, 4, 1, 2, 2)] * 2
+    assert contents[0] == contents[1]
+
+
+def test_the_database_docs_give_the_chunk_size_and_staging_threshold_the_code_uses() -> None:
+    from etl import bulk
+    from etl.formats.csvstream import CHUNK_ROWS
+
+    text = (Path(__file__).parents[1] / "docs" / "database.md").read_text(encoding="utf-8")
+    assert f"a chunk of\n{CHUNK_ROWS:,} rows" in text or f"a chunk of {CHUNK_ROWS:,} rows" in text
+    assert f"files under {bulk.SHM_MAX_BYTES >> 20} MB" in text

@@ -88,8 +88,13 @@ def test_scenario_source_and_bad_inputs(scenario):
     assert fallback.rows["incidents"].sum() == 16 and "JSA and JM combined" in fallback.date_range
     assert scenario.build({"scenario": "../../etc"}).rows.empty
     assert scenario.build({}).summary == "Unknown guidance scenario."
-    assert len(scenario.update_frequency({"scenario": "armed-robbery"})) == 8
-    assert "3 incidents" in scenario.update_frequency({"scenario": "armed-robbery"})[3]  # 2 armed + 1 robbery
+    _fig, records, _cols, summary, _src, dates, sample, _notes = scenario.update_frequency({"scenario": "armed-robbery"})
+    # 2023: armed robbery in Houston and Dallas, and Portland's robbery with no sub-type; 3 of the year's 20
+    assert {(r["year"], r["label"]): r["incidents"] for r in records} == {
+        (2023, "Armed robbery"): 2, (2023, "Robbery, sub-type not recorded"): 1}
+    assert summary.startswith("Armed robbery: 3 incidents of these types in 2023 (15% of all recorded jewelry crimes")
+    assert "no incidents in 2022 to compare with" in summary
+    assert "JSA and JM combined" in dates and sample == {"display": "none"}
 
 
 def test_scenario_page(scenario):

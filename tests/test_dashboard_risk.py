@@ -17,7 +17,7 @@ import pytest
 from dashboard.app import create_app
 from dashboard.components import guidance_tag
 from etl.config import REFERENCE_DIR
-from tests.conftest import bound, FIXTURES
+from tests.conftest import bound, FIXTURES, walk
 
 RISK = FIXTURES / "dashboard" / "risk_known.csv"
 
@@ -207,12 +207,40 @@ def test_bad_inputs_fall_back(risk):
     risk.build_patterns({"region": None, "subtype": "nonsense"})
 
 
+def counted(records: list[dict], key: str) -> dict:
+    """A chart card's rows (the 'view data' grid and CSV) as {key: incidents}."""
+    return {r[key]: r["incidents"] for r in records}
+
+
 def test_callbacks_and_layout(risk):
+    # Nevada in the fixture: 2022 grab-and-run 6, smash-and-grab 2, burglary 2; 2023 (R-11..R-22) grab-and-run 5,
+    # smash-and-grab 4, after-hours burglary 2, distraction theft 1
     filters = {"region": "NV", "year_from": 2023, "year_to": 2023}
-    assert len(risk.update_trend(filters)) == 8
+    _fig, records, _cols, summary, _src, dates, sample, _notes = risk.update_trend(filters)  # every year
+    assert {(r["year"], r["category"]): r["incidents"] for r in records} == {
+        (2022, "burglary"): 2, (2022, "robbery"): 2, (2022, "theft"): 6,
+        (2023, "burglary"): 2, (2023, "robbery"): 4, (2023, "theft"): 6}
+    assert summary.startswith("Nevada: 12 incidents in 2023, +20.0% on 2022 (10)")
+    assert "showing Nevada, 2023" in dates and sample == {"display": "none"}
     types = risk.update_types(filters)
-    assert len(types) == 9 and types[3].startswith("Most common crime types in Nevada")
-    assert len(risk.update_patterns(filters)) == 32
+    assert counted(types[1], "label") == {"Grab-and-run theft": 5, "Smash-and-grab robbery": 4,
+                                          "After-hours burglary": 2, "Distraction theft": 1}
+    assert types[3].startswith("Most common crime types in Nevada") and "Grab-and-run theft (5, 42%)" in types[3]
+    cards_below = [c.href for c in walk(types[8]) if getattr(c, "href", None)]  # what to do, most common first
+    assert cards_below == ["/guidance/grab-and-run", "/guidance/smash-and-grab", "/guidance/after-hours-burglary",
+                           "/guidance/distraction-theft"]
+    patterns = risk.update_patterns(filters)
+    cards = dict(zip(risk.PATTERNS, (patterns[i:i + 8] for i in range(0, len(patterns), 8))))
+    # hours: 14, 15:10, 3 PM, 15:45, 16 | 11, 11:30, 12, 7 PM | 2:30 AM; 'night' and the theft have no hour
+    hours = {h: n for h, n in counted(cards[risk.HOUR][1], "hour").items() if n}
+    assert hours == {2: 1, 11: 2, 12: 1, 14: 1, 15: 3, 16: 1, 19: 1}
+    assert "busiest hour is 15:00-15:59 with 3 of the 10 incidents" in cards[risk.HOUR][3]
+    assert counted(cards[risk.TOD][1], "value") == {"morning": 2, "afternoon": 6, "evening": 1, "night": 2}
+    assert counted(cards[risk.LOCATION][1], "value") == {"mall": 5, "strip_center": 4, "standalone": 2}
+    # 2023-03-04 to 04-01 are five Saturdays; 05-01 and 05-08 Mondays; 07-02 a Sunday
+    assert counted(cards[risk.WEEKDAY][1], "value") == {"Mon": 2, "Tue": 1, "Wed": 1, "Thu": 1, "Fri": 1, "Sat": 5,
+                                                        "Sun": 1}
+    assert "busiest day is Saturday with 5 of the 12 incidents" in cards[risk.WEEKDAY][3]
     assert risk.update_headline(None).id == "risk-prompt"
     page = risk.layout(region="NV", year_from="2023")
     for chart in (risk.TREND, risk.TYPES, *risk.PATTERNS):

@@ -138,8 +138,18 @@ def test_callbacks_render_and_bad_input_falls_back(trends):
     assert "JSA and JM combined; U.S. and Canada" in date_range
     assert sample_style == {"display": "none"}
     assert source.startswith("Data derived from")
-    for update in (trends.update_index, trends.update_half, trends.update_monthly):
-        assert update({})[3]
+    # no filters: JSA and JM, U.S. and Canada, so 2022 has Toronto's 4 May robberies besides the U.S. 39
+    _fig, records, _cols, summary, *_ = trends.update_index({})
+    data = {r["year"]: r["index"] for r in records if r["series"] == "data"}
+    assert data == {2019: 100, 2020: 25, 2021: 150, 2022: 215, 2023: 45}
+    assert "2022 stands at 215.0 against the campaign's reference line at 150" in summary
+    _fig, records, _cols, summary, *_ = trends.update_half({})
+    assert {r["year"]: r["total_jan_jun"] for r in records} == {2019: 12, 2020: 3, 2021: 20, 2022: 31, 2023: 9}
+    assert "all shown went from 20 to 31 (+55.0%); thefts and robberies went from 15 to 22 (+46.7%)" in summary
+    _fig, records, _cols, summary, *_ = trends.update_monthly({})
+    months = {r["month_name"]: (r["years_counted"], r["average"]) for r in records}
+    assert months["Apr"] == (4, 4.0) and months["Aug"] == (4, 0.5)  # April: 3 + 0 + 2 + 11; none in 2023
+    assert "the busiest month is Apr (4.0 on average) and the quietest Aug (0.5)" in summary
 
 
 def test_layout_puts_the_linked_chart_first(trends):
@@ -159,4 +169,6 @@ def test_without_incident_data(cli, db_url):
     for build in (trends.build_yearly, trends.build_index, trends.build_half, trends.build_monthly):
         result = build({})
         assert result.rows.empty and result.summary == "No incident data is loaded."
-    assert trends.layout().children
+    cards = [c.id for c in trends.layout().children if str(getattr(c, "id", "")).startswith("card-")]
+    assert cards == ["card-trends-yearly", "card-trends-index", "card-trends-half", "card-trends-period",
+                     "card-trends-monthly"]

@@ -210,16 +210,45 @@ def _host(line: str) -> str:
     return target.split("//")[-1].split("/")[0].split(":")[0]
 
 
-def _export_through(proxy_port: int, db_url: str, out: Path, code: str) -> subprocess.CompletedProcess:
-    env = {"JEWELCRIME_RENDER_PROXY": f"127.0.0.1:{proxy_port}", "PATH": "/usr/bin:/bin", "HOME": str(out)}
-    return subprocess.run([sys.executable, "-c", code, db_url, str(out)], env=env, capture_output=True, text=True,
-                          timeout=300)
+def _export_through(proxy_port: int, db_url: str, out: Path, code: str,
+                    env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = env or {"JEWELCRIME_RENDER_PROXY": f"127.0.0.1:{proxy_port}"}
+    return subprocess.run([sys.executable, "-c", code, db_url, str(out)], env={"PATH": "/usr/bin:/bin",
+                          "HOME": str(out), **env}, capture_output=True, text=True, timeout=300)
+
+
+def test_by_default_nothing_chromium_sends_reaches_a_network(sample_db, tmp_path):
+    # Chromium sends its traffic to the proxy in $https_proxy when it is given none: the logging proxy stands in
+    # for the network. The export (no $JEWELCRIME_RENDER_PROXY) must leave it untouched.
+    server, hits = _logging_proxy()
+    port = server.getsockname()[1]
+    env_proxy = {name: f"http://127.0.0.1:{port}" for name in ("http_proxy", "https_proxy", "all_proxy")}
+    env_proxy.update({name.upper(): value for name, value in env_proxy.items()})
+    code = ("import sys; from pathlib import Path\n"
+            "from dashboard import exporter; from etl.config import make_engine\n"
+            "e = make_engine(sys.argv[1])\n"
+            "exporter.write(exporter.export_figure(e, 'change_since_2019', 'square', 'png'), Path(sys.argv[2]))\n")
+    done = _export_through(port, sample_db, tmp_path, code, env=env_proxy)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "change_since_2019_social_square.png").exists()
+    assert hits == []
+    # and the stand-in can fail: the same Chromium started without the renderer's proxy sends to it
+    control = ("from playwright.sync_api import sync_playwright\n"
+               "from dashboard.graphics import browser\n"
+               "with sync_playwright() as p:\n"
+               "    b = p.chromium.launch(executable_path=str(browser.CHROMIUM), headless=True, args=browser.ARGS)\n"
+               "    try:\n"
+               "        b.new_page().goto('http://jewelcrime-control.invalid/', timeout=20_000)\n"
+               "    except Exception:\n"
+               "        pass\n"
+               "    b.close()\n")
+    done = _export_through(port, sample_db, tmp_path, control, env=env_proxy)
+    server.close()
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "jewelcrime-control.invalid" in {_host(h) for h in hits}, hits
 
 
 def test_no_request_leaves_the_machine_during_export(sample_db, tmp_path):
-    from dashboard.graphics import browser
-
-    assert browser.CLOSED_PORT_PROXY == "127.0.0.1:9"  # default: a closed local port
     server, hits = _logging_proxy()
     port = server.getsockname()[1]
     code = ("import sys; from pathlib import Path\n"

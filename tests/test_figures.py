@@ -78,4 +78,13 @@ def test_no_data_without_the_base_year(cli, db_url, tmp_path):
 def test_figures_table_output(cli, db_url, known):
     result = cli("figures", "--db", db_url)
     assert result.exit_code == 0
-    assert "change_since_2019" in result.output and "supported" in result.output
+    # each figure's row of the table: its first line starts with the id (long cells wrap onto more lines)
+    header = next(line for line in result.output.splitlines() if "verdict" in line)
+    names = [cell.strip() for cell in header.strip("┃").split("┃")]
+    verdicts = {}
+    for line in result.output.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("│").split("│")]
+        if len(cells) == len(names) and cells[0] in known:
+            verdicts[cells[0]] = cells[names.index("verdict")]
+    assert verdicts == {"change_since_2019": "supported", "major_cities_theft_robbery_h1": "not supported",
+                        "property_share_2020": "supported"}

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from conftest import snapshot, table_counts
+from tests.conftest import snapshot, table_counts
 from test_bad_inputs import assert_rejected, etl, loaded  # noqa: F401 - fixture
 
 PROJECT = Path(__file__).resolve().parents[1]

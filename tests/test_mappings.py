@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from conftest import snapshot
+from tests.conftest import snapshot
 from test_bad_inputs import all_counts, batch, etl, incidents, reasons_by_id
 
 MAPPED = Path(__file__).parent / "fixtures" / "mapped"

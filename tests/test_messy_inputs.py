@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from conftest import snapshot
+from tests.conftest import snapshot
 from test_bad_inputs import all_counts, assert_rejected, batch, etl, incidents, reasons_by_id
 
 MESSY = Path(__file__).parent / "fixtures" / "messy"

@@ -16,6 +16,7 @@ import pytest
 import tests.browser.csp_safe_waits  # noqa: F401 - wait_for_function under the app's CSP (no eval)
 
 from etl.config import RAW_DIR
+from tests.conftest import unavailable
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -76,7 +77,7 @@ def server(sample_db: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser():  # noqa: ANN201
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (scripts/test.sh installs it)")
+        unavailable(f"Debian's chromium is not installed ({CHROMIUM} is missing)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
