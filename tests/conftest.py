@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -15,6 +16,11 @@ from typer.testing import CliRunner
 
 from dashboard.cli import app
 from etl.config import make_engine
+
+# pytest imports this file as `conftest`, and the tests import it as `tests.conftest`: one module under both
+# names, so there is one copy of its helpers and their state
+sys.modules.setdefault("tests.conftest", sys.modules[__name__])
+sys.modules.setdefault("conftest", sys.modules[__name__])
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -53,3 +53,13 @@ def test_without_ci_the_test_is_skipped(tmp_path, ci):
     out = done.stdout + done.stderr
     assert done.returncode == 0, out
     assert "1 skipped" in out and MESSAGE in out and "CI=true" not in out, out
+
+
+def test_the_shared_fixtures_module_is_one_module_under_both_names() -> None:
+    import importlib
+
+    from tests.conftest import FIXTURES  # how the tests import it
+
+    as_pytest_has_it = importlib.import_module("conftest")
+    assert importlib.import_module("tests.conftest") is as_pytest_has_it
+    assert as_pytest_has_it.FIXTURES is FIXTURES
