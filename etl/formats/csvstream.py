@@ -22,7 +22,7 @@ from etl.formats.headers import Column
 from etl.formats.rawrows import _blank, build, column_names
 from etl.formats.tabular import RawTable, arrow_options, csv_header, rejected
 
-CHUNK_ROWS = 250_000  # rows per chunk: about 300 MB of working memory for a JSA file
+CHUNK_ROWS = 150_000  # rows per chunk: a JSA chunk needs about 400 MB while it is validated
 
 
 @dataclass
