@@ -163,13 +163,17 @@ def test_a_release_without_state_names_and_a_source_line(cli, db_url, engine):
 
 def test_rows_that_quarantine_and_cells_read_as_unknown(cli, db_url, engine):
     path = FBI / "estimated_bad_rows.csv"
+    before = dt.date.today().year
     [got] = load(cli, db_url, path)
     assert (got["format"], counted(got)) == ("fbi-estimated", (9, 4, 5, 0))
     assert batch(engine, path.name)["release"] == "2020-2020"
-    assert quarantined(engine, path.name) == {
+    found = quarantined(engine, path.name)
+    # the current year when the row was read: the load may have started just before New Year and ended after it
+    years = [y for y in (before, dt.date.today().year) if found.get(5) == [f"year: 1850 is outside 1900 to {y}"]]
+    assert found == {
         3: ["year: '20x0' is not a year (such as 2022)"],
         4: ["repeats its year and place of row 2"],
-        5: ["year: 1850 is outside 1900 to " + str(dt.date.today().year)],
+        5: [f"year: 1850 is outside 1900 to {(years or [before])[0]}"],
         6: ["state_abbr 'ON' and state_name 'Ontario': name neither a U.S. state (or DC) nor the nation"],
         9: ["row has 7 fields but the header has 6"]}
     assert crime(engine, path.name) == [
