@@ -23,8 +23,6 @@ import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
 
-STAGE_MIN_ROWS = 20_000  # a frame this big is worth staging (tests stage one to see a staging file)
-
 
 def as_date_text(s: pd.Series) -> pd.Series:
     """Dates as 'YYYY-MM-DD' (how SQLAlchemy stores a Date in SQLite), formatted once per distinct day."""
@@ -183,11 +181,11 @@ class Staged:
         self._adbc.commit()
 
     def _append_copy(self, frame: pd.DataFrame) -> None:
+        stage = _stage_table(self.table, self.columns)
         if not self._pg_made:
-            cols = [sa.Column(c, self.table.c[c].type) for c in self.columns] + [sa.Column("_pos", sa.BigInteger)]
-            sa.Table("jc_stage", sa.MetaData(), *cols, prefixes=["TEMPORARY"]).create(self.conn)
+            stage.create(self.conn)
             self._pg_made = True
-        insert_frame(self.conn, _stage_table(self.table, self.columns), frame.assign(_pos=np.arange(self.n, self.n + len(frame))))
+        insert_frame(self.conn, stage, frame.assign(_pos=np.arange(self.n, self.n + len(frame))))
         self.conn.commit()  # the temporary table keeps its rows; the load's own transaction starts clean
 
     def ready(self) -> None:
@@ -217,9 +215,9 @@ class Staged:
         insert_frame(self.conn, sa.Table(table, sa.MetaData(), sa.Column("pos", sa.BigInteger)), picked)
         return table
 
-    def _where(self, mask: np.ndarray | None, alias: str = "") -> str:
+    def _where(self, mask: np.ndarray | None) -> str:
         """A condition choosing the staged rows where mask is true (all of them for None)."""
-        col = f"{alias}._pos" if alias else "_pos"
+        col = "_pos"
         if mask is None or mask.all():
             return "true"
         if not mask.any():
@@ -229,10 +227,9 @@ class Staged:
         return f"{col} NOT IN (SELECT pos FROM {self._positions(~mask, 'jc_pick')})"
 
     def insert(self, constants: dict[str, Any], skip: np.ndarray | None = None,
-               into: sa.Table | None = None, order_by: str | None = None) -> int:
+               into: sa.Table | None = None) -> int:
         """Copy the staged rows (minus positions where skip is true) with constant extra columns into the
-        table (or `into`, a table with the same columns); inside the caller's transaction. `order_by`, a
-        staged column, sets the order the rows go in (their ids follow it)."""
+        table (or `into`, a table with the same columns); inside the caller's transaction."""
         if self.n == 0:
             return 0
         keep = np.ones(self.n, dtype=bool) if skip is None else ~skip
@@ -242,9 +239,8 @@ class Staged:
         names = [c for c in self.columns if c in target.c]
         cols = ", ".join(f'"{c}"' for c in [*constants, *names])
         values = ", ".join([*(f":{k}" for k in constants), *(f'"{c}"' for c in names)])
-        order = f' ORDER BY "{order_by}", _pos' if order_by in self.columns else ""
         self.conn.execute(sa.text(f'INSERT INTO "{target.name}" ({cols}) SELECT {values} FROM {self.name} '
-                                  f'WHERE {self._where(keep)}{order}'), constants)
+                                  f'WHERE {self._where(keep)}'), constants)
         return int(keep.sum())
 
     def read(self, mask: np.ndarray, columns: list[str], chunk_rows: int = 250_000) -> Iterator[pd.DataFrame]:
@@ -270,11 +266,6 @@ class Staged:
         if not self._sample:
             return False
         return bool((np.concatenate(self._sample) & mask).any())
-
-    def keys_table(self) -> str:
-        """A table the database can join on, holding each staged row's `_pos`, `row_hash`, `sheet` and
-        `row_number`: the stage itself."""
-        return self.name
 
     def found_in(self, other: sa.Table, source: str, where: str = "", params: dict | None = None) -> np.ndarray:
         """Mask of the staged rows whose row_hash `other` already holds for `source` (and `where`, a condition on
@@ -314,8 +305,9 @@ class Staged:
 
 
 def _stage_table(table: sa.Table, columns: list[str]) -> sa.Table:
+    """PostgreSQL's staging table: the staged columns of `table` and each row's position."""
     return sa.Table("jc_stage", sa.MetaData(), *[sa.Column(c, table.c[c].type) for c in columns],
-                    sa.Column("_pos", sa.BigInteger))
+                    sa.Column("_pos", sa.BigInteger), prefixes=["TEMPORARY"])
 
 
 @contextlib.contextmanager

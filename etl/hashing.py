@@ -56,9 +56,6 @@ class HashSet:
     def __init__(self) -> None:
         self._runs: list[np.ndarray] = []
 
-    def __len__(self) -> int:
-        return sum(len(r) for r in self._runs)
-
     def contains(self, values: np.ndarray | pd.Series) -> np.ndarray:
         """Which of values (NaN for no hash) are in the set."""
         arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)

@@ -211,7 +211,7 @@ meta = sa.MetaData()
 table = sa.Table("t", meta, sa.Column("x", sa.Integer))
 meta.create_all(engine)
 with engine.connect() as conn:
-    stage = bulk.Staged(conn, table, pd.DataFrame({"x": range(bulk.STAGE_MIN_ROWS)}))
+    stage = bulk.Staged(conn, table, pd.DataFrame({"x": range(20_000)}))
     print(stage.path, flush=True)
     time.sleep(600)
 """

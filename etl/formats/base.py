@@ -88,6 +88,11 @@ class Parsed:
             if i and seen:
                 part.drop_repeats(seen)
             seen |= part.hashes()
+        return cls._joined(parts)
+
+    @classmethod
+    def _joined(cls, parts: list["Parsed"]) -> "Parsed":
+        """The parts as one result, as they are (repeats across them already dropped)."""
         out = cls(
             clean=pd.concat([p.clean for p in parts], ignore_index=True),
             quarantine=pd.concat([p.quarantine for p in parts], ignore_index=True),
@@ -112,7 +117,7 @@ class Parsed:
         sheet are added up, and a warning said by several chunks is said once."""
         if len(chunks) == 1:
             return chunks[0]
-        out = cls.combine(chunks) if chunks else cls(pd.DataFrame(), pd.DataFrame())
+        out = cls._joined(chunks) if chunks else cls(pd.DataFrame(), pd.DataFrame())
         merged: dict[object, dict] = {}
         for part in out.parts:
             key = part.get("sheet")
