@@ -9,10 +9,12 @@ import io
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import plotly.graph_objects as go
+
+if TYPE_CHECKING:  # only named in annotations: a headline-figure export need not import plotly at all
+    import plotly.graph_objects as go
 
 from etl.figures import JSA_JM_SOURCE_LINE
 

@@ -14,15 +14,17 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import plotly.graph_objects as go
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from dashboard.graphics import browser
 from dashboard.graphics.presets import FORMATS, Preset
 from dashboard.graphics.words import SAMPLE_MARK, Words
+
+if TYPE_CHECKING:  # plotly is imported by the charts; a headline figure's graphic has none
+    import plotly.graph_objects as go
 
 TEMPLATES = Path(__file__).parent / "templates"
 KINDS = ("social", "badge", "signage", "chart")  # one template each: <kind>.html.j2
@@ -91,7 +93,7 @@ def html(graphic: Graphic, script: bool = True) -> str:
 def _chart_for(chart: go.Figure | dict, width: int, height: int) -> str:
     """The chart's JSON at the given size with its own title off (the document has it). Worked on as a plain
     dict: plotly's validation of a figure copy costs more than drawing it (the map carries its boundaries)."""
-    fig = chart.to_plotly_json() if isinstance(chart, go.Figure) else chart
+    fig = chart.to_plotly_json() if hasattr(chart, "to_plotly_json") else chart
     layout = {k: v for k, v in (fig.get("layout") or {}).items() if k != "title"}
     layout.update(width=width, height=height, autosize=False, paper_bgcolor="white",
                   font={**(layout.get("font") or {}), "family": "Liberation Sans, DejaVu Sans, Arial"},
