@@ -2,6 +2,8 @@
 
     python benchmarks/dashboard_bench.py                     # 10k, 100k, 1M
     python benchmarks/dashboard_bench.py --rows 100000       # one size
+    python benchmarks/dashboard_bench.py --rows 10000000 --files 10 --db-dir /tmp/bench
+        # 10M incidents loaded as ten files of 1M (the rollups must not grow with the number of files)
 
 For each size it loads N synthetic JSA-style incidents (benchmarks/etl_bench.py
 rows, 2010-2024, all states in the sample's proportions) plus the reference
@@ -92,27 +94,35 @@ def statcan_file(path: Path) -> Path:
     return path
 
 
-def load(n: int, folder: Path) -> str:
+def load(n: int, folder: Path, files: int = 1) -> str:
+    """A new database of n incidents loaded as `files` files of n / files rows each (other rows in each)."""
     from etl import pipeline
     from etl.config import make_engine
 
-    csv = folder / f"dash_bench_{n}.csv"
-    etl_bench.make_rows(n).to_csv(csv, index=False)
     url = f"sqlite:///{folder / f'dash_{n}.sqlite'}"
     engine = make_engine(url)
-    results = pipeline.load_paths(engine, [csv, FBI_FILE, statcan_file(folder / "statcan_crime_bench.csv")])
-    assert all(r.ok for r in results), results
+    context = pipeline.load_paths(engine, [FBI_FILE, statcan_file(folder / "statcan_crime_bench.csv")])
+    assert all(r.ok for r in context), context
+    per_file = n // files
+    for i in range(files):  # one file at a time, so the benchmark's own memory holds one file's rows
+        csv = folder / f"dash_bench_{n}_{i}.csv"
+        etl_bench.make_rows(per_file if i < files - 1 else n - per_file * i, seed=7 + i,
+                            first_id=i * per_file).to_csv(csv, index=False)
+        results = pipeline.load_paths(engine, [csv])
+        assert all(r.ok for r in results), results
+        csv.unlink()
+    engine.dispose()
     return url
 
 
-def kept(n: int, folder: Path) -> str:
-    """The database of `n` incidents under folder/n/, built by `load` the first time."""
-    own = folder / str(n)
+def kept(n: int, folder: Path, files: int = 1) -> str:
+    """The database of `n` incidents in `files` files under folder/n[xfiles]/, built by `load` the first time."""
+    own = folder / (f"{n}" if files == 1 else f"{n}x{files}")
     db = own / f"dash_{n}.sqlite"
     if db.exists():
         return f"sqlite:///{db}"
     own.mkdir(parents=True, exist_ok=True)
-    return load(n, own)
+    return load(n, own, files)
 
 
 def variations(years: list[int], regions: list[str]) -> list[dict[str, Any]]:
@@ -296,12 +306,14 @@ def main() -> None:
     ap.add_argument("--rows", type=int, action="append", help="incidents (repeatable); default 10k, 100k, 1M")
     ap.add_argument("--map-only", action="store_true", help="only the paired map callback measurement")
     ap.add_argument("--db-dir", type=Path, help="build each size's database once under DIR/N/ and reuse it")
+    ap.add_argument("--files", type=int, default=1,
+                    help="load each size as this many files (issue 12: 10M incidents as ten files)")
     args = ap.parse_args()
     for n in args.rows or [10_000, 100_000, 1_000_000]:
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()
-            url = kept(n, args.db_dir) if args.db_dir else load(n, Path(tmp))
-            print(f"\n== {n:,} incidents (loaded in {time.perf_counter() - t:.1f} s)")
+            url = kept(n, args.db_dir, args.files) if args.db_dir else load(n, Path(tmp), args.files)
+            print(f"\n== {n:,} incidents in {args.files} file(s) (loaded in {time.perf_counter() - t:.1f} s)")
             print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             for what, value in paired_map(url):
                 print(f"{what:<60} {value:>8.2f}" + ("x" if "speed-up" in what else " ms"))

@@ -227,9 +227,10 @@ class Staged:
         return f"{col} NOT IN (SELECT pos FROM {self._positions(~mask, 'jc_pick')})"
 
     def insert(self, constants: dict[str, Any], skip: np.ndarray | None = None,
-               into: sa.Table | None = None) -> int:
+               into: sa.Table | None = None, order_by: tuple[str, ...] = ()) -> int:
         """Copy the staged rows (minus positions where skip is true) with constant extra columns into the
-        table (or `into`, a table with the same columns); inside the caller's transaction."""
+        table (or `into`, a table with the same columns), in the order of the staged columns `order_by`
+        (then as staged); inside the caller's transaction."""
         if self.n == 0:
             return 0
         keep = np.ones(self.n, dtype=bool) if skip is None else ~skip
@@ -239,8 +240,9 @@ class Staged:
         names = [c for c in self.columns if c in target.c]
         cols = ", ".join(f'"{c}"' for c in [*constants, *names])
         values = ", ".join([*(f":{k}" for k in constants), *(f'"{c}"' for c in names)])
+        order = ", ".join([*(f'"{c}"' for c in order_by if c in self.columns), "_pos"])
         self.conn.execute(sa.text(f'INSERT INTO "{target.name}" ({cols}) SELECT {values} FROM {self.name} '
-                                  f'WHERE {self._where(keep)}'), constants)
+                                  f'WHERE {self._where(keep)} ORDER BY {order}'), constants)
         return int(keep.sum())
 
     def read(self, mask: np.ndarray, columns: list[str], chunk_rows: int = 250_000) -> Iterator[pd.DataFrame]:
