@@ -33,6 +33,24 @@ def _log_binom_half(n: int, k: int) -> float:
     return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) - n * math.log(2)
 
 
+def _lower_tail_half(n: int, k: int) -> float:
+    """P(X <= k) for X ~ Binomial(n, 1/2) and k <= n/2: the terms from P(X = k) down, each from the one above by
+    P(X = i - 1) = P(X = i) * i / (n - i + 1), stopping once they no longer change the sum. Below the middle the
+    terms only shrink, so this takes a few hundred steps where summing every term from 0 took k (a ranking of
+    10 million incidents spent 300 ms per redraw here)."""
+    term = math.exp(_log_binom_half(n, k))
+    if term == 0.0:  # the largest term underflows: so does the whole tail
+        return 0.0
+    total, i = term, k
+    while i > 0:
+        term *= i / (n - i + 1)
+        i -= 1
+        total += term
+        if term < total * 1e-17:
+            break
+    return total
+
+
 def change_p_value(old: float, new: float) -> float:
     """Two-sided p-value of 'the rate did not change' for counts `old` and `new` over equal periods.
 
@@ -45,8 +63,7 @@ def change_p_value(old: float, new: float) -> float:
         return 1.0
     k = min(a, b)  # the tail of the smaller count, doubled (the null is symmetric)
     if n <= EXACT_UP_TO:
-        tail = sum(math.exp(_log_binom_half(n, i)) for i in range(k + 1))
-        return min(1.0, 2 * tail)
+        return min(1.0, 2 * _lower_tail_half(n, k))
     z = (abs(b - a) - 1) / math.sqrt(n)
     return min(1.0, math.erfc(max(z, 0.0) / math.sqrt(2)))
 
