@@ -30,10 +30,9 @@ def coverage(engine: sa.Engine, f: state.Filters) -> dict[str, tuple[int, int]]:
     with any incident, of any crime type, in either country (year*100+month)."""
     found = {}
     for name in state.COMBINED_SOURCES if f.source == "combined" else (f.source,):
-        every = queries.trend_months(engine, state.Filters(source=name), "")
-        if len(every):
-            codes = pd.to_numeric(every["year"]).astype("int64") * 100 + pd.to_numeric(every["month"]).astype("int64")
-            found[name] = (int(codes.min()), int(codes.max()))
+        span = queries.source_months(engine, name)
+        if span is not None:
+            found[name] = span
     return found
 
 
