@@ -24,6 +24,16 @@ from etl.claim_text import label as claim_label
 from etl.figures import JSA_JM_SOURCE_LINE, claim_specs, compute_all
 
 R, M, P = schema.rollup_region, schema.rollup_month, schema.rollup_pattern
+NR, NM = schema.rollup_nation, schema.rollup_nation_month  # the same groups without the region: national queries
+
+
+def _by_half(f: Filters) -> sa.Table:
+    """The half-year rollup a query with these filters reads: the regions' only when regions are chosen."""
+    return R if f.region else NR
+
+
+def _by_month(f: Filters) -> sa.Table:
+    return M if f.region else NM
 
 _cache: OrderedDict[tuple, Any] = OrderedDict()
 _cache_lock = threading.Lock()
@@ -67,11 +77,21 @@ def pinned_version(engine: sa.Engine) -> Iterator[tuple]:
         _pinned.reset(token)
 
 
-def cached(fn: Callable[..., Any]) -> Callable[..., Any]:
+def cached(fn: Callable[..., Any] | None = None, *, uses: tuple[str, ...] | None = None) -> Any:
     """Memoise on (database, data version, arguments) in this process; a new load batch invalidates
-    everything. (Whole chart results are also cached across processes: dashboard.cache.)"""
+    everything. (Whole chart results are also cached across processes: dashboard.cache.)
+
+    `uses`: the Filters fields the query reads. A Filters argument is cut down to them (the rest at their
+    defaults) before the query sees it, so filter sets that differ only in what it ignores (the measure, the
+    years of a query over every year, ...) share one result, and a field it reads but does not list cannot
+    slip in unnoticed."""
+    if fn is None:
+        return lambda f: cached(f, uses=uses)
+
     @wraps(fn)
     def wrapper(engine: sa.Engine, *args: Any) -> Any:
+        if uses is not None:
+            args = tuple(Filters(**{k: getattr(a, k) for k in uses}) if isinstance(a, Filters) else a for a in args)
         key = (fn.__name__, str(engine.url), data_version(engine), args)
         with _cache_lock:
             if key in _cache:
@@ -154,14 +174,14 @@ def published(engine: sa.Engine) -> pd.DataFrame:
 @cached
 def years(engine: sa.Engine) -> list[int]:
     with engine.connect() as conn:
-        return [int(y) for (y,) in conn.execute(sa.select(R.c.year).distinct().order_by(R.c.year))]
+        return [int(y) for (y,) in conn.execute(sa.select(NR.c.year).distinct().order_by(NR.c.year))]
 
 
 @cached
 def sources(engine: sa.Engine) -> list[str]:
     """Every incident source with rows: JSA, JM and any mapped source (e.g. 'LAPD open data')."""
     with engine.connect() as conn:
-        return [s for (s,) in conn.execute(sa.select(R.c.source).distinct().order_by(R.c.source))]
+        return [s for (s,) in conn.execute(sa.select(NR.c.source).distinct().order_by(NR.c.source))]
 
 
 @cached
@@ -207,9 +227,9 @@ def source_months(engine: sa.Engine, source: str) -> tuple[int, int] | None:
     found: list[int] = []
     with engine.connect() as conn:
         for sample in (False, True):
-            where = (M.c.source == source, M.c.is_sample.is_(sample), M.c.crimes_against != "")
-            for order in ((M.c.year, M.c.month), (M.c.year.desc(), M.c.month.desc())):
-                row = conn.execute(sa.select(M.c.year, M.c.month).where(*where).order_by(*order).limit(1)).first()
+            where = (NM.c.source == source, NM.c.is_sample.is_(sample), NM.c.crimes_against != "")
+            for order in ((NM.c.year, NM.c.month), (NM.c.year.desc(), NM.c.month.desc())):
+                row = conn.execute(sa.select(NM.c.year, NM.c.month).where(*where).order_by(*order).limit(1)).first()
                 if row is not None:
                     found.append(int(row[0]) * 100 + int(row[1]))
     return (min(found), max(found)) if found else None
@@ -222,9 +242,9 @@ def _month_span(conn: sa.Connection, names: tuple[str, ...]) -> tuple[int | None
     found: list[tuple[int, bool]] = []
     for name in names:
         for sample in (False, True):
-            where = (M.c.source == name, M.c.is_sample.is_(sample))
-            for order in ((M.c.year, M.c.month), (M.c.year.desc(), M.c.month.desc())):
-                row = conn.execute(sa.select(M.c.year, M.c.month).where(*where).order_by(*order).limit(1)).first()
+            where = (NM.c.source == name, NM.c.is_sample.is_(sample))
+            for order in ((NM.c.year, NM.c.month), (NM.c.year.desc(), NM.c.month.desc())):
+                row = conn.execute(sa.select(NM.c.year, NM.c.month).where(*where).order_by(*order).limit(1)).first()
                 if row is not None:
                     found.append((int(row[0]) * 100 + int(row[1]), sample))
     if not found:
@@ -234,7 +254,7 @@ def _month_span(conn: sa.Connection, names: tuple[str, ...]) -> tuple[int | None
 
 # ---------------------------------------------------------------- map and regions
 
-@cached
+@cached(uses=("source", "subtype", "category"))
 def region_year_counts(engine: sa.Engine, f: Filters) -> pd.DataFrame:
     """Incidents and losses per region and year, for every year (the year filter is not applied)."""
     q = (sa.select(R.c.region_code.label("code"), R.c.year, _count(R, f.source).label("incidents"),
@@ -243,33 +263,35 @@ def region_year_counts(engine: sa.Engine, f: Filters) -> pd.DataFrame:
     return _frame(engine, q)
 
 
-@cached
+@cached(uses=("source", "subtype", "category", "region"))
 def yearly_by_category(engine: sa.Engine, f: Filters) -> pd.DataFrame:
-    cond = _where(R, f, years=False)
+    t = _by_half(f)
+    cond = _where(t, f, years=False)
     if f.region:
-        cond.append(R.c.region_code == f.region)
-    q = (sa.select(R.c.year, R.c.category, _count(R, f.source).label("incidents"),
-                   _loss(R, f.source).label("losses"))
-         .where(*cond).group_by(R.c.year, R.c.category).order_by(R.c.year, R.c.category))
+        cond.append(t.c.region_code == f.region)
+    q = (sa.select(t.c.year, t.c.category, _count(t, f.source).label("incidents"),
+                   _loss(t, f.source).label("losses"))
+         .where(*cond).group_by(t.c.year, t.c.category).order_by(t.c.year, t.c.category))
     return _frame(engine, q)
 
 
-@cached
+@cached(uses=("source", "subtype", "category", "year_from", "year_to"))
 def monthly(engine: sa.Engine, f: Filters) -> pd.DataFrame:
-    q = (sa.select(M.c.year, M.c.month, _count(M, f.source).label("incidents"))
-         .where(*_where(M, f)).group_by(M.c.year, M.c.month).order_by(M.c.year, M.c.month))
+    q = (sa.select(NM.c.year, NM.c.month, _count(NM, f.source).label("incidents"))
+         .where(*_where(NM, f)).group_by(NM.c.year, NM.c.month).order_by(NM.c.year, NM.c.month))
     return _frame(engine, q)
 
 
-@cached
+@cached(uses=("source", "subtype", "category", "year_from", "year_to", "region"))
 def mix(engine: sa.Engine, f: Filters) -> pd.DataFrame:
     """Incidents and losses by crime type over the selected years (the crime-type mix)."""
-    cond = _where(R, f)
+    t = _by_half(f)
+    cond = _where(t, f)
     if f.region:
-        cond.append(R.c.region_code == f.region)
-    q = (sa.select(R.c.category, R.c.subtype, _count(R, f.source).label("incidents"),
-                   _loss(R, f.source).label("losses"), _loss_known(R, f.source).label("losses_known"))
-         .where(*cond).group_by(R.c.category, R.c.subtype))
+        cond.append(t.c.region_code == f.region)
+    q = (sa.select(t.c.category, t.c.subtype, _count(t, f.source).label("incidents"),
+                   _loss(t, f.source).label("losses"), _loss_known(t, f.source).label("losses_known"))
+         .where(*cond).group_by(t.c.category, t.c.subtype))
     return _frame(engine, q)
 
 
@@ -321,14 +343,15 @@ def checked_figure(engine: sa.Engine, figure_id: str) -> dict[str, Any] | None:
 
 # ---------------------------------------------------------------- regional risk and guidance
 
-@cached
+@cached(uses=("source", "subtype", "category", "region"))
 def type_year_counts(engine: sa.Engine, f: Filters) -> pd.DataFrame:
     """Incidents per year and crime type (category and sub-type), every year; one region when f.region is set."""
-    cond = _where(R, f, years=False)
+    t = _by_half(f)
+    cond = _where(t, f, years=False)
     if f.region:
-        cond.append(R.c.region_code == f.region)
-    q = (sa.select(R.c.year, R.c.category, R.c.subtype, _count(R, f.source).label("incidents"))
-         .where(*cond).group_by(R.c.year, R.c.category, R.c.subtype).order_by(R.c.year))
+        cond.append(t.c.region_code == f.region)
+    q = (sa.select(t.c.year, t.c.category, t.c.subtype, _count(t, f.source).label("incidents"))
+         .where(*cond).group_by(t.c.year, t.c.category, t.c.subtype).order_by(t.c.year))
     return _frame(engine, q)
 
 
@@ -363,21 +386,23 @@ def _trend_where(t: sa.Table, f: Filters, country: str) -> list[sa.ColumnElement
     return cond
 
 
-@cached
+@cached(uses=("source", "subtype", "category", "major_only", "region"))
 def trend_halves(engine: sa.Engine, f: Filters, country: str) -> pd.DataFrame:
     """Incidents and losses per year, half and category, every year ('' country = U.S. and Canada)."""
-    q = (sa.select(R.c.year, R.c.half, R.c.category, _count(R, f.source).label("incidents"),
-                   _loss(R, f.source).label("losses"))
-         .where(*_trend_where(R, f, country)).group_by(R.c.year, R.c.half, R.c.category)
-         .order_by(R.c.year, R.c.half, R.c.category))
+    t = _by_half(f)
+    q = (sa.select(t.c.year, t.c.half, t.c.category, _count(t, f.source).label("incidents"),
+                   _loss(t, f.source).label("losses"))
+         .where(*_trend_where(t, f, country)).group_by(t.c.year, t.c.half, t.c.category)
+         .order_by(t.c.year, t.c.half, t.c.category))
     return _frame(engine, q)
 
 
-@cached
+@cached(uses=("source", "subtype", "category", "major_only", "region"))
 def trend_months(engine: sa.Engine, f: Filters, country: str) -> pd.DataFrame:
     """Incidents per year and calendar month, every year."""
-    q = (sa.select(M.c.year, M.c.month, _count(M, f.source).label("incidents"))
-         .where(*_trend_where(M, f, country)).group_by(M.c.year, M.c.month).order_by(M.c.year, M.c.month))
+    t = _by_month(f)
+    q = (sa.select(t.c.year, t.c.month, _count(t, f.source).label("incidents"))
+         .where(*_trend_where(t, f, country)).group_by(t.c.year, t.c.month).order_by(t.c.year, t.c.month))
     return _frame(engine, q)
 
 
@@ -385,7 +410,7 @@ def trend_months(engine: sa.Engine, f: Filters, country: str) -> pd.DataFrame:
 def source_years(engine: sa.Engine) -> dict[str, tuple[int, int]]:
     """Each incident source's first and last year with rows: where a source starts or stops (a series break)."""
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(R.c.source, sa.func.min(R.c.year), sa.func.max(R.c.year)).group_by(R.c.source))
+        rows = conn.execute(sa.select(NR.c.source, sa.func.min(NR.c.year), sa.func.max(NR.c.year)).group_by(NR.c.source))
         return {s: (int(lo), int(hi)) for s, lo, hi in rows}
 
 
@@ -416,7 +441,19 @@ def context_region_years(engine: sa.Engine, measure: str, year_from: int | None 
                          year_to: int | None = None, region: str | None = None) -> pd.DataFrame:
     """Every state and province (or one) in every year loaded (or those years): count, population, rate per
     100,000, rank among all places, table."""
-    return general.region_year_rates(engine, measure, year_from, year_to, region)
+    if year_from is None and year_to is None and region is None:
+        return general.region_year_rates(engine, measure)
+    # cut from the measure's whole table (a few thousand rows, ranks stored with them): every year range and
+    # place a visitor picks reads the one cached table instead of a query of its own
+    rows = context_region_years(engine, measure)
+    keep = pd.Series(True, index=rows.index)
+    if year_from is not None:
+        keep &= rows["year"] >= year_from
+    if year_to is not None:
+        keep &= rows["year"] <= year_to
+    if region is not None:
+        keep &= rows["code"] == region
+    return rows[keep].reset_index(drop=True)
 
 
 @cached
@@ -495,12 +532,13 @@ def business_counts(engine: sa.Engine) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- trends: months by category
 
-@cached
+@cached(uses=("source", "subtype", "category", "major_only", "region"))
 def trend_months_by_category(engine: sa.Engine, f: Filters, country: str) -> pd.DataFrame:
     """Incidents per year, calendar month and category, every year (trend_months split by category).
 
     A month with no row has no incidents under the filters; months outside month_span are unknown."""
-    q = (sa.select(M.c.year, M.c.month, M.c.category, _count(M, f.source).label("incidents"))
-         .where(*_trend_where(M, f, country)).group_by(M.c.year, M.c.month, M.c.category)
-         .order_by(M.c.year, M.c.month, M.c.category))
+    t = _by_month(f)
+    q = (sa.select(t.c.year, t.c.month, t.c.category, _count(t, f.source).label("incidents"))
+         .where(*_trend_where(t, f, country)).group_by(t.c.year, t.c.month, t.c.category)
+         .order_by(t.c.year, t.c.month, t.c.category))
     return _frame(engine, q)

@@ -111,17 +111,19 @@ def region_year_rates(engine: sa.Engine, measure: str, year_from: int | None = N
         q = q.where(r.c.region_code == region)
     with engine.connect() as conn:
         rows = conn.execute(q.order_by(r.c.year, r.c.region_code)).all()
-    out = pd.DataFrame(rows, columns=YEAR_COLUMNS)
-    if out.empty:
+    if not rows:
         return pd.DataFrame({k: pd.Series(dtype="object") for k in YEAR_COLUMNS})
+    # column by column from plain values, as in measure_rows: a DataFrame of Row objects costs more than the SQL
+    values = dict(zip(YEAR_COLUMNS, zip(*rows)))
+    data: dict[str, object] = {k: list(v) for k, v in values.items()}
     for k in FLOAT_COLUMNS:
-        if k in out:
-            out[k] = pd.to_numeric(out[k], errors="coerce").astype("float64")
-    out["rank"] = out["rank"].astype("Int64")
-    out["ranked"] = out["ranked"].astype("int64")
-    out["year"] = out["year"].astype("int64")
-    out["comparable"] = out["comparable"].astype(bool)
-    return out
+        if k in values:
+            data[k] = np.array([np.nan if v is None else float(v) for v in values[k]], dtype="float64")
+    data["rank"] = pd.array(list(values["rank"]), dtype="Int64")
+    data["ranked"] = np.array(values["ranked"], dtype="int64")
+    data["year"] = np.array(values["year"], dtype="int64")
+    data["comparable"] = np.array([bool(v) for v in values["comparable"]], dtype=bool)
+    return pd.DataFrame(data)
 
 
 def all_rates(engine: sa.Engine, measure: str) -> pd.Series:

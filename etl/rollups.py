@@ -141,6 +141,9 @@ def compute(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
         parts.append(total(["source", "is_sample", "year", "region_code", "category", "dimension", "value"],
                            part, ["n", "n_combined"]))
     out["rollup_pattern"] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    # the nation's groups from the regions' (a few thousand groups, not the rows)
+    for nation, of in (("rollup_nation", "rollup_region"), ("rollup_nation_month", "rollup_month")):
+        out[nation] = total(schema.ROLLUP_KEYS[nation], out[of])
     return out
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from etl.errors import SchemaVersionError
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 SOURCE_LENGTH = 80  # a mapped source's own name, e.g. 'Chicago Police open data'
 metadata = sa.MetaData()
 
@@ -190,6 +190,25 @@ rollup_month = _rollup(
     "rollup_month",
     sa.Column("year", sa.SmallInteger, nullable=False), sa.Column("month", sa.SmallInteger, nullable=False),
     sa.Column("country", sa.String(2), nullable=False), sa.Column("region_code", sa.String(2), nullable=False),
+    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("subtype", sa.String(32), nullable=False), sa.Column("crimes_against", sa.String(10), nullable=False),
+    sa.Column("is_major_city", sa.Boolean, nullable=False),
+)
+
+# the nation's groups (rollup_region and rollup_month without the region), for the national trends: a
+# query over every state and province reads about 1/60 of the rows
+rollup_nation = _rollup(
+    "rollup_nation",
+    sa.Column("year", sa.SmallInteger, nullable=False), sa.Column("half", sa.SmallInteger, nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("category", sa.String(16), nullable=False), sa.Column("subtype", sa.String(32), nullable=False),
+    sa.Column("crimes_against", sa.String(10), nullable=False), sa.Column("is_major_city", sa.Boolean, nullable=False),
+)
+
+rollup_nation_month = _rollup(
+    "rollup_nation_month",
+    sa.Column("year", sa.SmallInteger, nullable=False), sa.Column("month", sa.SmallInteger, nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
     sa.Column("category", sa.String(16), nullable=False),
     sa.Column("subtype", sa.String(32), nullable=False), sa.Column("crimes_against", sa.String(10), nullable=False),
     sa.Column("is_major_city", sa.Boolean, nullable=False),
@@ -409,7 +428,7 @@ crime_type = sa.Table(
     sa.Column("is_jsa_category", sa.Boolean, nullable=False),
 )
 
-ROLLUPS = (rollup_region, rollup_month, rollup_pattern)
+ROLLUPS = (rollup_region, rollup_month, rollup_pattern, rollup_nation, rollup_nation_month)
 
 
 def batch_tables() -> list[sa.Table]:

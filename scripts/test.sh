@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fresh machine -> the whole test suite.
-# Installs what a new machine lacks, and only what the tests use: Debian's chromium (browser tests, image
-# export) and Debian's postgresql (the tests start their own throwaway server from its binaries, found as
+# Installs what a new machine lacks, and only what the tests use: Debian's chromium and fonts-liberation
+# (browser tests, image export) and Debian's postgresql (the tests start their own throwaway server from its binaries, found as
 # tests/pgserver.py finds them), then the project with its test extras in .venv. When another package
 # manager holds apt's locks it waits (up to $APT_LOCK_WAIT seconds, default 600) instead of failing.
 # Run again, it installs nothing. With CI=true (.ci/run) a test that cannot run fails instead of skipping.
@@ -12,6 +12,8 @@ LOCK_WAIT=${APT_LOCK_WAIT:-600}
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# the typeface campaign graphics are fitted in (tests/test_graphics_layout.py measures text set in it)
+fc-list 2>/dev/null | grep -q "Liberation Sans" || missing+=(fonts-liberation)
 "$PY" tests/pgserver.py >/dev/null 2>&1 || missing+=(postgresql)  # initdb and pg_ctl, where the tests look
 
 # apt and dpkg lock with fcntl(2); `flock` cannot see those locks, Python's lockf can

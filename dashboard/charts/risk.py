@@ -61,6 +61,11 @@ def _num(value: Any) -> float | None:
 
 def profile(engine: sa.Engine, filters: dict[str, Any]) -> Profile:
     """Risk class, rank, rate against the national rate and the latest change, from the rollups."""
+    with queries.pinned_version(engine):  # one data-version query for all the lookups below
+        return _profile(engine, filters)
+
+
+def _profile(engine: sa.Engine, filters: dict[str, Any]) -> Profile:
     f = current(engine, filters)
     regions = queries.regions(engine)
     counts = queries.region_year_counts(engine, f.jewelry())
