@@ -107,6 +107,14 @@ def cached(fn: Callable[..., Any] | None = None, *, uses: tuple[str, ...] | None
     return wrapper
 
 
+def _held(engine: sa.Engine, name: str, args: tuple) -> Any:
+    """What the memo holds for `name(engine, *args)` at the current data version (a copy), or None."""
+    key = (name, str(engine.url), data_version(engine), args)
+    with _cache_lock:
+        hit = _cache.get(key)
+    return hit.copy() if isinstance(hit, pd.DataFrame) else hit
+
+
 def _frame(engine: sa.Engine, query: sa.Select) -> pd.DataFrame:
     with engine.connect() as conn:
         return pd.read_sql_query(query, conn)
@@ -441,11 +449,11 @@ def context_region_years(engine: sa.Engine, measure: str, year_from: int | None 
                          year_to: int | None = None, region: str | None = None) -> pd.DataFrame:
     """Every state and province (or one) in every year loaded (or those years): count, population, rate per
     100,000, rank among all places, table."""
-    if year_from is None and year_to is None and region is None:
-        return general.region_year_rates(engine, measure)
-    # cut from the measure's whole table (a few thousand rows, ranks stored with them): every year range and
-    # place a visitor picks reads the one cached table instead of a query of its own
-    rows = context_region_years(engine, measure)
+    rows = _held(engine, "context_region_years", (measure,))
+    if rows is None:  # the narrow query: cheaper than reading the whole table first
+        return general.region_year_rates(engine, measure, year_from, year_to, region)
+    # cut from the measure's whole table when it is held (a few thousand rows, ranks stored with them): the
+    # year ranges and places visitors pick then need no query of their own
     keep = pd.Series(True, index=rows.index)
     if year_from is not None:
         keep &= rows["year"] >= year_from

@@ -1,0 +1,67 @@
+"""The query memo shares a result between filter sets that differ only in what the query ignores, and the
+general-crime tables are cut from a measure's whole table with the same rows as the narrow query."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import sqlalchemy as sa
+
+from dashboard import queries
+from dashboard.state import Filters
+from tests.conftest import FIXTURES
+
+JSA = FIXTURES / "figures" / "jsa_known.csv"
+FBI = FIXTURES.parent.parent / "data" / "raw" / "fbi" / "estimated_crimes_1979_2024.csv"
+
+
+def sql_counter(engine: sa.Engine) -> list[str]:
+    seen: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda _c, _cur, statement, *_a: seen.append(statement))
+    return seen
+
+
+def rollup_reads(seen: list[str]) -> int:
+    return sum("rollup_region" in s for s in seen)
+
+
+def test_filters_that_differ_only_in_what_a_query_ignores_share_one_result(cli, db_url, engine):
+    assert cli("etl", JSA, "--db", db_url).exit_code == 0
+    queries._cache.clear()  # noqa: SLF001
+    seen = sql_counter(engine)
+    first = queries.region_year_counts(engine, Filters(source="JSA", metric="incidents", year_from=2019, year_to=2020))
+    assert rollup_reads(seen) == 1
+    # the measure, the years (the query reads every year), the map layer: not what region_year_counts reads
+    again = queries.region_year_counts(engine, Filters(source="JSA", metric="per_million", year_from=2021,
+                                                      year_to=2022, layer="context", base_year=2021))
+    assert rollup_reads(seen) == 1
+    pd.testing.assert_frame_equal(first, again)
+    # a field it reads is part of the key
+    robbery = queries.region_year_counts(engine, Filters(source="JSA", category="robbery"))
+    assert rollup_reads(seen) == 2
+    assert robbery["incidents"].sum() < first["incidents"].sum()
+
+
+def test_a_query_sees_only_the_fields_it_declares(cli, db_url, engine):
+    assert cli("etl", JSA, "--db", db_url).exit_code == 0
+    every_year = Filters(source="JSA")
+    # the years are not among trend_halves' fields: it answers every year whatever the filters say
+    narrowed = queries.trend_halves(engine, replace(every_year, year_from=2022, year_to=2022), "")
+    assert sorted(set(narrowed["year"])) == sorted(set(queries.trend_halves(engine, every_year, "")["year"]))
+    assert len(set(narrowed["year"])) > 1
+
+
+def test_a_year_range_cut_from_the_held_table_equals_the_narrow_query(cli, db_url, engine):
+    assert cli("etl", FBI, "--db", db_url).exit_code == 0
+    queries._cache.clear()  # noqa: SLF001
+    narrow = queries.context_region_years(engine, "robbery", 2015, 2017, "TX")  # nothing held: its own query
+    queries._cache.clear()  # noqa: SLF001
+    whole = queries.context_region_years(engine, "robbery")
+    seen = sql_counter(engine)
+    cut = queries.context_region_years(engine, "robbery", 2015, 2017, "TX")
+    assert not any("rollup_context" in s for s in seen)  # answered from the held table
+    pd.testing.assert_frame_equal(narrow, cut)
+    assert list(cut["year"]) == [2015, 2016, 2017] and set(cut["code"]) == {"TX"}
+    assert len(whole) > len(cut)
+    ranks = whole[(whole["year"] == 2016)].set_index("code")["rank"]
+    assert int(cut.set_index("year").loc[2016, "rank"]) == int(ranks["TX"])  # ranks among all places, kept
