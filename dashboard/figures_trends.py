@@ -139,31 +139,32 @@ def seasonality_figure(table: pd.DataFrame, years: list[int], shown: list[int], 
 
     The y axis is fixed to the highest value of any year, shown or not, so a year clicked on in the legend
     is never cut off at the top. The years' legend is a grid of equal entries (three to a row on a phone,
-    one row on a desktop) under a title that says what the bars are.
+    one row on a desktop) under a title that says what the bars are. Built from plain dicts (up to sixteen
+    traces: plotly's per-property checks were half the chart's time); tests check it validates.
     """
-    fig = go.Figure()
+    months = table["month_name"].tolist()
     label = f"Average {years[0]}-{years[-1]}" if len(years) > 1 else f"{years[0]}"
-    custom = np.column_stack([[tag] * 12, table["years_counted"]])
-    fig.add_bar(x=table["month_name"], y=table["average"], name=label, marker_color="#9ecae1",
-                customdata=custom, showlegend=False,
-                hovertemplate="%{x}: %{y:,.1f} incidents on average (%{customdata[1]} years)<extra></extra>")
+    data: list[dict[str, Any]] = [dict(
+        type="bar", x=months, y=table["average"].to_numpy(), name=label, marker=dict(color="#9ecae1"),
+        customdata=[[tag, n] for n in table["years_counted"].tolist()], showlegend=False,
+        hovertemplate="%{x}: %{y:,.1f} incidents on average (%{customdata[1]} years)<extra></extra>")]
     palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
     for i, y in enumerate(reversed(years)):
-        col = f"incidents_{y}"
-        fig.add_scatter(x=table["month_name"], y=table[col], mode="lines+markers", name=str(y),
-                        line=dict(color=palette[i % len(palette)], width=1.8), marker=dict(size=5),
-                        visible=True if y in shown else "legendonly", customdata=[[tag]] * 12,
-                        hovertemplate=f"%{{x}} {y}: %{{y:,}} incidents<extra></extra>")
+        data.append(dict(type="scatter", x=months, y=table[f"incidents_{y}"].to_numpy(), mode="lines+markers",
+                         name=str(y), line=dict(color=palette[i % len(palette)], width=1.8), marker=dict(size=5),
+                         visible=True if y in shown else "legendonly", customdata=[[tag]] * 12,
+                         hovertemplate=f"%{{x}} {y}: %{{y:,}} incidents<extra></extra>"))
     columns = ["average"] + [f"incidents_{y}" for y in years if f"incidents_{y}" in table]
     values = table[columns].to_numpy(dtype=float)
     top = float(np.nanmax(values)) if np.isfinite(values).any() else 0.0
     key = (f"Bars: average {years[0]}-{years[-1]}<br>Lines: years (click to show or hide)" if len(years) > 1
            else f"Bars and line: {years[0]}")
-    return theme.apply(fig, height=height, xaxis_title="Month", yaxis_title="Incidents", barmode="overlay",
-                       yaxis=dict(range=[0, top * 1.08 + 1]),  # room over the highest marker
-                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0,
-                                   font=dict(size=12), entrywidth=38, itemwidth=30,
-                                   title=dict(text=key, side="top", font=dict(size=12))))
+    layout = theme.layout(
+        height=height, barmode="overlay", xaxis=dict(title=dict(text="Month")),
+        yaxis=dict(title=dict(text="Incidents"), range=[0, top * 1.08 + 1]),  # room over the highest marker
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=12), entrywidth=38,
+                    itemwidth=30, title=dict(text=key, side="top", font=dict(size=12))))
+    return go.Figure(data=data, layout=layout, _validate=False)
 
 
 def mark_breaks(fig: go.Figure, breaks: list[Any]) -> go.Figure:

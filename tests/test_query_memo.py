@@ -1,5 +1,6 @@
-"""The query memo shares a result between filter sets that differ only in what the query ignores, and the
-general-crime tables are cut from a measure's whole table with the same rows as the narrow query."""
+"""The query memo shares a result between filter sets that differ only in what the query ignores, the
+general-crime tables are cut from a measure's whole table with the same rows as the narrow query, and a figure
+built from plain dicts passes plotly's checks."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -65,3 +66,20 @@ def test_a_year_range_cut_from_the_held_table_equals_the_narrow_query(cli, db_ur
     assert len(whole) > len(cut)
     ranks = whole[(whole["year"] == 2016)].set_index("code")["rank"]
     assert int(cut.set_index("year").loc[2016, "rank"]) == int(ranks["TX"])  # ranks among all places, kept
+
+
+def test_the_seasonality_figure_built_from_plain_dicts_is_a_valid_plotly_figure():
+    import plotly.graph_objects as go
+
+    from dashboard import figures_trends
+
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    table = pd.DataFrame({"month_name": months, "years_counted": [2] * 12, "incidents_2022": [3] * 12,
+                          "incidents_2023": [1] * 11 + [9]})
+    table["average"] = (table["incidents_2022"] + table["incidents_2023"]) / 2
+    fig = figures_trends.seasonality_figure(table, [2022, 2023], shown=[2023], tag="theft")
+    checked = go.Figure(fig.to_dict())  # plotly's own checks: an unknown or ill-typed property raises here
+    assert [t.type for t in checked.data] == ["bar", "scatter", "scatter"]
+    assert [t.name for t in checked.data[1:]] == ["2023", "2022"] and checked.data[2].visible == "legendonly"
+    assert checked.layout.xaxis.title.text == "Month" and checked.layout.yaxis.range[1] == 9 * 1.08 + 1
+    assert checked.layout.template.layout.font.family == fig.layout.template.layout.font.family  # the theme
