@@ -269,6 +269,16 @@ class Staged:
             return False
         return bool((np.concatenate(self._sample) & mask).any())
 
+    def index(self, column: str) -> None:
+        """An index on a staged column, for statements that look staged rows up from the stored side (the rows
+        of a changed file's previous version, a million of them, each looked up in a million staged rows)."""
+        if self.n == 0:
+            return
+        if self.conn.dialect.name == "sqlite":
+            self.conn.exec_driver_sql(f'CREATE INDEX IF NOT EXISTS jc_stage.ix_stage_{column} ON stage ("{column}")')
+        else:
+            self.conn.exec_driver_sql(f'CREATE INDEX IF NOT EXISTS ix_jc_stage_{column} ON jc_stage ("{column}")')
+
     def found_in(self, other: sa.Table, source: str, where: str = "", params: dict | None = None) -> np.ndarray:
         """Mask of the staged rows whose row_hash `other` already holds for `source` (and `where`, a condition on
         its rows `o`): a join on the other table's hash index, so nothing stored is read into Python."""

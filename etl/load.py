@@ -200,6 +200,7 @@ def _update_in_place(conn: sa.Connection, info: BatchInfo, batch_id: int, stage:
         if table is not inc:
             conn.execute(table.delete().where(table.c.batch_id == batch_id))
     keys = stage.name  # the staged rows' _pos, row_hash, sheet and row_number, joinable in the database
+    stage.index("row_hash")  # each stored row looks its hash up in the stage (without it: minutes per 1M rows)
     kept = stage.found_in(inc, info.source or "", "o.batch_id = :b", {"b": batch_id})
     gone = sa.and_(inc.c.batch_id == batch_id,
                    sa.text(f"NOT EXISTS (SELECT 1 FROM {keys} s WHERE s.row_hash = incident.row_hash)"))
