@@ -250,8 +250,11 @@ class Staged:
         if not mask.any():
             return
         picked = ", ".join(f'"{c}"' for c in columns)
-        result = self.conn.execution_options(stream_results=True).execute(
-            sa.text(f"SELECT {picked} FROM {self.name} WHERE {self._where(mask)} ORDER BY _pos"))
+        where = self._where(mask)  # may make a table of positions: before the streaming statement
+        # streaming for this statement only: Connection.execution_options would set it on the connection, and
+        # every later statement (DDL too) would then run in a PostgreSQL server-side cursor and fail
+        result = self.conn.execute(sa.text(f"SELECT {picked} FROM {self.name} WHERE {where} ORDER BY _pos"),
+                                   execution_options={"stream_results": True})
         while rows := result.fetchmany(chunk_rows):
             yield pd.DataFrame(rows, columns=columns)
 

@@ -70,3 +70,21 @@ def test_a_changed_file_with_rows_of_another_file_parks_them_again(cli, db_url, 
         assert conn.execute(sa.text("SELECT count(*) FROM incident_duplicate")).scalar_one() == 1
         assert conn.execute(sa.text("SELECT count(*) FROM incident")).scalar_one() == 3
     assert_rollups_match_the_rows(engine)
+
+
+def test_a_changed_file_on_postgresql_rewrites_only_its_changed_row(cli, pg_url, tmp_path):
+    # the same reload on the shared server: its staging table gets the hash index too
+    engine = sa.create_engine(pg_url)
+    path = tmp_path / "jsa.csv"
+    write(path, [A1, A2, A3])
+    assert cli("etl", path, "--db", pg_url).exit_code == 0
+    before = stored(engine)
+    write(path, [A1, A2, A3.replace(",50,", ",55,")])
+    result = cli("etl", path, "--db", pg_url)
+    assert result.exit_code == 0, result.output
+    after = stored(engine)
+    assert after["A-1"] == before["A-1"] and after["A-2"] == before["A-2"] and after["A-3"] != before["A-3"]
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT sum(loss_usd) FROM incident")).scalar_one() == 1555
+    assert_rollups_match_the_rows(engine)
+    engine.dispose()
