@@ -227,6 +227,17 @@ def data_status(engine: sa.Engine, source: str | None = None) -> dict[str, Any]:
     }
 
 
+def _edge_months(conn: sa.Connection, where: tuple) -> list[int]:
+    """The first and last year*100+month of the national month rollup's rows matching `where`: two probes of its
+    unique index (source, sample flag, year, month, ...), not a scan."""
+    found = []
+    for order in ((NM.c.year, NM.c.month), (NM.c.year.desc(), NM.c.month.desc())):
+        row = conn.execute(sa.select(NM.c.year, NM.c.month).where(*where).order_by(*order).limit(1)).first()
+        if row is not None:
+            found.append(int(row[0]) * 100 + int(row[1]))
+    return found
+
+
 @cached
 def source_months(engine: sa.Engine, source: str) -> tuple[int, int] | None:
     """The first and last year*100+month with a crime incident of this source (any crime type, either country;
@@ -235,11 +246,7 @@ def source_months(engine: sa.Engine, source: str) -> tuple[int, int] | None:
     found: list[int] = []
     with engine.connect() as conn:
         for sample in (False, True):
-            where = (NM.c.source == source, NM.c.is_sample.is_(sample), NM.c.crimes_against != "")
-            for order in ((NM.c.year, NM.c.month), (NM.c.year.desc(), NM.c.month.desc())):
-                row = conn.execute(sa.select(NM.c.year, NM.c.month).where(*where).order_by(*order).limit(1)).first()
-                if row is not None:
-                    found.append(int(row[0]) * 100 + int(row[1]))
+            found += _edge_months(conn, (NM.c.source == source, NM.c.is_sample.is_(sample), NM.c.crimes_against != ""))
     return (min(found), max(found)) if found else None
 
 
@@ -250,11 +257,7 @@ def _month_span(conn: sa.Connection, names: tuple[str, ...]) -> tuple[int | None
     found: list[tuple[int, bool]] = []
     for name in names:
         for sample in (False, True):
-            where = (NM.c.source == name, NM.c.is_sample.is_(sample))
-            for order in ((NM.c.year, NM.c.month), (NM.c.year.desc(), NM.c.month.desc())):
-                row = conn.execute(sa.select(NM.c.year, NM.c.month).where(*where).order_by(*order).limit(1)).first()
-                if row is not None:
-                    found.append((int(row[0]) * 100 + int(row[1]), sample))
+            found += [(m, sample) for m in _edge_months(conn, (NM.c.source == name, NM.c.is_sample.is_(sample)))]
     if not found:
         return None, None, None
     return min(f for f, _ in found), max(f for f, _ in found), int(any(s for _, s in found))
