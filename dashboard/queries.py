@@ -77,6 +77,11 @@ def pinned_version(engine: sa.Engine) -> Iterator[tuple]:
         _pinned.reset(token)
 
 
+def _key(name: str, engine: sa.Engine, args: tuple) -> tuple:
+    """The memo's key: (query, database, data version, arguments)."""
+    return (name, str(engine.url), data_version(engine), args)
+
+
 def cached(fn: Callable[..., Any] | None = None, *, uses: tuple[str, ...] | None = None) -> Any:
     """Memoise on (database, data version, arguments) in this process; a new load batch invalidates
     everything. (Whole chart results are also cached across processes: dashboard.cache.)
@@ -92,7 +97,7 @@ def cached(fn: Callable[..., Any] | None = None, *, uses: tuple[str, ...] | None
     def wrapper(engine: sa.Engine, *args: Any) -> Any:
         if uses is not None:
             args = tuple(Filters(**{k: getattr(a, k) for k in uses}) if isinstance(a, Filters) else a for a in args)
-        key = (fn.__name__, str(engine.url), data_version(engine), args)
+        key = _key(fn.__name__, engine, args)
         with _cache_lock:
             if key in _cache:
                 _cache.move_to_end(key)
@@ -109,9 +114,8 @@ def cached(fn: Callable[..., Any] | None = None, *, uses: tuple[str, ...] | None
 
 def _held(engine: sa.Engine, name: str, args: tuple) -> Any:
     """What the memo holds for `name(engine, *args)` at the current data version (a copy), or None."""
-    key = (name, str(engine.url), data_version(engine), args)
     with _cache_lock:
-        hit = _cache.get(key)
+        hit = _cache.get(_key(name, engine, args))
     return hit.copy() if isinstance(hit, pd.DataFrame) else hit
 
 

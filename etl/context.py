@@ -39,6 +39,20 @@ YEAR_COLUMNS = ["code", "country", "year", "count", "population", "rate", "rank"
                 "release", "comparable", "note"]
 
 
+def _plain_columns(rows: list, names: list[str]) -> dict[str, object]:
+    """Rows of `rollup_context` as columns of plain values: counts, populations and rates as floats (None as
+    NaN), the year as int64, `comparable` as bool. Built column by column: a few thousand rows are read often,
+    and pandas' SQL reader and per-column conversions cost more than the rows themselves."""
+    values = dict(zip(names, zip(*rows)))
+    data: dict[str, object] = {k: list(v) for k, v in values.items()}
+    for k in FLOAT_COLUMNS:
+        if k in values:
+            data[k] = np.array([np.nan if v is None else float(v) for v in values[k]], dtype="float64")
+    data["year"] = np.array(values["year"], dtype="int64")
+    data["comparable"] = np.array([bool(v) for v in values["comparable"]], dtype=bool)
+    return data
+
+
 def measure_rows(engine: sa.Engine, measure: str, year: int | None = None, *, country: str | None = None,
                  dataset: str | None = None, nation: bool | None = None,
                  years: list[int] | None = None) -> pd.DataFrame:
@@ -63,16 +77,8 @@ def measure_rows(engine: sa.Engine, measure: str, year: int | None = None, *, co
         rows = conn.execute(q.order_by(r.c.dataset, r.c.year, r.c.region_code)).all()
     if not rows:
         return pd.DataFrame({k: pd.Series(dtype="float64" if k in FLOAT_COLUMNS else "object") for k in ROW_COLUMNS})
-    # built column by column from plain values: a handful of rows is read often, and pandas' SQL reader and
-    # per-column conversions cost more than the rows themselves
-    columns = dict(zip(ROW_COLUMNS, zip(*rows)))
-    data: dict[str, object] = {k: list(v) for k, v in columns.items()}
-    for k in FLOAT_COLUMNS:
-        data[k] = np.array([np.nan if v is None else float(v) for v in columns[k]], dtype="float64")
-    data["comparable"] = [bool(v) for v in columns["comparable"]]
-    data["year"] = np.array(columns["year"], dtype="int64")
-    df = pd.DataFrame(data)
-    df["region_code"] = pd.Series(list(columns["region_code"]), dtype=object)
+    df = pd.DataFrame(_plain_columns(rows, ROW_COLUMNS))
+    df["region_code"] = pd.Series(df["region_code"].tolist(), dtype=object)
     # national rows first within a dataset and year, as the computation orders them
     return df.sort_values(["dataset", "year", "region_code"], na_position="first").reset_index(drop=True)
 
@@ -113,16 +119,9 @@ def region_year_rates(engine: sa.Engine, measure: str, year_from: int | None = N
         rows = conn.execute(q.order_by(r.c.year, r.c.region_code)).all()
     if not rows:
         return pd.DataFrame({k: pd.Series(dtype="object") for k in YEAR_COLUMNS})
-    # column by column from plain values, as in measure_rows: a DataFrame of Row objects costs more than the SQL
-    values = dict(zip(YEAR_COLUMNS, zip(*rows)))
-    data: dict[str, object] = {k: list(v) for k, v in values.items()}
-    for k in FLOAT_COLUMNS:
-        if k in values:
-            data[k] = np.array([np.nan if v is None else float(v) for v in values[k]], dtype="float64")
-    data["rank"] = pd.array(list(values["rank"]), dtype="Int64")
-    data["ranked"] = np.array(values["ranked"], dtype="int64")
-    data["year"] = np.array(values["year"], dtype="int64")
-    data["comparable"] = np.array([bool(v) for v in values["comparable"]], dtype=bool)
+    data = _plain_columns(rows, YEAR_COLUMNS)
+    data["rank"] = pd.array(list(data["rank"]), dtype="Int64")
+    data["ranked"] = np.array(data["ranked"], dtype="int64")
     return pd.DataFrame(data)
 
 
