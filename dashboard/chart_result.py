@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # only named in annotations: a headline-figure export need not import plotly at all
@@ -44,9 +45,26 @@ def _json_value(value: Any) -> Any:
         return value
 
 
+def _plain_column(values: pd.Series) -> list[Any]:
+    """One column as plain Python values with None for NaN, NaT and NA (what `_json_value` makes of each cell of
+    `to_dict("records")`), built a column at a time: per cell, pandas cost more than the rest of a callback."""
+    out = values.tolist()
+    if values.dtype == object:  # numpy scalars inside an object column become Python ones, as to_dict makes them
+        out = [v.item() if isinstance(v, np.generic) else v for v in out]
+        return [_json_value(v) for v in out]
+    for i in np.flatnonzero(values.isna().to_numpy()):
+        out[i] = None
+    return out
+
+
 def records(rows: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows a chart draws as the grid, the CSV and the API receive them: floats to 4 places, NaN as null."""
-    return [{k: _json_value(v) for k, v in r.items()} for r in rows.round(4).to_dict("records")]
+    rounded = rows.round(4)
+    names = list(rounded.columns)
+    if rounded.columns.has_duplicates:  # to_dict keeps the last of repeated names: so does this
+        return [{k: _json_value(v) for k, v in r.items()} for r in rounded.to_dict("records")]
+    columns = [_plain_column(rounded.iloc[:, i]) for i in range(rounded.shape[1])]
+    return [dict(zip(names, row)) for row in zip(*columns)] if columns else [{} for _ in range(len(rounded))]
 
 
 def _csv_cell(value: Any) -> Any:

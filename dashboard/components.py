@@ -12,6 +12,7 @@ from typing import Any
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
+import numpy as np
 import pandas as pd
 from dash import ALL, MATCH, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
@@ -112,11 +113,12 @@ def chart_outputs(chart: str) -> list[Output]:
             Output(part(chart, "sample"), "style"), Output(part(chart, "guidance"), "children")]
 
 
-def decimals(name: str, values: pd.Series) -> int:
+def decimals(name: str, values: pd.Series | np.ndarray) -> int:
     """How many decimals the grid shows for a number column (the CSV keeps them all): none for whole
     numbers, one for percentages and indexes, three for p-values, else two."""
-    known = values.dropna()
-    if known.empty or (known == known.round()).all():
+    v = np.asarray(values, dtype="float64")  # numpy, not pandas: a card has a few dozen columns to judge
+    known = v[~np.isnan(v)]
+    if not known.size or (known == np.round(known)).all():
         return 0
     if name.endswith("pct") or "index" in name or name.startswith("change"):
         return 1
@@ -127,11 +129,12 @@ def decimals(name: str, values: pd.Series) -> int:
 
 def _column_defs(rows: pd.DataFrame) -> list[dict[str, Any]]:
     defs = []
-    for name in rows.columns:
+    for i, name in enumerate(rows.columns):
+        column = rows.iloc[:, i]
         d: dict[str, Any] = {"field": name, "headerName": name.replace("_", " "), "sortable": True, "filter": True}
-        if pd.api.types.is_numeric_dtype(rows[name]) and not pd.api.types.is_bool_dtype(rows[name]):
+        if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
             d["type"] = "numericColumn"
-            places = decimals(name, rows[name].astype(float))
+            places = decimals(name, column.to_numpy(dtype="float64", na_value=np.nan))
             d["valueFormatter"] = {"function": f"params.value == null ? '' : d3.format(',.{places}f')(params.value)"}
         defs.append(d)
     return defs
