@@ -17,12 +17,14 @@ import pandas as pd
 if TYPE_CHECKING:  # only named in annotations: a headline-figure export need not import plotly at all
     import plotly.graph_objects as go
 
+    from dashboard.plain_figure import PlainFigure
+
 from etl.figures import JSA_JM_SOURCE_LINE
 
 
 @dataclass
 class ChartResult:
-    figure: go.Figure
+    figure: go.Figure | PlainFigure  # a map's (and a cached chart's) figure is kept as plain dicts
     rows: pd.DataFrame  # exactly what the chart draws
     summary: str
     source: str = JSA_JM_SOURCE_LINE
@@ -45,26 +47,22 @@ def _json_value(value: Any) -> Any:
         return value
 
 
-def _plain_column(values: pd.Series) -> list[Any]:
-    """One column as plain Python values with None for NaN, NaT and NA (what `_json_value` makes of each cell of
-    `to_dict("records")`), built a column at a time: per cell, pandas cost more than the rest of a callback."""
-    out = values.tolist()
-    if values.dtype == object:  # numpy scalars inside an object column become Python ones, as to_dict makes them
-        out = [v.item() if isinstance(v, np.generic) else v for v in out]
-        return [_json_value(v) for v in out]
-    for i in np.flatnonzero(values.isna().to_numpy()):
-        out[i] = None
-    return out
-
-
 def records(rows: pd.DataFrame) -> list[dict[str, Any]]:
-    """The rows a chart draws as the grid, the CSV and the API receive them: floats to 4 places, NaN as null."""
+    """The rows a chart draws as the grid, the CSV and the API receive them: floats to 4 places, NaN as null.
+
+    Built from one object array, not cell by cell through pandas (which cost more than the rest of a card):
+    the same values as `_json_value` of every cell of `to_dict("records")`, which tests/test_components.py
+    checks for every kind of column."""
     rounded = rows.round(4)
-    names = list(rounded.columns)
     if rounded.columns.has_duplicates:  # to_dict keeps the last of repeated names: so does this
         return [{k: _json_value(v) for k, v in r.items()} for r in rounded.to_dict("records")]
-    columns = [_plain_column(rounded.iloc[:, i]) for i in range(rounded.shape[1])]
-    return [dict(zip(names, row)) for row in zip(*columns)] if columns else [{} for _ in range(len(rounded))]
+    cells = rounded.to_numpy(dtype=object, copy=True)  # a frame of one object block would give a read-only view
+    cells[rounded.isna().to_numpy(dtype=bool)] = None
+    for i, dtype in enumerate(rounded.dtypes):  # numpy scalars in an object column become Python ones, as to_dict
+        if dtype == object:
+            cells[:, i] = [v.item() if isinstance(v, np.generic) else v for v in cells[:, i]]
+    names = list(rounded.columns)
+    return [dict(zip(names, row)) for row in cells.tolist()]
 
 
 def _csv_cell(value: Any) -> Any:

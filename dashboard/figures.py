@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import theme
+from dashboard.plain_figure import PlainFigure
 from etl.config import GEO_FILE
 from etl.stats import fmt_change
 
@@ -82,7 +83,8 @@ def map_figure(table: pd.DataFrame, breaks: list[float], metric_label: str, metr
                 "<br>Change on prior year: %{customdata[3]}<br>%{customdata[4]}%{customdata[5]}"
                 "<br><i>Click for the regional page</i><extra></extra>")
     traces: list[dict[str, Any]] = []  # plain dicts: the figure is made without plotly's per-property checks
-    common = dict(geojson=geo, featureidkey="properties.code", marker_line_color="white", marker_line_width=0.6)
+    # nested dicts, not magic underscores (marker_line_color): the traces reach plotly.js as written
+    common = dict(geojson=geo, featureidkey="properties.code", marker=dict(line=dict(color="white", width=0.6)))
     heavy_codes = set(outline or [])
     for subplot, hawaii in (("geo", False), ("geo2", True)):  # Hawaii gets an inset
         part_have = [r for r in have if r["code"] == "HI"] if hawaii else have
@@ -103,7 +105,7 @@ def map_figure(table: pd.DataFrame, breaks: list[float], metric_label: str, metr
             traces.append(dict(type="choropleth",
                 geojson=geo, featureidkey="properties.code", geo=subplot, locations=[r["code"] for r in heavy],
                 z=[0] * len(heavy), colorscale=[(0, "rgba(0,0,0,0)"), (1, "rgba(0,0,0,0)")], showscale=False,
-                marker_line_color=theme.INK, marker_line_width=3, customdata=hover(heavy), name=outline_label,
+                marker=dict(line=dict(color=theme.INK, width=3)), customdata=hover(heavy), name=outline_label,
                 hovertemplate=template, showlegend=False,
             ))
     # the key is a legend (it wraps on a phone, where a colour bar would squeeze the map): one empty
@@ -134,10 +136,10 @@ def plain_rows(table: pd.DataFrame, columns: list[str], optional: dict[str, Any]
     return [{**defaults, **dict(zip(names, row))} for row in zip(*values)]
 
 
-def plain_figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
-    """A figure from plain trace and layout dicts built here, without plotly's per-property checks (the
-    same JSON reaches the browser; tests/test_cache.py compares it with the validated build)."""
-    return go.Figure(data=data, layout=layout, _validate=False)
+def plain_figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> PlainFigure:
+    """A figure from plain trace and layout dicts built here, without plotly's per-property checks or objects
+    (the same JSON reaches the browser; tests/test_cache.py compares it with the validated build)."""
+    return PlainFigure(data, layout)
 
 
 def map_layout(metric_label: str, height: int) -> dict[str, Any]:

@@ -70,8 +70,9 @@ def change_map_figure(table: pd.DataFrame, label: str, geo: str | dict = GEOJSON
     scale = []
     for i, (_u, _l, colour) in enumerate(CLASSES):
         scale += [(i / len(CLASSES), colour), ((i + 1) / len(CLASSES), colour)]
-    common = dict(type="choropleth", geojson=geo, featureidkey="properties.code", marker_line_color="#9aa0a6",
-                  marker_line_width=0.6, showscale=False, showlegend=False)
+    # nested dicts, not magic underscores: the traces reach plotly.js as written
+    common = dict(type="choropleth", geojson=geo, featureidkey="properties.code",
+                  marker=dict(line=dict(color="#9aa0a6", width=0.6)), showscale=False, showlegend=False)
     traces: list[dict[str, Any]] = []
     for subplot, hawaii in (("geo", False), ("geo2", True)):  # Hawaii gets an inset
         part = [r for r in have if r["code"] == "HI"] if hawaii else have

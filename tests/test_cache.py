@@ -325,8 +325,9 @@ def context_app(cli, db_url):
 
 
 def test_the_map_figures_are_the_validated_figures_of_before(context_app):
-    """The map callback's JSON (what Dash sends the browser) is byte for byte what the validated build of
-    before issue 12 sent, for every measure, layer and the change map."""
+    """The map callback's JSON (what Dash sends the browser) is the same JSON as the validated build of before
+    issue 12 sent, for every measure, layer and the change map (keys may come in another order: plotly.js reads
+    them by name)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import map_before
 
@@ -336,8 +337,8 @@ def test_the_map_figures_are_the_validated_figures_of_before(context_app):
     with context_app.server.app_context():
         for filters in CASES:
             old, new = map_before.update_map(engine, filters), map_page.update_map(filters)
-            assert to_json(new) == to_json(old), filters
-            assert new[0].to_plotly_json() == old[0].to_plotly_json()
+            assert json.loads(to_json(new)) == json.loads(to_json(old)), filters
+            assert json.loads(to_json(new[0].to_plotly_json())) == json.loads(to_json(old[0].to_plotly_json()))
             # and the old path itself validated: the same figure through plotly's checks
             checked = type(old[0])(old[0].to_plotly_json())
             assert json.loads(to_json(checked)) == json.loads(to_json(new[0])), filters

@@ -51,3 +51,5 @@ def test_records_match_the_cell_by_cell_definition_for_every_kind_of_column():
     assert fast[1]["float"] is None and fast[1]["nullable_int"] is None and fast[1]["day"] is None
     assert fast[0]["float"] == 1.2346 and type(fast[0]["mixed"]) is int and fast[2]["mixed"] == [1, 2]
     assert components.records(rows.iloc[:0]) == [] and components.records(pd.DataFrame(index=[0, 1])) == [{}, {}]
+    text_only = pd.DataFrame({"a": ["x", None], "b": [np.int64(2), "y"]}, dtype=object)  # one block: a read-only view
+    assert components.records(text_only) == [{"a": "x", "b": 2}, {"a": None, "b": "y"}]

@@ -17,6 +17,7 @@ from typing import Any, Callable
 import sqlalchemy as sa
 
 from dashboard.chart_result import ChartResult
+from dashboard.plain_figure import PlainFigure
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,8 @@ def _encode(value: Any) -> Any:
 
 def _decode(value: Any) -> Any:
     if isinstance(value, ChartResult) and isinstance(value.figure, dict):
-        import plotly.graph_objects as go
-
-        return replace(value, figure=go.Figure(value.figure, _validate=False))  # stored by this app, checked then
+        # stored by this app, checked then: kept as the plain dicts (a plotly figure is made only if asked for)
+        return replace(value, figure=PlainFigure.from_json(value.figure))
     if isinstance(value, dict):
         return {k: _decode(v) for k, v in value.items()}
     if isinstance(value, tuple):
