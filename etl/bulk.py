@@ -99,6 +99,28 @@ def _stage_dir(expected_bytes: int) -> str | None:
 SHM_MAX_BYTES = 256 << 20  # input files above this stage on disk
 LOAD_CACHE_KB = 512 * 1024  # SQLite's page cache while a stage is copied in (etl/config.py sets the usual one)
 NORMAL_CACHE_KB = 64 * 1024
+# while an empty table's indexes are built: SQLite's sorter takes as much memory again as the page cache (up to
+# 512 MB), so the two together stay under the load's cache alone
+INDEX_BUILD_CACHE_KB = 128 * 1024
+
+
+@contextlib.contextmanager
+def sqlite_cache(conn: sa.Connection, kb: int) -> Iterator[None]:
+    """SQLite's page cache (and with it its sorter's memory) at `kb` KiB for a block; nothing elsewhere."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.connection.dbapi_connection.execute("PRAGMA cache_size").fetchone()[0]
+    _set_cache_size(conn, -int(kb))
+    try:
+        yield
+    finally:
+        _set_cache_size(conn, int(before))
+
+
+def _set_cache_size(conn: sa.Connection, size: int) -> None:
+    # straight to the driver: the pragma needs no transaction and SQLAlchemy would begin one
+    conn.connection.dbapi_connection.execute(f"PRAGMA cache_size={int(size)}")
 
 
 def _remove_orphans(folder: Path) -> None:
@@ -204,8 +226,7 @@ class Staged:
             self._cache(-LOAD_CACHE_KB)
 
     def _cache(self, size: int) -> None:
-        # straight to the driver: the pragma needs no transaction and SQLAlchemy would begin one
-        self.conn.connection.dbapi_connection.execute(f"PRAGMA cache_size={int(size)}")
+        _set_cache_size(self.conn, size)
 
     def _positions(self, mask: np.ndarray, table: str) -> str:
         """A temporary table of the positions where mask is true; returns its name."""

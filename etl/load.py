@@ -18,7 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from etl import context_rollup, linking, rollups, schema, taxonomy
-from etl.bulk import Staged, insert_frame, staged
+from etl.bulk import INDEX_BUILD_CACHE_KB, Staged, insert_frame, sqlite_cache, staged
 from etl.hashing import HashSet
 from etl.formats.base import Parsed
 
@@ -287,8 +287,9 @@ def _indexes_built_after(conn: sa.Connection, empty: bool) -> Iterator[None]:
     for index in indexes:
         index.drop(conn)
     yield
-    for index in indexes:
-        index.create(conn)
+    with sqlite_cache(conn, INDEX_BUILD_CACHE_KB):
+        for index in indexes:
+            index.create(conn)
 
 
 def _with_day_number(clean: pd.DataFrame) -> pd.DataFrame:
