@@ -61,4 +61,4 @@ class PlainFigure:
         return {"figure": self.to_plotly_json()}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self._plain, self._figure = {"data": state["figure"].get("data", []), "layout": state["figure"].get("layout", {})}, None
+        self.__init__(state["figure"].get("data", []), state["figure"].get("layout", {}))  # as from_json

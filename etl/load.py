@@ -204,8 +204,7 @@ def _update_in_place(conn: sa.Connection, info: BatchInfo, batch_id: int, stage:
     stage.index("row_hash")  # each stored row looks its hash up in the stage (without it: minutes per 1M rows)
     kept = stage.found_in(inc, info.source or "", "o.batch_id = :b", {"b": batch_id}, most=True)
     # the stored rows the new version no longer has, found in one pass and named by id: the rollups and the
-    # delete then read only them, not the million rows kept
-    # (a failure rolls the temporary table back with everything else)
+    # delete then read only them, not the million rows kept (a failure rolls the table back with the rest)
     conn.exec_driver_sql("CREATE TEMPORARY TABLE jc_gone (incident_id BIGINT PRIMARY KEY)")
     conn.execute(sa.text(f"INSERT INTO jc_gone (incident_id) SELECT incident_id FROM incident WHERE batch_id = :b "
                          f"AND NOT EXISTS (SELECT 1 FROM {keys} s WHERE s.row_hash = incident.row_hash)"), {"b": batch_id})
