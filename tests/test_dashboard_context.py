@@ -221,6 +221,43 @@ def test_context_layer_one_country_has_the_shorter_caveat(cli, db_url):
     assert "No state or province has a general robbery figure for 2019 (loaded years: 2022-2023)." == none.summary
 
 
+def test_the_general_crime_table_is_shared_by_jewelry_filters_and_follows_new_data(app, cli, db_url, tmp_path):
+    """The map's general-crime table depends on the measure and the years only: filter sets that differ in the
+    jewelry filters share one memo entry, a caller that changes its copy changes nothing, and a new load
+    (a Manitoba robbery figure) is in the next table."""
+    from dataclasses import replace
+
+    from dashboard import queries
+    from dashboard.charts import map as map_chart
+
+    engine = engine_of(app)
+    entries = lambda: sum(1 for key in queries._cache if key[0] == "general_rows")  # noqa: E731, SLF001
+    queries._cache.clear()  # noqa: SLF001
+    robbery = map_chart.current(engine, {**Y2023, "source": "JSA", "category": "robbery"})
+    first, _ = map_chart.general_table(engine, robbery)
+    first["rate"] = -1.0
+    burglary_jm = map_chart.current(engine, {**Y2023, "source": "JM", "category": "burglary", "metric": "incidents"})
+    second, _ = map_chart.general_table(engine, burglary_jm)
+    assert second.set_index("code")["rate"].dropna().to_dict() == pytest.approx(ROBBERY_2023)
+    assert entries() == 1
+    earlier, _ = map_chart.general_table(engine, replace(robbery, year_from=2022, year_to=2022))
+    assert earlier.set_index("code")["rate"].dropna().to_dict() == pytest.approx(ROBBERY_2022)
+    assert entries() == 2
+
+    manitoba = tmp_path / "statcan_manitoba_robbery.csv"
+    with open(HERE / "statcan_crime_small.csv", newline="") as fh:
+        rows = list(csv.reader(fh))
+    keep = [r for r in rows[1:] if r[0] == "2023" and r[1] == "Ontario [35]" and "[1610]" in r[3]]
+    for r in keep:
+        r[1], r[2] = "Manitoba [46]", "2021A000246"
+        r[11] = "900" if r[4] == "Actual incidents" else "65.00"
+    with open(manitoba, "w", newline="") as fh:
+        csv.writer(fh, quoting=csv.QUOTE_ALL).writerows([rows[0], *keep])
+    load(cli, db_url, manitoba)
+    after, _ = map_chart.general_table(engine, robbery)
+    assert after.set_index("code")["rate"].dropna().to_dict() == pytest.approx({**ROBBERY_2023, "MB": 65.0})
+
+
 def test_map_callback_as_a_plain_function(pages):
     out = pages["map"].update_map({**Y2023, "layer": "context", "context": "theft"})
     assert len(out) == 8

@@ -27,15 +27,21 @@ def _years_text(f: state.Filters) -> str:
     return str(f.year_to) if f.year_from == f.year_to else f"{f.year_from}-{f.year_to}"
 
 
-def general_table(engine: sa.Engine, f: state.Filters, regions: pd.DataFrame,
-                  classes: bool = True) -> tuple[pd.DataFrame, list[float]]:
+def general_table(engine: sa.Engine, f: state.Filters, classes: bool = True) -> tuple[pd.DataFrame, list[float]]:
     """The general-crime measure for every state and province over the selected years, with NIBRS coverage
     of the last selected year, and (with `classes`) the measure's fixed class breaks."""
+    breaks = metrics_context.context_breaks(queries.context_rates(engine, f.context)) if classes else []
+    return general_rows(engine, f, tuple(breaks)), breaks
+
+
+@queries.cached(uses=("context", "year_from", "year_to"))
+def general_rows(engine: sa.Engine, f: state.Filters, breaks: tuple[float, ...]) -> pd.DataFrame:
+    """The table of general_table. It is the same for every jewelry filter (crime type, source, measure), so
+    it is held in the query memo: visitors who differ only in those share it."""
     # the selected years and the one before (for the change on the prior year)
     region_years = queries.context_region_years(engine, f.context, min(f.year_from, f.year_to - 1), f.year_to)
-    breaks = metrics_context.context_breaks(queries.context_rates(engine, f.context)) if classes else []
-    table = metrics_context.context_table(region_years, regions, f.year_from, f.year_to, breaks)
-    return metrics_context.with_coverage(table, queries.context_coverage(engine, f.year_to)), breaks
+    table = metrics_context.context_table(region_years, queries.regions(engine), f.year_from, f.year_to, list(breaks))
+    return metrics_context.with_coverage(table, queries.context_coverage(engine, f.year_to))
 
 
 def _general_line(r: dict[str, Any], measure: str) -> str:
@@ -81,7 +87,7 @@ def build(engine: sa.Engine, filters: dict[str, Any], export: bool = False) -> C
     breaks = metrics.fixed_breaks(counts, regions, f.metric, business)
     table = metrics.region_table(counts, regions, f, breaks, business)
     per_million = table if f.metric == "per_million" else metrics.restated(table, "per_million")
-    general, general_breaks = general_table(engine, f, regions, classes=f.layer == "context")
+    general, general_breaks = general_table(engine, f, classes=f.layer == "context")
     status = queries.data_status(engine, f.source)
     if f.layer == "context":
         return _build_context(engine, f, general, general_breaks, per_million, status)
