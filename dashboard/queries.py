@@ -11,7 +11,7 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import pandas as pd
 import sqlalchemy as sa
@@ -25,11 +25,18 @@ from etl.figures import JSA_JM_SOURCE_LINE, claim_specs, compute_all
 
 R, M, P = schema.rollup_region, schema.rollup_month, schema.rollup_pattern
 NR, NM = schema.rollup_nation, schema.rollup_nation_month  # the same groups without the region: national queries
+RY = schema.rollup_region_year  # rollup_region without the half and the major-city flag
 
 
 def _by_half(f: Filters) -> sa.Table:
     """The half-year rollup a query with these filters reads: the regions' only when regions are chosen."""
     return R if f.region else NR
+
+
+def _by_year(f: Filters) -> sa.Table:
+    """The rollup a query by year (not by half, not by major city) reads: the regions' years when regions are
+    chosen."""
+    return RY if f.region else NR
 
 
 def _by_month(f: Filters) -> sa.Table:
@@ -162,15 +169,35 @@ def _where(t: sa.Table, f: Filters, years: bool = True) -> list[sa.ColumnElement
 def regions(engine: sa.Engine) -> pd.DataFrame:
     """Every state/province with its latest population and (where known) jewelry-business count."""
     r, pop, biz = schema.region, schema.region_population, schema.jewelry_business
-    base = _frame(engine, sa.select(r.c.code, r.c.name, r.c.country).order_by(r.c.name))
-    people = _frame(engine, sa.select(pop.c.region_code.label("code"), pop.c.year.label("population_year"),
-                                      pop.c.population, pop.c.source.label("population_source")))
-    people = people.sort_values("population_year").drop_duplicates("code", keep="last")
-    shops = _frame(engine, sa.select(biz.c.code, biz.c.year.label("businesses_year"), biz.c.businesses,
-                                     biz.c.source.label("businesses_source"), biz.c.confidence.label("businesses_confidence"))
-                   .where(biz.c.level == "region"))
-    shops = shops.sort_values("businesses_year").drop_duplicates("code", keep="last")
-    return base.merge(people, on="code", how="left").merge(shops, on="code", how="left")
+    with engine.connect() as conn:
+        base = conn.execute(sa.select(r.c.code, r.c.name, r.c.country).order_by(r.c.name)).all()
+        people = _latest(conn.execute(sa.select(pop.c.region_code, pop.c.year, pop.c.population, pop.c.source)))
+        shops = _latest(conn.execute(sa.select(biz.c.code, biz.c.year, biz.c.businesses, biz.c.source,
+                                               biz.c.confidence).where(biz.c.level == "region")))
+    # plain rows and one frame: three small reads merged in pandas cost several times the SQL
+    columns: dict[str, list] = {"code": [], "name": [], "country": []}
+    names = [("population_year", "population", "population_source"),
+             ("businesses_year", "businesses", "businesses_source", "businesses_confidence")]
+    for name in names[0] + names[1]:
+        columns[name] = []
+    for code, name, country in base:
+        for key, value in (("code", code), ("name", name), ("country", country)):
+            columns[key].append(value)
+        for found, keys in ((people, names[0]), (shops, names[1])):
+            row = found.get(code, (None,) * len(keys))
+            for key, value in zip(keys, row):
+                columns[key].append(value)
+    if not base:  # the same columns, typed as a read of empty tables is
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
+    return pd.DataFrame(columns)
+
+
+def _latest(rows: Iterable[sa.Row]) -> dict[str, tuple]:
+    """(code, year, ...) rows -> code: (year, ...) of its latest year (of equal years, the last read)."""
+    latest: dict[str, tuple] = {}
+    for row in sorted(rows, key=lambda r: r[1]):
+        latest[row[0]] = tuple(row[1:])
+    return latest
 
 
 @cached
@@ -272,15 +299,15 @@ def _month_span(conn: sa.Connection, names: tuple[str, ...]) -> tuple[int | None
 @cached(uses=("source", "subtype", "category"))
 def region_year_counts(engine: sa.Engine, f: Filters) -> pd.DataFrame:
     """Incidents and losses per region and year, for every year (the year filter is not applied)."""
-    q = (sa.select(R.c.region_code.label("code"), R.c.year, _count(R, f.source).label("incidents"),
-                   _loss(R, f.source).label("losses"))
-         .where(*_where(R, f, years=False)).group_by(R.c.region_code, R.c.year))
+    q = (sa.select(RY.c.region_code.label("code"), RY.c.year, _count(RY, f.source).label("incidents"),
+                   _loss(RY, f.source).label("losses"))
+         .where(*_where(RY, f, years=False)).group_by(RY.c.region_code, RY.c.year))
     return _frame(engine, q)
 
 
 @cached(uses=("source", "subtype", "category", "region"))
 def yearly_by_category(engine: sa.Engine, f: Filters) -> pd.DataFrame:
-    t = _by_half(f)
+    t = _by_year(f)
     cond = _where(t, f, years=False)
     if f.region:
         cond.append(t.c.region_code == f.region)
@@ -300,7 +327,7 @@ def monthly(engine: sa.Engine, f: Filters) -> pd.DataFrame:
 @cached(uses=("source", "subtype", "category", "year_from", "year_to", "region"))
 def mix(engine: sa.Engine, f: Filters) -> pd.DataFrame:
     """Incidents and losses by crime type over the selected years (the crime-type mix)."""
-    t = _by_half(f)
+    t = _by_year(f)
     cond = _where(t, f)
     if f.region:
         cond.append(t.c.region_code == f.region)
@@ -361,7 +388,7 @@ def checked_figure(engine: sa.Engine, figure_id: str) -> dict[str, Any] | None:
 @cached(uses=("source", "subtype", "category", "region"))
 def type_year_counts(engine: sa.Engine, f: Filters) -> pd.DataFrame:
     """Incidents per year and crime type (category and sub-type), every year; one region when f.region is set."""
-    t = _by_half(f)
+    t = _by_year(f)
     cond = _where(t, f, years=False)
     if f.region:
         cond.append(t.c.region_code == f.region)

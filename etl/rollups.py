@@ -142,8 +142,10 @@ def compute(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
                            part, ["n", "n_combined"]))
     out["rollup_pattern"] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     # the nation's groups from the regions' (a few thousand groups, not the rows)
-    for nation, of in (("rollup_nation", "rollup_region"), ("rollup_nation_month", "rollup_month")):
-        out[nation] = total(schema.ROLLUP_KEYS[nation], out[of])
+    # and the regions' years without the half and the major-city flag
+    for coarser, of in (("rollup_nation", "rollup_region"), ("rollup_nation_month", "rollup_month"),
+                        ("rollup_region_year", "rollup_region")):
+        out[coarser] = total(schema.ROLLUP_KEYS[coarser], out[of])
     return out
 
 

@@ -83,3 +83,37 @@ def test_the_seasonality_figure_built_from_plain_dicts_is_a_valid_plotly_figure(
     assert [t.name for t in checked.data[1:]] == ["2023", "2022"] and checked.data[2].visible == "legendonly"
     assert checked.layout.xaxis.title.text == "Month" and checked.layout.yaxis.range[1] == 9 * 1.08 + 1
     assert checked.layout.template.layout.font.family == fig.layout.template.layout.font.family  # the theme
+
+
+def test_regions_take_each_places_latest_population_and_business_count(tmp_path):
+    """Counted by hand: Texas's 2022 population (not 2020's), its 2021 business count (not 2019's, and not
+    Ontario's city-level row); Ontario has neither, so its figures are unknown (NaN), never zero."""
+    from etl import schema
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'regions.sqlite'}")
+    with engine.begin() as conn:
+        schema.create(conn)
+        conn.execute(schema.region.insert(), [
+            {"code": "TX", "name": "Texas", "country": "US", "iso_3166_2": "US-TX"},
+            {"code": "ON", "name": "Ontario", "country": "CA", "iso_3166_2": "CA-ON"},
+            {"code": "AL", "name": "Alabama", "country": "US", "iso_3166_2": "US-AL"}])
+        conn.execute(schema.region_population.insert(), [
+            {"region_code": "TX", "year": 2022, "population": 30_000_000, "source": "Census 2022"},
+            {"region_code": "TX", "year": 2020, "population": 29_000_000, "source": "Census 2020"},
+            {"region_code": "AL", "year": 2021, "population": 5_000_000, "source": "Census 2021"}])
+        conn.execute(schema.jewelry_business.insert(), [
+            {"level": "region", "code": "TX", "year": 2019, "measure": "stores", "businesses": 400, "source": "CBP 2019",
+             "confidence": None},
+            {"level": "region", "code": "TX", "year": 2021, "measure": "stores", "businesses": 420, "source": "CBP 2021",
+             "confidence": "high"},
+            {"level": "city", "code": "ON", "year": 2021, "measure": "stores", "businesses": 90, "source": "city",
+             "confidence": "low"}])
+    queries._cache.clear()  # noqa: SLF001
+    got = queries.regions(engine).set_index("code")
+    assert list(got.index) == ["AL", "ON", "TX"]  # by name
+    assert got.loc["TX", "population"] == 30_000_000 and got.loc["TX", "population_source"] == "Census 2022"
+    assert got.loc["AL", "population_year"] == 2021
+    assert got.loc["TX", "businesses"] == 420 and got.loc["TX", "businesses_year"] == 2021
+    assert got.loc["TX", "businesses_confidence"] == "high"
+    assert pd.isna(got.loc["ON", "population"]) and pd.isna(got.loc["ON", "businesses"])
+    assert pd.isna(got.loc["AL", "businesses"]) and pd.isna(got.loc["ON", "businesses_source"])
