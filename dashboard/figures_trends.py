@@ -75,54 +75,64 @@ def index_figure(table: pd.DataFrame, base_year: int, claim: dict[str, Any] | No
     unreliable point (fewer than UNRELIABLE_BELOW incidents) is drawn hollow.
     `context`: the national general-crime rate indexed to the same base year
     (metrics_context.index_line: year, rate, index), drawn as a dotted line named `context_label`.
+    Built from plain dicts, as plotly writes them (its checks were most of the chart's time); tests check it
+    validates.
     """
-    fig = go.Figure()
-    fig.add_hline(y=100, line=dict(color="#adb5bd", width=1))
-    hover = [("" if r else f" (unreliable: fewer than {UNRELIABLE_BELOW} incidents)") for r in table["reliable"]]
+    reliable = table["reliable"].tolist()
+    hover = [("" if r else f" (unreliable: fewer than {UNRELIABLE_BELOW} incidents)") for r in reliable]
     since = [fmt_change(c) if np.isfinite(c) else "n/a" for c in table["change_since_base_pct"]]
     custom = np.column_stack([[tag] * len(table), table["incidents"], since, hover])
-    fig.add_scatter(x=table["year"], y=table["index"], mode="lines+markers", name=f"Index ({base_year} = 100)",
-                    line=dict(color=theme.INK, width=2.5),
-                    marker=dict(size=9, color=["white" if not r else theme.INK for r in table["reliable"]],
-                                line=dict(color=theme.INK, width=2)),
-                    customdata=custom,
-                    hovertemplate=(f"<b>%{{x}}</b>: index %{{y:.1f}} ({base_year} = 100)<br>%{{customdata[1]:,}} "
-                                   f"incidents, %{{customdata[2]}} since {base_year}%{{customdata[3]}}<extra></extra>"))
+    data: list[dict[str, Any]] = [dict(
+        type="scatter", x=table["year"].to_numpy(), y=table["index"].to_numpy(), mode="lines+markers",
+        name=f"Index ({base_year} = 100)", line=dict(color=theme.INK, width=2.5),
+        marker=dict(size=9, color=["white" if not r else theme.INK for r in reliable], line=dict(color=theme.INK, width=2)),
+        customdata=custom,
+        hovertemplate=(f"<b>%{{x}}</b>: index %{{y:.1f}} ({base_year} = 100)<br>%{{customdata[1]:,}} "
+                       f"incidents, %{{customdata[2]}} since {base_year}%{{customdata[3]}}<extra></extra>"))]
+    shapes = [_hline(100, dict(color="#adb5bd", width=1))]
+    annotations: list[dict[str, Any]] = []
     if claim is not None:
-        fig.add_hline(y=claim["index"], line=dict(color=theme.CATEGORY_COLOURS["robbery"], width=2, dash="dash"),
-                      annotation=dict(text=claim["label"], font=dict(color=theme.CATEGORY_COLOURS["robbery"], size=12),
-                                      bgcolor="rgba(255,255,255,0.85)"),
-                      annotation_position="top left")
-        fig.add_scatter(x=[claim["year"]], y=[claim["index"]], mode="markers", name="Campaign claim",
-                        marker=dict(symbol="diamond", size=12, color=theme.CATEGORY_COLOURS["robbery"]),
-                        hovertemplate=claim["label"] + "<extra></extra>")
+        colour = theme.CATEGORY_COLOURS["robbery"]
+        shapes.append(_hline(claim["index"], dict(color=colour, width=2, dash="dash")))
+        annotations.append(dict(text=claim["label"], font=dict(color=colour, size=12), bgcolor="rgba(255,255,255,0.85)",
+                                showarrow=False, x=0, xanchor="left", xref="x domain", y=claim["index"],
+                                yanchor="bottom", yref="y"))  # where plotly's add_hline puts a "top left" label
+        data.append(dict(type="scatter", x=[claim["year"]], y=[claim["index"]], mode="markers", name="Campaign claim",
+                         marker=dict(symbol="diamond", size=12, color=colour),
+                         hovertemplate=claim["label"] + "<extra></extra>"))
     drawn_context = bool(context is not None and len(context) and context["index"].notna().any())
     if drawn_context:
         assert context is not None
-        fig.add_scatter(x=context["year"], y=context["index"], mode="lines+markers", name=context_label,
-                        line=dict(color=CONTEXT_COLOUR, width=2, dash="dot"),
-                        marker=dict(size=7, symbol="square", color=CONTEXT_COLOUR),
-                        customdata=np.column_stack([[""] * len(context), context["rate"]]),
-                        hovertemplate=(f"<b>%{{x}}</b>: {context_label}, index %{{y:.1f}} ({base_year} = 100)<br>"
-                                       "%{customdata[1]:,.1f} per 100,000 residents<extra></extra>"))
+        data.append(dict(type="scatter", x=context["year"].to_numpy(), y=context["index"].to_numpy(),
+                         mode="lines+markers", name=context_label, line=dict(color=CONTEXT_COLOUR, width=2, dash="dot"),
+                         marker=dict(size=7, symbol="square", color=CONTEXT_COLOUR),
+                         customdata=np.column_stack([[""] * len(context), context["rate"]]),
+                         hovertemplate=(f"<b>%{{x}}</b>: {context_label}, index %{{y:.1f}} ({base_year} = 100)<br>"
+                                        "%{customdata[1]:,.1f} per 100,000 residents<extra></extra>")))
     drawn_country = bool(country is not None and len(country) and country["index"].notna().any())
     if drawn_country:  # the chosen regions' whole country, indexed the same way
         assert country is not None
-        fig.add_scatter(x=country["year"], y=country["index"], mode="lines", name=country_label,
-                        line=dict(color=theme.MUTED, width=2, dash="dash"),
-                        hovertemplate=f"<b>%{{x}}</b>: {country_label}, index %{{y:.1f}}<extra></extra>")
-    if not table["reliable"].all():
-        fig.add_annotation(text=f"Hollow point: fewer than {UNRELIABLE_BELOW} incidents, the index is unreliable",
-                           showarrow=False, x=0, y=-0.2, xref="paper", yref="paper", xanchor="left",
-                           font=dict(size=12, color=theme.MUTED))
+        data.append(dict(type="scatter", x=country["year"].to_numpy(), y=country["index"].to_numpy(), mode="lines",
+                         name=country_label, line=dict(color=theme.MUTED, width=2, dash="dash"),
+                         hovertemplate=f"<b>%{{x}}</b>: {country_label}, index %{{y:.1f}}<extra></extra>"))
+    if not all(reliable):
+        annotations.append(dict(text=f"Hollow point: fewer than {UNRELIABLE_BELOW} incidents, the index is unreliable",
+                                showarrow=False, x=0, y=-0.2, xref="paper", yref="paper", xanchor="left",
+                                font=dict(size=12, color=theme.MUTED)))
     values = [v for v in table["index"] if np.isfinite(v)] + ([claim["index"]] if claim else []) + [100]
     if drawn_context:
         values += [float(v) for v in context["index"] if np.isfinite(v)]
     if drawn_country:
         values += [float(v) for v in country["index"] if np.isfinite(v)]
-    return theme.apply(fig, height=height, xaxis_title="Year", yaxis_title=f"Index ({base_year} = 100)",
-                       xaxis=dict(dtick=1), yaxis=dict(range=[0, max(values) * 1.12]),
-                       margin=dict(l=60, r=20, t=40, b=70))
+    layout = theme.layout(height=height, xaxis=dict(dtick=1, title=dict(text="Year")),
+                          yaxis=dict(range=[0, max(values) * 1.12], title=dict(text=f"Index ({base_year} = 100)")),
+                          margin=dict(l=60, r=20, t=40, b=70), shapes=shapes, annotations=annotations)
+    return go.Figure(data=data, layout=layout, _validate=False)
+
+
+def _hline(y: float, line: dict[str, Any]) -> dict[str, Any]:
+    """A line across the plot at `y`, as plotly's add_hline writes it."""
+    return dict(type="line", x0=0, x1=1, xref="x domain", y0=y, y1=y, yref="y", line=line)
 
 
 def annotate_comparison(fig: go.Figure, lines: list[str], x: int, y: float) -> go.Figure:

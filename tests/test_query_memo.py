@@ -117,3 +117,28 @@ def test_regions_take_each_places_latest_population_and_business_count(tmp_path)
     assert got.loc["TX", "businesses_confidence"] == "high"
     assert pd.isna(got.loc["ON", "population"]) and pd.isna(got.loc["ON", "businesses"])
     assert pd.isna(got.loc["AL", "businesses"]) and pd.isna(got.loc["ON", "businesses_source"])
+
+
+def test_the_index_figure_built_from_plain_dicts_is_a_valid_plotly_figure():
+    """The base-year line, the claim's dashed line with its label at the top left, hollow unreliable points and
+    the general-crime line, as plotly's own add_hline and add_scatter would write them."""
+    import plotly.graph_objects as go
+
+    from dashboard import figures_trends
+
+    table = pd.DataFrame({"year": [2019, 2020, 2021], "incidents": [10, 4, 15], "index": [100.0, 40.0, 150.0],
+                          "change_since_base_pct": [0.0, -60.0, 50.0], "reliable": [True, False, True]})
+    claim = {"index": 150.0, "year": 2021, "label": "Campaign claim: up 50%"}
+    general = pd.DataFrame({"year": [2019, 2020, 2021], "rate": [80.0, 70.0, 88.0], "index": [100.0, 87.5, 110.0]})
+    fig = figures_trends.index_figure(table, 2019, claim, "robbery", context=general, context_label="General robbery")
+    checked = go.Figure(fig.to_dict())  # plotly's own checks: an unknown or ill-typed property raises here
+    assert [t.name for t in checked.data] == ["Index (2019 = 100)", "Campaign claim", "General robbery"]
+    assert list(checked.data[0].marker.color) == [figures_trends.theme.INK, "white", figures_trends.theme.INK]
+    assert [(s.y0, s.y1, s.xref, s.line.dash) for s in checked.layout.shapes] == [
+        (100, 100, "x domain", None), (150.0, 150.0, "x domain", "dash")]
+    label, hollow = checked.layout.annotations
+    assert (label.text, label.y, label.xanchor, label.yanchor, label.xref) == (
+        "Campaign claim: up 50%", 150.0, "left", "bottom", "x domain")
+    assert hollow.text.startswith("Hollow point")
+    assert checked.layout.yaxis.range == (0, 150.0 * 1.12) and checked.layout.xaxis.title.text == "Year"
+    assert checked.layout.yaxis.title.text == "Index (2019 = 100)" and checked.layout.xaxis.dtick == 1
