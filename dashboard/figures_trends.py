@@ -37,33 +37,37 @@ def stacked_by_category(table: pd.DataFrame, cats: list[str], labels: dict[str, 
                         height: int = 420) -> go.Figure:
     """Stacked bars, one per year and one colour per category, with the change on the prior period on top.
 
-    `table`: one row per year with a column per category, total, change_pct, reliable.
+    `table`: one row per year with a column per category, total, change_pct, reliable. Built from plain dicts,
+    as plotly writes them; tests check it validates.
     """
-    fig = go.Figure()
+    years = table["year"].to_numpy()
     hover = [_change_hover(p, r, prior_word) for p, r in zip(table["change_pct"], table["reliable"])]
+    data: list[dict[str, Any]] = []
     for cat in cats:
         label = labels.get(cat, cat)
         custom = np.column_stack([[tags.get(cat, "")] * len(table), [label] * len(table), table["total"], hover])
-        fig.add_bar(x=table["year"], y=table[cat], name=label, marker_color=theme.CATEGORY_COLOURS.get(cat, "#777"),
-                    customdata=custom,
-                    hovertemplate=("<b>%{customdata[1]}</b>, %{x}: %{y:,} incidents<br>All shown: %{customdata[2]:,}, "
-                                   "%{customdata[3]}" + ("<br><i>Click for guidance</i>" if tags.get(cat) else "")
-                                   + "<extra></extra>"))
+        data.append(dict(type="bar", x=years, y=table[cat].to_numpy(), name=label,
+                         marker=dict(color=theme.CATEGORY_COLOURS.get(cat, "#777")), customdata=custom,
+                         hovertemplate=("<b>%{customdata[1]}</b>, %{x}: %{y:,} incidents<br>All shown: "
+                                        "%{customdata[2]:,}, %{customdata[3]}"
+                                        + ("<br><i>Click for guidance</i>" if tags.get(cat) else "") + "<extra></extra>")))
     text = [change_label(p, r) for p, r in zip(table["change_pct"], table["reliable"])]
     # a zero-height bar on top of each stack carries the change label: outside text that is hidden,
     # not overlapped, when the bars get too narrow for it (uniformtext)
-    fig.add_bar(x=table["year"], y=[0] * len(table), text=text, textposition="outside", name="Change",
-                textfont=dict(size=12, color=theme.INK), marker_color="rgba(0,0,0,0)", showlegend=False,
-                hoverinfo="skip", cliponaxis=False)
-    layout: dict[str, Any] = dict(barmode="stack", height=height, uniformtext=dict(minsize=12, mode="hide"), xaxis_title=x_title, yaxis_title=y_title,
-                                  xaxis=dict(dtick=1), margin=dict(l=60, r=20, t=40, b=70),
-                                  legend=dict(traceorder="normal"))
+    data.append(dict(type="bar", x=years, y=[0] * len(table), text=text, textposition="outside", name="Change",
+                     textfont=dict(size=12, color=theme.INK), marker=dict(color="rgba(0,0,0,0)"), showlegend=False,
+                     hoverinfo="skip", cliponaxis=False))
     top = float(table["total"].max()) if len(table) else 0.0
-    layout["yaxis"] = dict(range=[0, top * 1.15 + 1])  # room for the change labels
+    annotations = []
     if not all(table["reliable"] | table["change_pct"].isna()):
-        fig.add_annotation(text=UNRELIABLE_NOTE, showarrow=False, x=0, y=-0.2, xref="paper", yref="paper",
-                           xanchor="left", font=dict(size=12, color=theme.MUTED))
-    return theme.apply(fig, **layout)
+        annotations.append(dict(text=UNRELIABLE_NOTE, showarrow=False, x=0, y=-0.2, xref="paper", yref="paper",
+                                xanchor="left", font=dict(size=12, color=theme.MUTED)))
+    layout = theme.layout(barmode="stack", height=height, uniformtext=dict(minsize=12, mode="hide"),
+                          xaxis=dict(dtick=1, title=dict(text=x_title)),
+                          yaxis=dict(range=[0, top * 1.15 + 1], title=dict(text=y_title)),  # room for the labels
+                          margin=dict(l=60, r=20, t=40, b=70), legend=dict(traceorder="normal"),
+                          **({"annotations": annotations} if annotations else {}))
+    return go.Figure(data=data, layout=layout, _validate=False)
 
 
 def index_figure(table: pd.DataFrame, base_year: int, claim: dict[str, Any] | None, tag: str = "",

@@ -44,3 +44,28 @@ def test_it_survives_pickling_as_the_chart_cache_stores_it():
     again = pickle.loads(pickle.dumps(fig))
     assert again.to_plotly_json() == fig.to_plotly_json()
     assert again.layout.height == 320
+
+
+def test_the_stacked_bars_and_the_period_bars_built_from_plain_dicts_are_valid_plotly_figures():
+    """plotly's own checks on the trends figures built as plain dicts: an unknown or ill-typed property raises."""
+    import numpy as np
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from dashboard import figures_period, figures_trends, metrics_period
+    from tests.test_period import MONTHLY, SPAN
+
+    table = pd.DataFrame({"year": [2021, 2022], "robbery": [4, 9], "theft": [1, 3], "total": [5, 12],
+                          "change_pct": [np.nan, 140.0], "reliable": [True, False]})
+    built = figures_trends.stacked_by_category(table, ["robbery", "theft"], {"robbery": "Robbery"}, {"robbery": "robbery"})
+    stacked = go.Figure(built.to_dict())  # numbers arrive as typed arrays here: read them from `built`
+    assert [(t.type, t.name) for t in stacked.data] == [("bar", "Robbery"), ("bar", "theft"), ("bar", "Change")]
+    assert list(built.data[0].y) == [4, 9] and list(stacked.data[2].text) == ["", "+140.0%*"]
+    assert stacked.data[0].marker.color == figures_trends.theme.CATEGORY_COLOURS["robbery"]
+    assert stacked.layout.yaxis.range == (0, 12 * 1.15 + 1) and stacked.layout.xaxis.title.text == "Year"
+    assert stacked.layout.annotations[0].text == figures_trends.UNRELIABLE_NOTE  # one change is unreliable
+
+    period = go.Figure(figures_period.period_figure(metrics_period.ytd(MONTHLY, (2024, 6), SPAN), {}).to_dict())
+    assert [t.orientation for t in period.data] == ["h", "h"]
+    assert period.data[1].marker.color == figures_period.NOW_COLOUR
+    assert period.layout.annotations[-1].name == "note" and period.layout.yaxis.autorange is False
