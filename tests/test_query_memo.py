@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 
 from dashboard import queries
@@ -142,3 +143,22 @@ def test_the_index_figure_built_from_plain_dicts_is_a_valid_plotly_figure():
     assert hollow.text.startswith("Hollow point")
     assert checked.layout.yaxis.range == (0, 150.0 * 1.12) and checked.layout.xaxis.title.text == "Year"
     assert checked.layout.yaxis.title.text == "Index (2019 = 100)" and checked.layout.xaxis.dtick == 1
+
+
+def test_a_chosen_regions_trends_read_its_own_groups_through_the_place_index(cli, db_url, engine):
+    """The regional rollups' unique keys lead with the source: without the index by place, a chart of one state
+    read the groups of every state of that source."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the plan checked is SQLite's")
+    assert cli("etl", JSA, "--db", db_url).exit_code == 0
+    seen: list[tuple[str, tuple]] = []
+    sa.event.listen(engine, "before_cursor_execute",
+                    lambda _c, _cur, statement, parameters, *_a: seen.append((statement, tuple(parameters))))
+    f = Filters(source="combined", region="TX")
+    for table, query in ((queries.M, queries.trend_months), (queries.R, queries.trend_halves)):
+        queries._cache.clear()  # noqa: SLF001
+        query(engine, f, "")
+        statement, parameters = next((s, p) for s, p in reversed(seen) if f"FROM {table.name}" in s)
+        with engine.connect() as conn:
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+        assert f"ix_{table.name}_place" in plan, plan
