@@ -31,28 +31,34 @@ def general_bars(rows: pd.DataFrame, region_name: str, height: int = 320) -> go.
     (labels above the bars, so they fit a phone's width).
 
     `rows`: measure, label, year, rate, rank, ranked, change_pct, national_rate, times_national.
+    Built from plain dicts, as plotly writes them (its checks were most of the chart's time).
     """
     d = rows[rows["times_national"].notna()].reset_index(drop=True)
     n = len(d)
     ys = [n - 1 - i for i in range(n)]  # the first row on top
-    fig = go.Figure(go.Bar(
-        x=d["times_national"], y=[y - 0.2 for y in ys], orientation="h", width=0.32, marker_color=theme.MUTED,
-        text=[f"{t:.2f}×" for t in d["times_national"]], textposition="outside", cliponaxis=False,
-        customdata=np.column_stack([d["label"], d["rate"], d["national_rate"], d["year"]]) if n else None,
-        hovertemplate=(f"<b>%{{customdata[0]}}</b>, {region_name} %{{customdata[3]}}: %{{customdata[1]:,.1f}} per "
-                       "100,000<br>National rate %{customdata[2]:,.1f}: %{x:.2f} times it<extra></extra>")))
+    bar = dict(type="bar", x=d["times_national"].to_numpy(), y=[y - 0.2 for y in ys], orientation="h", width=0.32,
+               marker=dict(color=theme.MUTED), text=[f"{t:.2f}×" for t in d["times_national"]], textposition="outside",
+               cliponaxis=False,
+               hovertemplate=(f"<b>%{{customdata[0]}}</b>, {region_name} %{{customdata[3]}}: %{{customdata[1]:,.1f}} "
+                              "per 100,000<br>National rate %{customdata[2]:,.1f}: %{x:.2f} times it<extra></extra>"))
+    if n:
+        bar["customdata"] = np.column_stack([d["label"], d["rate"], d["national_rate"], d["year"]])
+    annotations = []
     for r, y in zip(d.itertuples(), ys):
         name = str(r.label).split(" (")[0]
-        fig.add_annotation(x=0, y=y + 0.02, xref="x", yref="y", xanchor="left", yanchor="bottom", align="left",
-                           showarrow=False, font=dict(size=12, color=theme.INK), bgcolor="rgba(255,255,255,0.85)",
-                           text=(f"<b>{name}</b>: {r.rate:,.1f} per 100,000<br>rank {int(r.rank)} of {int(r.ranked)}"
-                                 f" · {_change(r.change_pct, r.year - 1)}"))
-    fig.add_vline(x=1, line=dict(color=theme.INK, width=1.5, dash="dash"))
+        annotations.append(dict(x=0, y=y + 0.02, xref="x", yref="y", xanchor="left", yanchor="bottom", align="left",
+                                showarrow=False, font=dict(size=12, color=theme.INK), bgcolor="rgba(255,255,255,0.85)",
+                                text=(f"<b>{name}</b>: {r.rate:,.1f} per 100,000<br>rank {int(r.rank)} of "
+                                      f"{int(r.ranked)} · {_change(r.change_pct, r.year - 1)}")))
+    national = dict(type="line", x0=1, x1=1, xref="x", y0=0, y1=1, yref="y domain",  # as add_vline writes it
+                    line=dict(color=theme.INK, width=1.5, dash="dash"))
     top = float(d["times_national"].max()) if n else 1.0
-    return theme.apply(fig, height=height, showlegend=False, xaxis_title="Times the national rate (dashed line = 1)",
-                       xaxis=dict(range=[0, max(top, 1.0) * 1.3], rangemode="tozero"),
-                       yaxis=dict(visible=False, range=[-0.55, n - 0.3], rangemode=None),
-                       margin=dict(l=10, r=20, t=10, b=50))
+    layout = theme.layout(height=height, showlegend=False, margin=dict(l=10, r=20, t=10, b=50),
+                          xaxis=dict(range=[0, max(top, 1.0) * 1.3], rangemode="tozero",
+                                     title=dict(text="Times the national rate (dashed line = 1)")),
+                          yaxis=dict(visible=False, range=[-0.55, n - 0.3]), shapes=[national],
+                          **({"annotations": annotations} if annotations else {}))
+    return go.Figure(data=[bar], layout=layout, _validate=False)
 
 
 def scatter_figure(points: pd.DataFrame, slope: float | None, x_label: str, y_label: str,
@@ -60,35 +66,37 @@ def scatter_figure(points: pd.DataFrame, slope: float | None, x_label: str, y_la
     """Jewelry crime (y) against general crime (x, log scale), one labelled point per place, coloured by
     country, with the line of proportionality y = slope * x (slope = the places' pooled ratio).
 
-    `points`: code, name, country, general_rate, jewelry_per_million, ratio.
+    `points`: code, name, country, general_rate, jewelry_per_million, ratio. Built from plain dicts, as
+    plotly writes them.
     """
-    fig = go.Figure()
+    data: list[dict] = []
     # general rates span a wide range (the District of Columbia's is several times any state's): a log axis
     # keeps the crowd apart; the line of proportionality is drawn through many points so it stays a line
     xs_all = points.loc[points["general_rate"] > 0, "general_rate"] if len(points) else pd.Series(dtype=float)
     lo, hi = (float(xs_all.min()) * 0.8, float(xs_all.max()) * 1.25) if len(xs_all) else (1.0, 10.0)
     if slope is not None and len(points):
         xs = list(np.geomspace(lo, hi, 60))
-        fig.add_scatter(x=xs, y=[x * slope for x in xs], mode="lines", name=line_label,
-                        line=dict(color=LINE_COLOUR, width=1.5, dash="dash"), hoverinfo="skip")
+        data.append(dict(type="scatter", x=xs, y=[x * slope for x in xs], mode="lines", name=line_label,
+                         line=dict(color=LINE_COLOUR, width=1.5, dash="dash"), hoverinfo="skip"))
     for country, part in points.groupby("country", sort=False):
         ratio = [f"{r:.1f} times" if np.isfinite(r) else "n/a" for r in part["ratio"]]
-        fig.add_scatter(
-            x=part["general_rate"], y=part["jewelry_per_million"], mode="markers+text", text=part["code"],
-            textposition="top center", textfont=dict(size=12, color=theme.INK),
-            name=COUNTRY_NAMES.get(str(country), str(country)),
+        data.append(dict(
+            type="scatter", x=part["general_rate"].to_numpy(), y=part["jewelry_per_million"].to_numpy(),
+            mode="markers+text", text=part["code"].to_numpy(dtype=object), textposition="top center",
+            textfont=dict(size=12, color=theme.INK), name=COUNTRY_NAMES.get(str(country), str(country)),
             marker=dict(size=9, color=COUNTRY_COLOURS.get(str(country), theme.MUTED), line=dict(color="white", width=1)),
             customdata=np.column_stack([part["code"], part["name"], ratio]),
             hovertemplate=(f"<b>%{{customdata[1]}}</b><br>{y_label}: %{{y:,.2f}}<br>{x_label}: %{{x:,.1f}}"
                            "<br>%{customdata[2]} what its general crime suggests"
-                           "<br><i>Click for the regional page</i><extra></extra>"))
+                           "<br><i>Click for the regional page</i><extra></extra>")))
     top_y = float(points["jewelry_per_million"].max()) if len(points) else 1.0
-    return theme.apply(fig, height=height, yaxis_title=y_label,
-                       xaxis=dict(type="log", range=[np.log10(lo), np.log10(hi)],
-                                  tickvals=[v for v in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
-                                            if lo <= v <= hi],
-                                  title=dict(text=x_label + " (log scale)", font=dict(size=12))),
-                       yaxis=dict(range=[0, top_y * 1.15]), margin=dict(l=60, r=20, t=40, b=60))
+    layout = theme.layout(height=height, margin=dict(l=60, r=20, t=40, b=60),
+                          xaxis=dict(type="log", range=[np.log10(lo), np.log10(hi)],
+                                     tickvals=[v for v in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+                                               if lo <= v <= hi],
+                                     title=dict(text=x_label + " (log scale)", font=dict(size=12))),
+                          yaxis=dict(range=[0, top_y * 1.15], title=dict(text=y_label)))
+    return go.Figure(data=data, layout=layout, _validate=False)
 
 
 def share_years_figure(rows: pd.DataFrame, claim_year: int | None, claim_share: float | None = None,

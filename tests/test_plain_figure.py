@@ -69,3 +69,26 @@ def test_the_stacked_bars_and_the_period_bars_built_from_plain_dicts_are_valid_p
     assert [t.orientation for t in period.data] == ["h", "h"]
     assert period.data[1].marker.color == figures_period.NOW_COLOUR
     assert period.layout.annotations[-1].name == "note" and period.layout.yaxis.autorange is False
+
+
+def test_the_general_crime_bars_and_scatter_built_from_plain_dicts_are_valid_plotly_figures():
+    import numpy as np
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from dashboard import figures_context
+
+    rows = pd.DataFrame({"measure": ["robbery", "theft"], "label": ["Robbery", "Theft"], "year": [2023, 2023],
+                         "rate": [90.0, np.nan], "rank": [3, np.nan], "ranked": [8, 8], "change_pct": [12.5, np.nan],
+                         "national_rate": [75.0, np.nan], "times_national": [1.2, np.nan]})
+    bars = go.Figure(figures_context.general_bars(rows, "Texas").to_dict())
+    assert len(bars.data) == 1 and bars.data[0].orientation == "h" and list(bars.data[0].text) == ["1.20×"]
+    assert bars.layout.annotations[0].text.startswith("<b>Robbery</b>: 90.0 per 100,000<br>rank 3 of 8")
+    (national,) = bars.layout.shapes
+    assert (national.x0, national.x1, national.yref, national.line.dash) == (1, 1, "y domain", "dash")
+    points = pd.DataFrame({"code": ["TX", "ON"], "name": ["Texas", "Ontario"], "country": ["US", "CA"],
+                           "general_rate": [90.0, 60.0], "jewelry_per_million": [0.2, 0.3], "ratio": [1.0, 2.0]})
+    scatter = go.Figure(figures_context.scatter_figure(points, 0.002, "General robbery", "Jewelry crime").to_dict())
+    assert [t.name for t in scatter.data] == ["Proportional to general crime", "United States", "Canada"]
+    assert list(scatter.data[1].text) == ["TX"] and scatter.layout.xaxis.type == "log"
+    assert scatter.layout.yaxis.title.text == "Jewelry crime" and scatter.layout.yaxis.range == (0, 0.3 * 1.15)
