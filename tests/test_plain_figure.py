@@ -92,3 +92,29 @@ def test_the_general_crime_bars_and_scatter_built_from_plain_dicts_are_valid_plo
     assert [t.name for t in scatter.data] == ["Proportional to general crime", "United States", "Canada"]
     assert list(scatter.data[1].text) == ["TX"] and scatter.layout.xaxis.type == "log"
     assert scatter.layout.yaxis.title.text == "Jewelry crime" and scatter.layout.yaxis.range == (0, 0.3 * 1.15)
+
+
+def test_the_regional_pages_bars_built_from_plain_dicts_are_valid_plotly_figures():
+    import numpy as np
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from dashboard import figures_risk
+
+    types = pd.DataFrame({"label": ["Smash and grab", "Burglary"], "category": ["robbery", "burglary"],
+                          "slug": ["smash-and-grab", "burglary"], "incidents": [12, 3]})
+    bars = go.Figure(figures_risk.type_bars(types).to_dict())
+    assert list(bars.data[0].y) == ["Burglary", "Smash and grab"]  # the largest on top
+    assert bars.layout.yaxis.range == (2 - 0.5 - 5, 2 - 0.5) and bars.layout.xaxis.title.text == "Incidents"
+    hours = go.Figure(figures_risk.hour_bars(pd.DataFrame({"hour": range(24), "incidents": range(24)})).to_dict())
+    assert hours.layout.xaxis.dtick == 2 and hours.layout.xaxis.title.text.startswith("Hour of day")
+    where = pd.DataFrame({"label": ["Mall", "Home"], "incidents": [5, 1]})
+    across = go.Figure(figures_risk.pattern_bars(where, "Where").to_dict())
+    assert list(across.data[0].x) == ["Mall", "Home"] and list(across.data[0].text) == ["5", "1"]
+    down = go.Figure(figures_risk.pattern_bars(where, "Where", horizontal=True).to_dict())
+    assert down.data[0].orientation == "h" and list(down.data[0].y) == ["Home", "Mall"]
+    top = pd.DataFrame({"code": ["TX", "WY"], "name": ["Texas", "Wyoming"], "value": [3.5, np.nan],
+                        "risk_class": [4, np.nan], "risk_label": ["High crime", "No data"]})
+    ranked = go.Figure(figures_risk.top_regions(top, "Per million", "per_million").to_dict())
+    assert list(ranked.data[0].marker.color) == [figures_risk.theme.NO_DATA_COLOUR, figures_risk.theme.CLASS_COLOURS[4]]
+    assert ranked.data[0].marker.line.width == 0.5 and ranked.layout.showlegend is False
