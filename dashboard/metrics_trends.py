@@ -25,15 +25,6 @@ def change_text(pct: float | None, reliable: bool) -> str:
     return fmt_change(pct) + ("" if reliable else f" (unreliable: fewer than {UNRELIABLE_BELOW} incidents)")
 
 
-def _with_changes(out: pd.DataFrame) -> pd.DataFrame:
-    """Add change, change_pct and reliable against the row before (rows are consecutive years)."""
-    prior = out["total"].shift(1)
-    out["change"] = out["total"] - prior
-    out["change_pct"] = np.where(prior > 0, (out["total"] - prior) / prior.where(prior > 0) * 100, np.nan)
-    out["reliable"] = [is_reliable(p, n) if pd.notna(p) and p > 0 else False for p, n in zip(prior, out["total"])]
-    return out
-
-
 def categories_in(df: pd.DataFrame) -> list[str]:
     """Categories present, in the taxonomy's order."""
     present = set(df["category"]) if not df.empty else set()
@@ -42,17 +33,30 @@ def categories_in(df: pd.DataFrame) -> list[str]:
 
 def by_year(df: pd.DataFrame, years: list[int], value: str = "incidents") -> pd.DataFrame:
     """Rows per year (every year of the data: a year with none under the filters is a real zero),
-    one column per category, the total, and the change on the year before."""
+    one column per category, the total, and the change on the year before.
+
+    Summed over plain values (a pivot table cost more than the rest of a trend chart); a value is counted
+    whole, as the int64 columns always held it."""
     cats = categories_in(df)
-    if df.empty:
-        wide = pd.DataFrame(index=pd.Index(years, name="year"))
-    else:
-        wide = (df.pivot_table(index="year", columns="category", values=value, aggfunc="sum")
-                .reindex(index=years, columns=cats).fillna(0).astype("int64"))
-    wide.columns.name = None
-    wide["total"] = wide[cats].sum(axis=1) if cats else 0
-    out = _with_changes(wide.reset_index().rename(columns={"index": "year"}))
-    return out
+    sums: dict[tuple[int, str], float] = {}
+    if not df.empty:
+        for year, cat, v in zip(df["year"].tolist(), df["category"].tolist(), df[value].tolist()):
+            if v == v and v is not None:  # a missing value adds nothing
+                sums[(year, cat)] = sums.get((year, cat), 0) + v
+    columns: dict[str, np.ndarray] = {"year": np.array(years, dtype="int64")}
+    total = np.zeros(len(years), dtype="int64")
+    for cat in cats:
+        columns[cat] = np.array([sums.get((y, cat), 0) for y in years], dtype="float64").astype("int64")
+        total += columns[cat]
+    columns["total"] = total
+    # the change on the year before: a percent only where that year had incidents
+    prior = np.concatenate([[np.nan], total[:-1].astype("float64")]) if len(years) else np.zeros(0)
+    columns["change"] = total - prior
+    with np.errstate(divide="ignore", invalid="ignore"):
+        columns["change_pct"] = np.where(prior > 0, (total - prior) / np.where(prior > 0, prior, np.nan) * 100, np.nan)
+    columns["reliable"] = np.array([is_reliable(p, n) if p > 0 else False for p, n in zip(prior.tolist(), total.tolist())],
+                                   dtype=bool)
+    return pd.DataFrame(columns)
 
 
 def in_range(table: pd.DataFrame, year_from: int, year_to: int) -> pd.DataFrame:

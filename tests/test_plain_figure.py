@@ -6,6 +6,7 @@ import json
 import pickle
 
 import plotly.graph_objects as go
+import pytest
 from plotly.io.json import to_json_plotly
 
 from dashboard.plain_figure import PlainFigure
@@ -118,3 +119,25 @@ def test_the_regional_pages_bars_built_from_plain_dicts_are_valid_plotly_figures
     ranked = go.Figure(figures_risk.top_regions(top, "Per million", "per_million").to_dict())
     assert list(ranked.data[0].marker.color) == [figures_risk.theme.NO_DATA_COLOUR, figures_risk.theme.CLASS_COLOURS[4]]
     assert ranked.data[0].marker.line.width == 0.5 and ranked.layout.showlegend is False
+
+
+def test_yearly_totals_by_category_counted_by_hand():
+    """2019 has no rows (a real zero), 2020's theft value is unknown (adds nothing), a category that appears
+    only in one year is a column of zeros elsewhere; the change on the year before is a percent only where that
+    year had incidents, and reliable only where both years reach ten."""
+    import numpy as np
+    import pandas as pd
+
+    from dashboard import metrics_trends
+
+    rows = pd.DataFrame({"year": [2020, 2020, 2021, 2021, 2022, 2022, 1999],
+                         "category": ["robbery", "theft", "robbery", "robbery", "theft", "robbery", "robbery"],
+                         "incidents": [2.0, np.nan, 5.0, 7.0, 10.0, 4.0, 50.0]})
+    t = metrics_trends.by_year(rows, [2019, 2020, 2021, 2022])
+    assert list(t.columns) == ["year", "robbery", "theft", "total", "change", "change_pct", "reliable"]
+    assert t["robbery"].tolist() == [0, 2, 12, 4] and t["theft"].tolist() == [0, 0, 0, 10]
+    assert t["total"].tolist() == [0, 2, 12, 14] and str(t["total"].dtype) == "int64"
+    assert np.isnan(t["change"].iloc[0]) and t["change"].tolist()[1:] == [2.0, 10.0, 2.0]
+    assert np.isnan(t["change_pct"].iloc[1]) and t["change_pct"].iloc[2] == 500.0  # 2019 had none: no percent
+    assert t["change_pct"].iloc[3] == pytest.approx(100 / 6)
+    assert t["reliable"].tolist() == [False, False, False, True]
