@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.metrics import classify, quintile_breaks
+from dashboard import metrics_arrays as arrays
+from dashboard.metrics import quintile_breaks
 from dashboard.theme import CLASS_LABELS
 from etl.context import CAVEAT, COVERAGE_THRESHOLD_PCT, MEASURES
 
@@ -85,22 +86,27 @@ def context_table(region_years: pd.DataFrame, regions: pd.DataFrame, year_from: 
 
     last = [at_year.get((c, year_to), nan) for c in codes]
     prior = [at_year.get((c, year_to - 1), nan) for c in codes]
-    t = pd.DataFrame({
-        "code": codes, "name": regions["name"].tolist(), "country": regions["country"].tolist(),
-        "population": regions["population"].to_numpy(),
-        "rate": np.array(column(lambda p: sum(p["rates"]) / len(p["rates"])), dtype="float64"),
+    rate = np.array(column(lambda p: sum(p["rates"]) / len(p["rates"])), dtype="float64")
+    rank = arrays.ranks(rate)
+    risk = arrays.classes(rate, breaks)
+    names = regions["name"].tolist()
+    cols: dict[str, object] = {
+        # pd.Series of the lists: the dtypes a frame built from them infers (a NaN among ints is float, among
+        # booleans object); frame_of keeps a Series' dtype
+        "code": pd.Series(codes), "name": pd.Series(names), "country": pd.Series(regions["country"].tolist()),
+        "population": regions["population"].to_numpy(), "rate": rate,
         "count": np.array(column(lambda p: mean(p["counts"])), dtype="float64"),
-        "years": column(lambda p: len(p["years"])), "first_year": column(lambda p: min(p["years"])),
-        "last_year": column(lambda p: max(p["years"])), "comparable": column(lambda p: p["comparable"]),
-        **{key: column(lambda p, key=key: "; ".join(p[key])) for key in ("dataset", "source", "release")},
+        "years": pd.Series(column(lambda p: len(p["years"]))), "first_year": pd.Series(column(lambda p: min(p["years"]))),
+        "last_year": pd.Series(column(lambda p: max(p["years"]))), "comparable": pd.Series(column(lambda p: p["comparable"])),
+        **{key: pd.Series(column(lambda p, key=key: "; ".join(p[key]))) for key in ("dataset", "source", "release")},
         "rate_last": np.array(last, dtype="float64"), "rate_prior": np.array(prior, dtype="float64"),
         "change_pct": np.array([(a - b) / b * 100 if b > 0 else nan for a, b in zip(last, prior)], dtype="float64"),
-    }, index=regions.index)
-    t["rank"] = t["rate"].rank(ascending=False, method="min")
-    t["ranked"] = int(t["rate"].notna().sum())
-    t["risk_class"] = classify(t["rate"], breaks)
-    t["risk_label"] = [CLASS_LABELS[int(c)] if np.isfinite(c) else "No data" for c in t["risk_class"]]
-    return t.sort_values(["rank", "name"], na_position="last").reset_index(drop=True)
+        "rank": rank, "ranked": np.full(len(codes), int((~np.isnan(rate)).sum()), dtype="int64"), "risk_class": risk,
+        "risk_label": pd.Series([CLASS_LABELS[int(c)] if np.isfinite(c) else "No data" for c in risk.tolist()]),
+    }
+    # highest rate first, ties and places without a figure by name (as sort_values(["rank", "name"]) put them)
+    order = sorted(range(len(codes)), key=lambda i: (rank[i] != rank[i], 0.0 if rank[i] != rank[i] else rank[i], names[i]))
+    return arrays.frame_of(cols, order)
 
 
 def with_coverage(table: pd.DataFrame, coverage: pd.DataFrame) -> pd.DataFrame:
