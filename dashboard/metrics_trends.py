@@ -65,14 +65,32 @@ def in_range(table: pd.DataFrame, year_from: int, year_to: int) -> pd.DataFrame:
 
 def index_table(totals: pd.DataFrame, base_year: int) -> pd.DataFrame:
     """Each year's total as an index, base year = 100; change_since_base_pct = index - 100."""
-    t = totals[["year", "total"]].rename(columns={"total": "incidents"}).copy()
-    base = t.loc[t["year"] == base_year, "incidents"]
-    base_n = int(base.iloc[0]) if len(base) else 0
-    t["base_incidents"] = base_n
-    t["index"] = t["incidents"] / base_n * 100 if base_n else np.nan
-    t["change_since_base_pct"] = t["index"] - 100
-    t["reliable"] = [is_reliable(base_n, n) for n in t["incidents"]]
-    return t
+    years, incidents = totals["year"].to_numpy(), totals["total"].to_numpy()
+    at_base = incidents[years == base_year]
+    base_n = int(at_base[0]) if len(at_base) else 0
+    index = incidents / base_n * 100 if base_n else np.full(len(incidents), np.nan)
+    return pd.DataFrame({"year": years, "incidents": incidents, "base_incidents": np.full(len(years), base_n, dtype="int64"),
+                         "index": index, "change_since_base_pct": index - 100,
+                         "reliable": np.array([is_reliable(base_n, n) for n in incidents.tolist()], dtype=bool)},
+                        index=totals.index)
+
+
+def by_year_and_category(halves: pd.DataFrame) -> pd.DataFrame:
+    """Half-year rows (year, half, category, incidents, losses) summed to years: year, category, incidents,
+    losses, in year and category order (what a groupby gave; at most two halves a group, so the float sums
+    are the same to the last bit)."""
+    if halves.empty:  # the columns typed as an empty read left them
+        return halves.groupby(["year", "category"], as_index=False)[["incidents", "losses"]].sum()
+    sums: dict[tuple[int, str], list] = {}
+    for year, cat, n, loss in zip(halves["year"].tolist(), halves["category"].tolist(), halves["incidents"].tolist(),
+                                  halves["losses"].tolist()):
+        got = sums.setdefault((year, cat), [0, 0.0])
+        got[0] += n
+        got[1] += loss if loss == loss else 0.0  # groupby's sum skips a missing loss
+    keys = sorted(sums)
+    return pd.DataFrame({"year": np.array([k[0] for k in keys], dtype="int64"), "category": [k[1] for k in keys],
+                         "incidents": np.array([sums[k][0] for k in keys], dtype="int64"),
+                         "losses": np.array([sums[k][1] for k in keys], dtype="float64")})
 
 
 def first_halves(df: pd.DataFrame, years: list[int]) -> pd.DataFrame:

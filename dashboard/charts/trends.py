@@ -120,7 +120,7 @@ def _no_data(c: Ctx) -> ChartResult:
 
 def _yearly_frame(c: Ctx, f: state.Filters | None = None, country: str | None = None) -> pd.DataFrame:
     df = queries.trend_halves(c.engine, (f or c.f).jewelry(), c.country if country is None else country)
-    return df.groupby(["year", "category"], as_index=False)[["incidents", "losses"]].sum()
+    return metrics_trends.by_year_and_category(df)
 
 
 def _whole_country(c: Ctx) -> tuple[state.Filters, str, str]:
