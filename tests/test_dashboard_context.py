@@ -74,6 +74,22 @@ def pages(app):
     return {"map": map_page, "risk": risk, "share": share, "trends": trends}
 
 
+def ontario_2023_as_manitoba(path: Path, violation: str, count: str | None = None, rate: str | None = None) -> Path:
+    """A later Statistics Canada download: Ontario's 2023 rows of one violation (e.g. '[1610]') relabelled as
+    Manitoba, with its own count and rate where given."""
+    with open(HERE / "statcan_crime_small.csv", newline="") as fh:
+        rows = list(csv.reader(fh))
+    keep = [r for r in rows[1:] if r[0] == "2023" and r[1] == "Ontario [35]" and violation in r[3]]
+    for r in keep:
+        r[1], r[2] = "Manitoba [46]", "2021A000246"
+        value = count if r[4] == "Actual incidents" else rate
+        if value is not None:
+            r[11] = value
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh, quoting=csv.QUOTE_ALL).writerows([rows[0], *keep])
+    return path
+
+
 def population() -> dict[str, int]:
     """The latest population of each region from the reference file (what jewelry rates per million use)."""
     latest: dict[str, tuple[int, int]] = {}
@@ -133,15 +149,7 @@ def test_statcan_theft_adds_over_and_under_5000(app, cli, db_url, tmp_path):
     assert theft.loc["TX", "rate"] == pytest.approx(1_000.0)  # FBI larceny-theft
     # a later download with theft over $5,000 only for Manitoba: no theft figure there (never half of it
     # counted as theft), and the other provinces keep the fuller file's figures
-    partial = tmp_path / "statcan_manitoba_over_5000.csv"
-    with open(HERE / "statcan_crime_small.csv", newline="") as fh:
-        rows = list(csv.reader(fh))
-    keep = [r for r in rows[1:] if r[0] == "2023" and r[1] == "Ontario [35]" and "[2130]" in r[3]]
-    for r in keep:
-        r[1], r[2] = "Manitoba [46]", "2021A000246"
-    with open(partial, "w", newline="") as fh:
-        csv.writer(fh, quoting=csv.QUOTE_ALL).writerows([rows[0], *keep])
-    load(cli, db_url, partial)
+    load(cli, db_url, ontario_2023_as_manitoba(tmp_path / "statcan_manitoba_over_5000.csv", "[2130]"))
     theft = general.region_rates(engine_of(app), "theft", 2023).set_index("code")
     assert "MB" not in theft.index or math.isnan(theft.loc["MB", "rate"])
     assert theft.loc["ON", "count"] == 96_000
@@ -244,16 +252,8 @@ def test_the_general_crime_table_is_shared_by_jewelry_filters_and_follows_new_da
     assert earlier.set_index("code")["rate"].dropna().to_dict() == pytest.approx(ROBBERY_2022)
     assert entries() == 2
 
-    manitoba = tmp_path / "statcan_manitoba_robbery.csv"
-    with open(HERE / "statcan_crime_small.csv", newline="") as fh:
-        rows = list(csv.reader(fh))
-    keep = [r for r in rows[1:] if r[0] == "2023" and r[1] == "Ontario [35]" and "[1610]" in r[3]]
-    for r in keep:
-        r[1], r[2] = "Manitoba [46]", "2021A000246"
-        r[11] = "900" if r[4] == "Actual incidents" else "65.00"
-    with open(manitoba, "w", newline="") as fh:
-        csv.writer(fh, quoting=csv.QUOTE_ALL).writerows([rows[0], *keep])
-    load(cli, db_url, manitoba)
+    load(cli, db_url, ontario_2023_as_manitoba(tmp_path / "statcan_manitoba_robbery.csv", "[1610]",
+                                               count="900", rate="65.00"))
     after, _ = map_chart.general_table(engine, robbery)
     assert after.set_index("code")["rate"].dropna().to_dict() == pytest.approx({**ROBBERY_2023, "MB": 65.0})
 
