@@ -503,6 +503,21 @@ def test_xlsx_blank_rows_and_a_total_row_are_skipped_per_sheet(cli, db_url, engi
     assert sheet_rows(engine, "log.xlsx") == {("Log", 4, "b-1"), ("Log", 7, "b-2")}
 
 
+def test_a_sums_row_with_zero_injured_and_killed_is_a_totals_row(cli, db_url, engine, tmp_path):
+    """A spreadsheet's SUM row has 0 where no one was hurt: a zero that is the sum above agrees with the row
+    being a totals row (only a non-zero sum counts as evidence of one)."""
+    header = ["Date", "City", "State", "Crime Type", "Loss", "Injured", "Killed", "ID"]
+    path = workbook(tmp_path / "sums.xlsx", [("Log", [
+        header, ["2022-01-04", "Houston", "TX", "robbery", 1000, 0, 0, "z-1"],
+        ["2022-01-05", "Dallas", "TX", "burglary", 2500, "N/A", 0, "z-2"],
+        [None, None, None, None, 3500, 0, 0, None]])])
+    result = etl(cli, db_url, path)
+    loaded_ok(result, "sums.xlsx", (3, 2, 0, 0, 1, 0))
+    assert [s[1:3] for s in stored_skips(engine, "sums.xlsx")] == [
+        (4, "totals row (its numbers are the sums of the rows above)")]
+    assert stored_quarantine(engine, "sums.xlsx") == []
+
+
 # ---------------------------------------------------------------- 9. which row is the header
 
 def test_a_data_row_with_idaho_above_the_header_is_not_taken_for_it(cli, db_url, engine, tmp_path):

@@ -117,9 +117,9 @@ def _sums_above(values: dict[str, pd.Series], no_key: np.ndarray, carry: Carry |
         above = start + np.concatenate([[0.0], np.cumsum(np.nan_to_num(v))[:-1]])
         if carry is not None:
             carry.sums[name] = start + float(np.nansum(v))
-        equal = np.isclose(v, above, rtol=1e-9, atol=0.005) & (above != 0)
+        equal = np.isclose(v, above, rtol=1e-9, atol=0.005)
         hit &= ~given | equal
-        any_number |= given & equal
+        any_number |= given & equal & (above != 0)  # a zero sum agrees but proves nothing (a row of zeros)
     return hit & any_number
 
 
