@@ -84,11 +84,6 @@ def _quintiles(values: np.ndarray) -> list[float]:
     return breaks
 
 
-def classify(values: pd.Series, breaks: list[float]) -> pd.Series:
-    """0 (low) .. 4 (high); NaN stays NaN ('no data')."""
-    return pd.Series(arrays.classes(values.to_numpy(dtype=float), breaks), index=values.index)
-
-
 def region_table(year_counts: pd.DataFrame, regions: pd.DataFrame, f: Filters, breaks: list[float],
                  business_counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per state/province: value for the selected years, rank, class, change against the prior year.
