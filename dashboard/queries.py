@@ -175,21 +175,12 @@ def regions(engine: sa.Engine) -> pd.DataFrame:
         shops = _latest(conn.execute(sa.select(biz.c.code, biz.c.year, biz.c.businesses, biz.c.source,
                                                biz.c.confidence).where(biz.c.level == "region")))
     # plain rows and one frame: three small reads merged in pandas cost several times the SQL
-    columns: dict[str, list] = {"code": [], "name": [], "country": []}
-    names = [("population_year", "population", "population_source"),
-             ("businesses_year", "businesses", "businesses_source", "businesses_confidence")]
-    for name in names[0] + names[1]:
-        columns[name] = []
-    for code, name, country in base:
-        for key, value in (("code", code), ("name", name), ("country", country)):
-            columns[key].append(value)
-        for found, keys in ((people, names[0]), (shops, names[1])):
-            row = found.get(code, (None,) * len(keys))
-            for key, value in zip(keys, row):
-                columns[key].append(value)
+    columns = ["code", "name", "country", "population_year", "population", "population_source",
+               "businesses_year", "businesses", "businesses_source", "businesses_confidence"]
     if not base:  # the same columns, typed as a read of empty tables is
         return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
-    return pd.DataFrame(columns)
+    rows = [(*place, *people.get(place[0], (None,) * 3), *shops.get(place[0], (None,) * 4)) for place in base]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _latest(rows: Iterable[sa.Row]) -> dict[str, tuple]:
