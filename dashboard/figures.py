@@ -164,8 +164,7 @@ def category_label(category: str, labels: dict[str, str]) -> str:
 
 
 def empty(message: str, height: int = 300) -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
-                       font=dict(size=15, color=theme.MUTED))
-    theme.apply(fig, height=height, xaxis=dict(visible=False), yaxis=dict(visible=False))
-    return fig
+    """No chart, only a message in its middle (axes hidden)."""
+    note = dict(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                font=dict(size=15, color=theme.MUTED))
+    return theme.figure([], annotations=[note], height=height, xaxis=dict(visible=False), yaxis=dict(visible=False))

@@ -6,6 +6,8 @@ dashboard.figures_trends.index_figure.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -107,22 +109,25 @@ def share_years_figure(rows: pd.DataFrame, claim_year: int | None, claim_share: 
     `rows`: year, share_pct, property, total.
     """
     colours = [SHARE_COLOUR if y == claim_year else "#f4a582" for y in rows["year"]]
-    fig = go.Figure(go.Bar(
-        x=rows["year"].astype(str), y=rows["share_pct"], marker_color=colours,
-        text=[f"{s:.1f}%" for s in rows["share_pct"]], textposition="inside", insidetextanchor="end",
-        textfont=dict(color=theme.INK, size=12),
-        customdata=np.column_stack([rows["property"], rows["total"]]) if len(rows) else None,
-        hovertemplate=("<b>%{x}</b>: %{y:.1f}% of offenses were crimes against property<br>"
-                       "%{customdata[0]:,.0f} of %{customdata[1]:,.0f}<extra></extra>")))
-    if claim_share is not None:
-        fig.add_hline(y=claim_share, line=dict(color=theme.INK, width=1.5, dash="dash"),
-                      annotation=dict(text=f"campaign claim ({claim_year}): {claim_share:g}%", font=dict(size=12),
-                                      bgcolor="rgba(255,255,255,0.85)"),
-                      annotation_position="top left")
+    bar = dict(type="bar", x=rows["year"].astype(str).to_numpy(dtype=object), y=rows["share_pct"].to_numpy(),
+               marker=dict(color=colours), text=[f"{s:.1f}%" for s in rows["share_pct"]], textposition="inside",
+               insidetextanchor="end", textfont=dict(color=theme.INK, size=12),
+               hovertemplate=("<b>%{x}</b>: %{y:.1f}% of offenses were crimes against property<br>"
+                              "%{customdata[0]:,.0f} of %{customdata[1]:,.0f}<extra></extra>"))
+    if len(rows):
+        bar["customdata"] = np.column_stack([rows["property"], rows["total"]])
+    marks: dict[str, list[dict[str, Any]]] = {}
+    if claim_share is not None:  # a dashed line labelled at its top left, as plotly's add_hline writes it
+        marks["shapes"] = [dict(type="line", x0=0, x1=1, xref="x domain", y0=claim_share, y1=claim_share, yref="y",
+                                line=dict(color=theme.INK, width=1.5, dash="dash"))]
+        marks["annotations"] = [dict(text=f"campaign claim ({claim_year}): {claim_share:g}%", font=dict(size=12),
+                                     bgcolor="rgba(255,255,255,0.85)", showarrow=False, x=0, xanchor="left",
+                                     xref="x domain", y=claim_share, yanchor="bottom", yref="y")]
     top = max([float(rows["share_pct"].max()) if len(rows) else 0.0, claim_share or 0.0, 10.0])
-    return theme.apply(fig, height=height, showlegend=False, xaxis_title="NIBRS year",
-                       yaxis_title="Crimes against property, % of offenses", xaxis=dict(type="category"),
-                       yaxis=dict(range=[0, min(100.0, top * 1.2)]), margin=dict(l=60, r=20, t=40, b=50))
+    return theme.figure([bar], height=height, showlegend=False,
+                        xaxis=dict(title=dict(text="NIBRS year"), type="category"),
+                        yaxis=dict(title=dict(text="Crimes against property, % of offenses"),
+                                   range=[0, min(100.0, top * 1.2)]), margin=dict(l=60, r=20, t=40, b=50), **marks)
 
 
 def share_states_figure(rows: pd.DataFrame, national: float | None = None, height: int = 420) -> go.Figure:
@@ -131,17 +136,19 @@ def share_states_figure(rows: pd.DataFrame, national: float | None = None, heigh
     `rows`: code, name, share_pct, property, total (sorted highest first).
     """
     d = rows.iloc[::-1]
-    fig = go.Figure(go.Bar(
-        x=d["share_pct"], y=d["name"], orientation="h", marker_color=SHARE_COLOUR,
-        text=[f"{s:.1f}%" for s in d["share_pct"]], textposition="outside", cliponaxis=False,
-        customdata=np.column_stack([d["property"], d["total"]]) if len(d) else None,
-        hovertemplate="<b>%{y}</b>: %{x:.1f}%<br>%{customdata[0]:,.0f} of %{customdata[1]:,.0f} offenses"
-                      "<extra></extra>"))
-    if national is not None:
-        fig.add_vline(x=national, line=dict(color=theme.INK, width=1.5, dash="dash"),
-                      annotation=dict(text=f"national {national:.1f}%", font=dict(size=12)),
-                      annotation_position="top")
-    return theme.apply(fig, height=max(height, 80 + 22 * len(d)), showlegend=False,
-                       xaxis_title="Crimes against property, % of NIBRS offenses",
-                       xaxis=dict(range=[0, 100]), yaxis=dict(automargin=True, rangemode=None),
-                       margin=dict(l=10, r=30, t=30, b=50))
+    bar = dict(type="bar", x=d["share_pct"].to_numpy(), y=d["name"].to_numpy(dtype=object), orientation="h",
+               marker=dict(color=SHARE_COLOUR), text=[f"{s:.1f}%" for s in d["share_pct"]], textposition="outside",
+               cliponaxis=False,
+               hovertemplate="<b>%{y}</b>: %{x:.1f}%<br>%{customdata[0]:,.0f} of %{customdata[1]:,.0f} offenses"
+                             "<extra></extra>")
+    if len(d):
+        bar["customdata"] = np.column_stack([d["property"], d["total"]])
+    marks: dict[str, list[dict[str, Any]]] = {}
+    if national is not None:  # a dashed line labelled over its top, as plotly's add_vline writes it
+        marks["shapes"] = [dict(type="line", x0=national, x1=national, xref="x", y0=0, y1=1, yref="y domain",
+                                line=dict(color=theme.INK, width=1.5, dash="dash"))]
+        marks["annotations"] = [dict(text=f"national {national:.1f}%", font=dict(size=12), showarrow=False, x=national,
+                                     xanchor="center", xref="x", y=1, yanchor="bottom", yref="y domain")]
+    return theme.figure([bar], height=max(height, 80 + 22 * len(d)), showlegend=False,
+                        xaxis=dict(title=dict(text="Crimes against property, % of NIBRS offenses"), range=[0, 100]),
+                        yaxis=dict(automargin=True), margin=dict(l=10, r=30, t=30, b=50), **marks)

@@ -5,6 +5,8 @@ carries customdata [guidance tag, label] so that a click opens its guidance.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -46,24 +48,33 @@ def _colour(category: str) -> str:
     return theme.CATEGORY_COLOURS.get(category, "#777777")
 
 
+def _stacked_years(df: pd.DataFrame, by: str, colour: Callable[[int, str], str], hover: str) -> list[dict]:
+    """One bar trace per value of `by` (in the order met), for bars stacked by year."""
+    data = []
+    for i, (key, part) in enumerate(df.groupby(by, sort=False)):
+        label = str(part["label"].iloc[0])
+        data.append(dict(type="bar", x=part["year"].to_numpy(), y=part["incidents"].to_numpy(), name=label,
+                         marker=dict(color=colour(i, str(key))),
+                         customdata=[[guidance_tag(s), label] for s in part["slug"]], hovertemplate=hover))
+    return data
+
+
 def trend_bars(df: pd.DataFrame, selected: tuple[int, int] | None = None, height: int = 380) -> go.Figure:
     """Incidents per year stacked by category; df: year, category, label, slug, incidents. Selected years shaded."""
-    fig = go.Figure()
-    for cat, part in df.groupby("category", sort=False):
-        label = str(part["label"].iloc[0])
-        fig.add_bar(x=part["year"], y=part["incidents"], name=label, marker_color=_colour(str(cat)),
-                    customdata=[[guidance_tag(s), label] for s in part["slug"]],
-                    hovertemplate="%{x}: %{y:,} %{customdata[1]}<extra>click for guidance</extra>")
-    if selected and len(df):
-        fig.add_vrect(x0=selected[0] - 0.5, x1=selected[1] + 0.5, fillcolor="#6c757d", opacity=0.08, line_width=0,
-                      layer="below", annotation_text="selected", annotation_position="top left",
-                      annotation_font_color=theme.MUTED)
+    data = _stacked_years(df, "category", lambda _i, cat: _colour(cat),
+                          "%{x}: %{y:,} %{customdata[1]}<extra>click for guidance</extra>")
+    marks: dict[str, list[dict]] = {}
+    if selected and len(df):  # a shaded band, labelled in its top left corner (as plotly's add_vrect writes it)
+        x0, x1 = selected[0] - 0.5, selected[1] + 0.5
+        marks["shapes"] = [dict(type="rect", x0=x0, x1=x1, xref="x", y0=0, y1=1, yref="y domain", fillcolor="#6c757d",
+                                opacity=0.08, line=dict(width=0), layer="below")]
+        marks["annotations"] = [dict(text="selected", font=dict(color=theme.MUTED), showarrow=False, x=x0,
+                                     xanchor="left", xref="x", y=1, yanchor="top", yref="y domain")]
     # the years drawn fix the axis: autorange would also make room for the 'selected' label, which on a
     # phone is three years wide and stretched the axis past the data
     years = dict(range=[int(df["year"].min()) - 0.5, int(df["year"].max()) + 0.5]) if len(df) else {}
-    theme.apply(fig, barmode="stack", height=height, xaxis_title="Year", yaxis_title="Incidents",
-                xaxis=dict(dtick=1, **years), margin=dict(l=60, r=20, t=50, b=50))
-    return fig
+    return theme.figure(data, barmode="stack", height=height, xaxis=dict(title=dict(text="Year"), dtick=1, **years),
+                        yaxis=dict(title=dict(text="Incidents")), margin=dict(l=60, r=20, t=50, b=50), **marks)
 
 
 def type_bars(df: pd.DataFrame, value_label: str = "Incidents", height: int = 340) -> go.Figure:
@@ -78,7 +89,7 @@ def type_bars(df: pd.DataFrame, value_label: str = "Incidents", height: int = 34
                hovertemplate="%{customdata[1]}: %{x:,}<extra>click for guidance</extra>")
     n = len(d)
     slots = max(n, 5)  # a lone bar stays bar-shaped, at the top like the first of five
-    return _plain([bar], height=height, xaxis=dict(title=dict(text=value_label)), showlegend=False,
+    return theme.figure([bar], height=height, xaxis=dict(title=dict(text=value_label)), showlegend=False,
                   margin=dict(l=10, r=40, t=20, b=50), yaxis=dict(automargin=True, range=[n - 0.5 - slots, n - 0.5]))
 
 
@@ -86,7 +97,7 @@ def hour_bars(df: pd.DataFrame, height: int = 300) -> go.Figure:
     """Incidents by hour of day, all 24 hours; df: hour, incidents."""
     bar = dict(type="bar", x=df["hour"].to_numpy(), y=df["incidents"].to_numpy(), marker=dict(color=BAR_COLOUR),
                hovertemplate="%{x}:00-%{x}:59: %{y:,} incidents<extra></extra>")
-    return _plain([bar], height=height,
+    return theme.figure([bar], height=height,
                   xaxis=dict(title=dict(text="Hour of day (0 = midnight)"), dtick=2, range=[-0.5, 23.5]),
                   yaxis=dict(title=dict(text="Incidents")), margin=dict(l=60, r=20, t=20, b=50))
 
@@ -100,9 +111,9 @@ def pattern_bars(df: pd.DataFrame, x_title: str, height: int = 300, horizontal: 
                textposition="outside", cliponaxis=False,
                hovertemplate=("%{y}: %{x:,}" if horizontal else "%{x}: %{y:,}") + " incidents<extra></extra>")
     if horizontal:
-        return _plain([bar], height=height, xaxis=dict(title=dict(text="Incidents")),
+        return theme.figure([bar], height=height, xaxis=dict(title=dict(text="Incidents")),
                       margin=dict(l=10, r=40, t=20, b=50), yaxis=dict(automargin=True))
-    return _plain([bar], height=height, xaxis=dict(title=dict(text=x_title)), yaxis=dict(title=dict(text="Incidents")),
+    return theme.figure([bar], height=height, xaxis=dict(title=dict(text=x_title)), yaxis=dict(title=dict(text="Incidents")),
                   margin=dict(l=60, r=20, t=20, b=60))
 
 
@@ -115,24 +126,14 @@ def top_regions(df: pd.DataFrame, metric_label: str, metric: str, height: int = 
                customdata=d[["code", "risk_label"]].to_numpy(), text=[fmt_value(v, metric) for v in d["value"]],
                textposition="outside", cliponaxis=False,
                hovertemplate="%{y}: %{text}<br>%{customdata[1]}<extra>click for the regional page</extra>")
-    return _plain([bar], height=height, xaxis=dict(title=dict(text=metric_label)), yaxis=dict(automargin=True),
+    return theme.figure([bar], height=height, xaxis=dict(title=dict(text=metric_label)), yaxis=dict(automargin=True),
                   margin=dict(l=10, r=50, t=20, b=50), showlegend=False)
-
-
-def _plain(data: list[dict], **layout: object) -> go.Figure:
-    """Traces and layout as plotly writes them, themed, without its per-property checks (they were most of a
-    small chart's time); tests check these figures validate."""
-    return go.Figure(data=data, layout=theme.layout(**layout), _validate=False)
 
 
 def scenario_bars(df: pd.DataFrame, height: int = 340) -> go.Figure:
     """Incidents per year stacked by crime type; df: year, label, category, slug, incidents."""
-    fig = go.Figure()
     palette = ["#D55E00", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#999999"]
-    for i, (label, part) in enumerate(df.groupby("label", sort=False)):
-        fig.add_bar(x=part["year"], y=part["incidents"], name=str(label), marker_color=palette[i % len(palette)],
-                    customdata=[[guidance_tag(s), label] for s in part["slug"]],
-                    hovertemplate="%{x}: %{y:,} %{customdata[1]}<extra></extra>")
-    theme.apply(fig, barmode="stack", height=height, xaxis_title="Year", yaxis_title="Incidents",
-                xaxis=dict(dtick=1), margin=dict(l=60, r=20, t=50, b=50))
-    return fig
+    data = _stacked_years(df, "label", lambda i, _label: palette[i % len(palette)],
+                          "%{x}: %{y:,} %{customdata[1]}<extra></extra>")
+    return theme.figure(data, barmode="stack", height=height, xaxis=dict(title=dict(text="Year"), dtick=1),
+                        yaxis=dict(title=dict(text="Incidents")), margin=dict(l=60, r=20, t=50, b=50))

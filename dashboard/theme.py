@@ -61,6 +61,12 @@ def layout(**values: object) -> dict:
     return {"template": _template_json(), **values}
 
 
+def figure(data: list[dict], **values: object) -> go.Figure:
+    """Traces and layout written as plotly writes them, themed, without its per-property checks: they were most
+    of a small chart's time (one update_layout, 8 ms). Tests check that every figure made this way validates."""
+    return go.Figure(data=data, layout=layout(**values), _validate=False)
+
+
 def apply(fig: go.Figure, **layout: object) -> go.Figure:
     """The theme and `layout` on a figure made here (go.Figure() starts with the theme: see above)."""
     fig.update_layout(**layout)

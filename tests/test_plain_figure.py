@@ -141,3 +141,56 @@ def test_yearly_totals_by_category_counted_by_hand():
     assert np.isnan(t["change_pct"].iloc[1]) and t["change_pct"].iloc[2] == 500.0  # 2019 had none: no percent
     assert t["change_pct"].iloc[3] == pytest.approx(100 / 6)
     assert t["reliable"].tolist() == [False, False, False, True]
+
+
+def test_the_share_risk_and_empty_figures_built_from_plain_dicts_are_valid_plotly_figures():
+    """plotly's own checks on the figures that were built through add_bar, add_vrect, add_hline and
+    update_layout: an unknown or ill-typed property raises here."""
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from dashboard import figures, figures_context, figures_risk, figures_share
+
+    years = pd.DataFrame({"year": [2021, 2022, 2021], "category": ["robbery", "robbery", "theft"],
+                          "label": ["Robbery", "Robbery", "Theft"], "slug": ["robbery", "robbery", ""],
+                          "incidents": [4, 6, 1]})
+    built = figures_risk.trend_bars(years, (2022, 2022))
+    trend = go.Figure(built.to_dict())  # numbers arrive as typed arrays here: read them from `built`
+    assert [(t.name, list(t.y)) for t in built.data] == [("Robbery", [4, 6]), ("Theft", [1])]
+    (band,) = trend.layout.shapes
+    assert (band.type, band.x0, band.x1, band.yref, band.layer) == ("rect", 2021.5, 2022.5, "y domain", "below")
+    assert trend.layout.annotations[0].text == "selected" and trend.layout.annotations[0].x == 2021.5
+    assert trend.layout.xaxis.range == (2020.5, 2022.5) and trend.layout.barmode == "stack"
+    assert trend.data[0].customdata[0][0] == "guidance:robbery"
+    scenario = go.Figure(figures_risk.scenario_bars(years.assign(label=["Smash", "Smash", "Grab"])).to_dict())
+    assert [t.name for t in scenario.data] == ["Smash", "Grab"] and scenario.layout.yaxis.title.text == "Incidents"
+    assert scenario.data[1].marker.color == "#0072B2"  # the palette's second colour
+    nothing = go.Figure(figures.empty("Nothing loaded", 480).to_dict())
+    assert nothing.data == () and nothing.layout.height == 480 and nothing.layout.xaxis.visible is False
+    assert nothing.layout.annotations[0].text == "Nothing loaded"
+
+    classes = pd.DataFrame({"crimes_against": ["property", "persons"], "label": ["Property", "Persons"],
+                            "offenses": [600, 400], "share_pct": [60.0, 40.0], "derived": [False, True]})
+    claim = {"share": 65.0, "row": "Property", "label": "Campaign claim: 65%"}
+    nibrs = go.Figure(figures_share.nibrs_classes_figure(classes, 1000, claim).to_dict())
+    assert [t.type for t in nibrs.data] == ["bar", "scatter"] and list(nibrs.data[0].y) == ["Persons", "Property"]
+    assert list(nibrs.data[0].marker.pattern.shape) == ["/", ""]  # the derived count is hatched
+    assert [a.y for a in nibrs.layout.annotations] == ["Persons", "Property"]
+    assert nibrs.layout.xaxis.range == (0, 65.0 * 1.15) and nibrs.layout.showlegend is True
+    exported = go.Figure(figures_share.nibrs_classes_figure(classes, 1000, None, axis_labels=True).to_dict())
+    assert exported.layout.annotations == () and exported.layout.yaxis.ticktext[1].startswith("<b>Property</b>")
+    shares = pd.DataFrame({"year": [2020, 2021], "share_pct": [60.5, 61.0], "property": [605, 610], "total": [1000, 1000]})
+    by_year = go.Figure(figures_context.share_years_figure(shares, 2020, 65.0).to_dict())
+    assert list(by_year.data[0].x) == ["2020", "2021"] and by_year.layout.shapes[0].y0 == 65.0
+    assert by_year.layout.annotations[0].text == "campaign claim (2020): 65%"
+    states = pd.DataFrame({"code": ["TX", "CA"], "name": ["Texas", "California"], "share_pct": [61.0, 55.5],
+                           "property": [61, 55], "total": [100, 99]})
+    by_state = go.Figure(figures_context.share_states_figure(states, 58.2).to_dict())
+    assert list(by_state.data[0].y) == ["California", "Texas"] and by_state.layout.shapes[0].x0 == 58.2
+    assert by_state.layout.annotations[0].text == "national 58.2%"
+    mix = pd.DataFrame({"category": ["robbery", "theft"], "category_label": ["Robbery", "Theft"],
+                        "label": ["Armed", "Grab"], "tag": ["guidance:a", ""], "incidents": [5, 2],
+                        "losses": [1.5e6, 2500.0], "share_incidents_pct": [71.4, 28.6], "share_losses_pct": [99.8, 0.2]})
+    losses = go.Figure(figures_share.mix_figure(mix, "losses").to_dict())
+    assert [list(t.text) for t in losses.data] == [["$1.5M (99.8%)"], ["$2K (0.2%)"]]
+    assert losses.layout.xaxis.tickprefix == "$" and losses.layout.xaxis.range == (0, 1.5e6 * 1.3)
