@@ -49,7 +49,10 @@ def serve_command(
             if not schema.check_version(conn):
                 raise EtlError(f"the read-only database {shown} holds no data: load it with `jewelcrime etl` "
                                "where it can be written")
-    elif pipeline.ensure_database(engine):  # here, once, before any worker starts
+    elif (was := pipeline.upgrade_database(engine)) is not None:  # here, once, before any worker starts
+        err.print(f"upgraded the database in place from schema version {was} to {schema.SCHEMA_VERSION}",
+                  highlight=False)
+    if why is None and pipeline.ensure_database(engine):
         err.print("the database was empty: loading data/raw/ first", highlight=False)
         results = pipeline.load_paths(engine, pipeline.discover())
         for r in results:

@@ -145,13 +145,15 @@ def _loss_known(t: sa.Table, source: str) -> sa.ColumnElement:
     return sa.func.sum(t.c.loss_known_combined if source == "combined" else t.c.loss_known)
 
 
-def _source(t: sa.Table, f: Filters) -> sa.ColumnElement:
-    """One source, or the JSA + JM combination (a mapped source never mixes into it)."""
-    return t.c.source == f.source if f.source != "combined" else t.c.source.in_(COMBINED_SOURCES)
+def _source(t: sa.Table, f: Filters, indexed: bool = True) -> sa.ColumnElement:
+    """One source, or the JSA + JM combination (a mapped source never mixes into it). Not `indexed`: written so
+    that no index on the source is used for it (`source || ''`), where another index serves the query better."""
+    source = t.c.source if indexed else t.c.source.concat("")
+    return source == f.source if f.source != "combined" else source.in_(COMBINED_SOURCES)
 
 
-def _where(t: sa.Table, f: Filters, years: bool = True) -> list[sa.ColumnElement]:
-    cond: list[sa.ColumnElement] = [_source(t, f)]
+def _where(t: sa.Table, f: Filters, years: bool = True, source_indexed: bool = True) -> list[sa.ColumnElement]:
+    cond: list[sa.ColumnElement] = [_source(t, f, source_indexed)]
     if f.subtype != ALL:
         cond.append(t.c.subtype == f.subtype)
     if f.category != ALL:
@@ -292,7 +294,9 @@ def region_year_counts(engine: sa.Engine, f: Filters) -> pd.DataFrame:
     """Incidents and losses per region and year, for every year (the year filter is not applied)."""
     q = (sa.select(RY.c.region_code.label("code"), RY.c.year, _count(RY, f.source).label("incidents"),
                    _loss(RY, f.source).label("losses"))
-         .where(*_where(RY, f, years=False)).group_by(RY.c.region_code, RY.c.year))
+         # read in the order of the covering index by region and year: through the source's index, SQLite looks
+         # every row up and sorts them (the query 14 -> 8 ms at 10M incidents)
+         .where(*_where(RY, f, years=False, source_indexed=False)).group_by(RY.c.region_code, RY.c.year))
     return _frame(engine, q)
 
 
@@ -487,6 +491,12 @@ def context_region_years(engine: sa.Engine, measure: str, year_from: int | None 
     if region is not None:
         keep &= rows["code"] == region
     return rows[keep].reset_index(drop=True)
+
+
+@cached
+def context_countries(engine: sa.Engine, measure: str, year: int) -> frozenset[str]:
+    """The countries whose tables give the measure a rate for some state or province in the year."""
+    return general.countries_with_rates(engine, measure, year)
 
 
 @cached

@@ -134,7 +134,7 @@ def etl_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the load summary as JSON")] = False,
 ) -> None:
     """Load incident, claim, NIBRS and reference files into the database."""
-    from etl import pipeline
+    from etl import pipeline, schema
     from etl.errors import UsageError
     from etl.formats.base import Options
 
@@ -165,6 +165,9 @@ def etl_command(
         err.print(f"rebuilding {_safe_url(url)} from {RAW_DIR}; the old tables stay until the new ones are complete",
                   highlight=False)
     try:
+        if (was := pipeline.upgrade_database(engine)) is not None:
+            err.print(f"upgraded {_safe_url(url)} in place from schema version {was} to {schema.SCHEMA_VERSION}",
+                      highlight=False)
         if pipeline.ensure_database(engine):  # an old schema raises SchemaVersionError: one message, exit 1
             err.print(f"created database {_safe_url(url)} with the reference tables", highlight=False)
         files, results = _expand(list(paths)) if paths else (pipeline.discover(), [])

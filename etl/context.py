@@ -134,6 +134,15 @@ def all_rates(engine: sa.Engine, measure: str) -> pd.Series:
     return pd.Series(rates, dtype="float64")
 
 
+def countries_with_rates(engine: sa.Engine, measure: str, year: int) -> frozenset[str]:
+    """The countries with a rate of the measure for some state or province in the year (the preferred rows)."""
+    r = schema.rollup_context
+    q = sa.select(r.c.country).distinct().where(r.c.measure == measure, r.c.preferred.is_(True), r.c.year == year,
+                                                r.c.region_code.is_not(None), r.c.rate.is_not(None))
+    with engine.connect() as conn:
+        return frozenset(conn.execute(q).scalars())
+
+
 def years(engine: sa.Engine, measure: str) -> list[int]:
     """Years with a rate for at least one state or province."""
     rows = region_year_rates(engine, measure)

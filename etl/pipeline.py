@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 import sqlalchemy as sa
 
-from etl import load, schema
+from etl import load, schema, schema_upgrade
 from etl.config import RAW_DIR, REFERENCE_DIR
 from etl.errors import FileRejected, UsageError
 from etl.formats import FORMATS, detect, reference
@@ -77,9 +77,18 @@ def discover(raw_dir: Path = RAW_DIR) -> list[Path]:
     return refs + others
 
 
-def ensure_database(engine: sa.Engine, reference_dir: Path = REFERENCE_DIR) -> bool:
-    """Create the schema and load the reference tables into a new database; True if it was new."""
+def upgrade_database(engine: sa.Engine) -> int | None:
+    """Bring a database of an older schema that can be upgraded in place to the current one (etl.schema_upgrade),
+    in one transaction; the version it had, or None when there was nothing to upgrade."""
     with engine.begin() as conn:
+        return schema_upgrade.upgrade(conn)
+
+
+def ensure_database(engine: sa.Engine, reference_dir: Path = REFERENCE_DIR) -> bool:
+    """Create the schema and load the reference tables into a new database (or upgrade an older schema in place,
+    where it can be); True if it was new."""
+    with engine.begin() as conn:
+        schema_upgrade.upgrade(conn)
         if schema.check_version(conn):
             return False
         load.create_database(conn)

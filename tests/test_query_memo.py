@@ -162,3 +162,31 @@ def test_a_chosen_regions_trends_read_its_own_groups_through_the_place_index(cli
         with engine.connect() as conn:
             plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
         assert f"ix_{table.name}_place" in plan, plan
+
+
+def _plan_of_last(engine: sa.Engine, seen: list[tuple[str, tuple]], table: str) -> str:
+    statement, parameters = next((s, p) for s, p in reversed(seen) if f"FROM {table}" in s)
+    with engine.connect() as conn:
+        return " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+
+
+def test_the_maps_counts_read_the_covering_index_and_a_regions_general_crime_its_own_rows(cli, db_url, engine):
+    """The map's counts by region and year come out of the covering index in its order (through the source's
+    index SQLite looked every row up and sorted them); one place's general-crime rates through the index by
+    place, not every place's rows of the measure."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the plan checked is SQLite's")
+    assert cli("etl", JSA, FBI, "--db", db_url).exit_code == 0
+    seen: list[tuple[str, tuple]] = []
+    sa.event.listen(engine, "before_cursor_execute",
+                    lambda _c, _cur, statement, parameters, *_a: seen.append((statement, tuple(parameters))))
+    for source in ("combined", "JSA"):
+        queries._cache.clear()  # noqa: SLF001
+        counts = queries.region_year_counts(engine, Filters(source=source))
+        plan = _plan_of_last(engine, seen, "rollup_region_year")
+        assert "COVERING INDEX ix_rollup_region_year_place" in plan and "TEMP B-TREE" not in plan, plan
+        assert len(counts) and counts["incidents"].sum() > 0
+    queries._cache.clear()  # noqa: SLF001
+    texas = queries.context_region_years(engine, "robbery", None, 2023, "TX")
+    assert "ix_rollup_context_place" in _plan_of_last(engine, seen, "rollup_context")
+    assert set(texas["code"]) == {"TX"} and texas["year"].max() == 2023

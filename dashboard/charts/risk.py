@@ -300,8 +300,8 @@ def build_general(engine: sa.Engine, filters: dict[str, Any], export: bool = Fal
     fallback = f" (the latest year loaded up to {f.year_to})" if years[-1] != f.year_to else ""
     summary = f"General crime in {name}, {when}{fallback}: " + "; ".join(parts) + "."
     source = "General crime: " + metrics_context.sources_line(have) + "; national rates from the same tables"
-    ranked_years = {m: queries.context_region_years(engine, m, int(y), int(y)) for m, y in zip(have["measure"], have["year"])}
-    countries = set().union(*(metrics_context.countries_drawn(t) for t in ranked_years.values()))
+    # the caveat names the countries whose tables the ranks come from
+    countries = set().union(*(queries.context_countries(engine, m, int(y)) for m, y in zip(have["measure"], have["year"])))
     fig = figures_context.general_bars(have, name)
     return ChartResult(fig, rows.reset_index(drop=True), summary, source,
                        f"General crime {when}{fallback}; showing {name}, {when}", _context_sample(engine),
