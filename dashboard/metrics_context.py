@@ -233,18 +233,47 @@ def scatter_table(jewelry: pd.DataFrame, general: pd.DataFrame) -> tuple[pd.Data
     as much jewelry crime as its general crime would suggest. `excess` is the distance above the line, in
     incidents per million; `ratio` the place's value against the line's.
     """
+    codes = jewelry["code"].tolist()
+    at = {code: k for k, code in enumerate(general["code"].tolist())}
+    per_million, population, rate = (frame[c].to_numpy(dtype="float64", na_value=np.nan) for frame, c in (
+        (jewelry, "value"), (jewelry, "population"), (general, "rate")))
+    # the places in both with a jewelry figure, a general rate and residents, in the jewelry table's order (as an
+    # inner merge on the code keeps them): plain values, not pandas' merge and sort (most of the scatter's time)
+    both = [(i, at[code]) for i, code in enumerate(codes) if code in at]
+    both = [(i, k) for i, k in both if per_million[i] == per_million[i] and rate[k] == rate[k] and population[i] > 0]
+    if not both:
+        return _no_scatter(jewelry, general), None
+    jr, gr = (np.array(side, dtype=np.int64) for side in zip(*both))
+
+    weighted = float(np.nansum(rate[gr] * population[jr]))
+    incidents = float(np.nansum(jewelry["incidents"].to_numpy(dtype="float64", na_value=np.nan)[jr]))
+    slope = incidents * 1e6 / weighted if weighted > 0 else None
+    expected = rate[gr] * slope if slope is not None else np.full(len(jr), np.nan)
+    excess = per_million[jr] - expected
+    names = jewelry["name"].to_numpy(dtype=object)[jr]
+    # furthest above the line first, ties by name, places without a line last (as sort_values put them)
+    order = np.array(sorted(range(len(jr)), key=lambda n: (excess[n] != excess[n], -excess[n] if excess[n] == excess[n]
+                                                           else 0.0, names[n])), dtype=np.int64)
+    jr, gr, expected, excess = jr[order], gr[order], expected[order], excess[order]
+
+    def taken(frame: pd.DataFrame, column: str, rows: np.ndarray) -> pd.Series:  # its rows, its dtype kept
+        return pd.Series(frame[column].to_numpy()[rows], dtype=frame[column].dtype)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(expected > 0, per_million[jr] / expected, np.nan)
+    return pd.DataFrame({
+        **{c: taken(jewelry, c, jr) for c in ("code", "name", "country")},
+        "jewelry_per_million": taken(jewelry, "value", jr), "jewelry_incidents_per_year": taken(jewelry, "incidents", jr),
+        "population": taken(jewelry, "population", jr), "general_rate": taken(general, "rate", gr),
+        "general_rank": taken(general, "rank", gr), **{c: taken(general, c, gr) for c in ("dataset", "source", "release")},
+        "expected_per_million": expected, "excess_per_million": excess, "ratio": ratio,
+    }), slope
+
+
+def _no_scatter(jewelry: pd.DataFrame, general: pd.DataFrame) -> pd.DataFrame:
+    """scatter_table's columns, no rows."""
     j = jewelry[["code", "name", "country", "value", "incidents", "population"]].rename(
-        columns={"value": "jewelry_per_million", "incidents": "jewelry_incidents_per_year"})
+        columns={"value": "jewelry_per_million", "incidents": "jewelry_incidents_per_year"}).iloc[:0]
     g = general[["code", "rate", "rank", "dataset", "source", "release"]].rename(
         columns={"rate": "general_rate", "rank": "general_rank"})
-    t = j.merge(g, on="code")
-    t = t[t["jewelry_per_million"].notna() & t["general_rate"].notna() & (t["population"] > 0)].copy()
-    if t.empty:
-        return t.assign(expected_per_million=[], excess_per_million=[], ratio=[]), None
-    weighted = (t["general_rate"] * t["population"]).sum()
-    slope = float(t["jewelry_incidents_per_year"].sum() * 1e6 / weighted) if weighted > 0 else None
-    t["expected_per_million"] = t["general_rate"] * slope if slope is not None else np.nan
-    t["excess_per_million"] = t["jewelry_per_million"] - t["expected_per_million"]
-    t["ratio"] = np.where(t["expected_per_million"] > 0, t["jewelry_per_million"] / t["expected_per_million"], np.nan)
-    t = t.sort_values(["excess_per_million", "name"], ascending=[False, True]).reset_index(drop=True)
-    return t, slope
+    return j.merge(g, on="code").assign(expected_per_million=[], excess_per_million=[], ratio=[])

@@ -426,3 +426,32 @@ def test_the_banner_names_the_real_parts_and_only_those():
     mapped = real_parts(["LAPD open data"], batches.iloc[0:0], real_nibrs=False)
     assert mapped == "Real public data: LAPD open data (loaded with a column mapping)."
     assert real_parts([], batches.iloc[0:0], real_nibrs=False) == "No part of the site shows real data yet."
+
+
+def test_the_scatter_table_counted_by_hand():
+    """Places in both tables with a jewelry figure, a general rate and residents; the line's slope is all their
+    incidents per million residents over their population-weighted rate: (60 + 40 + 10) * 1e6 / (100 * 30M +
+    50 * 40M + 50 * 10M) = 0.02, so Texas (3.0 against 2.0 expected) is furthest above it and the tie at zero
+    between California and Florida goes by name."""
+    from dashboard import metrics_context
+
+    nan = float("nan")
+    jewelry = pd.DataFrame({"code": ["TX", "CA", "WY", "ON", "NV", "FL"],
+                            "name": ["Texas", "California", "Wyoming", "Ontario", "Nevada", "Florida"],
+                            "country": ["US", "US", "US", "CA", "US", "US"], "value": [3.0, 1.0, nan, 3.0, 0.5, 1.0],
+                            "incidents": [60.0, 40.0, 0.0, 45.0, 1.0, 10.0],
+                            "population": [30e6, 40e6, 0.5e6, 15e6, 0.0, 10e6]})
+    general = pd.DataFrame({"code": ["QC", "FL", "NV", "ON", "WY", "CA", "TX"], "rate": [90.0, 50.0, 70.0, nan, 80.0, 50.0, 100.0],
+                            "rank": [1, 4, 3, 7, 2, 5, 6], "dataset": ["d"] * 7, "source": ["s"] * 7, "release": ["r"] * 7})
+    t, slope = metrics_context.scatter_table(jewelry, general)
+    assert slope == pytest.approx(0.02)
+    assert t["code"].tolist() == ["TX", "CA", "FL"]  # no figure (WY), no rate (ON), no residents (NV), not both (QC)
+    assert t["expected_per_million"].tolist() == pytest.approx([2.0, 1.0, 1.0])
+    assert t["excess_per_million"].tolist() == pytest.approx([1.0, 0.0, 0.0])
+    assert t["ratio"].tolist() == pytest.approx([1.5, 1.0, 1.0])
+    assert t["general_rank"].tolist() == [6, 5, 4] and t["jewelry_incidents_per_year"].tolist() == [60.0, 40.0, 10.0]
+    flat, none = metrics_context.scatter_table(jewelry, general.assign(rate=[0.0] * 7))  # no line to measure from
+    assert none is None and flat["code"].tolist() == ["CA", "FL", "ON", "TX"]  # by name (Ontario has a rate now)
+    assert flat["ratio"].isna().all()
+    empty, _ = metrics_context.scatter_table(jewelry.assign(value=nan), general)
+    assert empty.empty and "excess_per_million" in empty.columns
