@@ -184,8 +184,10 @@ def seasonality_figure(table: pd.DataFrame, years: list[int], shown: list[int], 
 def mark_breaks(fig: go.Figure, breaks: list[Any]) -> go.Figure:
     """A dotted line between the years on either side of each series break (dashboard.series_breaks), with
     what changes there; a chart without a year axis is left as it is."""
-    for b in breaks:
-        fig.add_vline(x=b.year - 0.5, line=dict(color=theme.MUTED, width=1.5, dash="dot"),
-                      annotation=dict(text=b.text, font=dict(size=12, color=theme.MUTED), bgcolor="rgba(255,255,255,0.85)"),
-                      annotation_position="top left")
+    for b in breaks:  # what add_vline writes with its label at the top left, without its scan of every trace
+        x = b.year - 0.5
+        fig.add_shape(dict(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="y domain",
+                           line=dict(color=theme.MUTED, width=1.5, dash="dot")))
+        fig.add_annotation(dict(text=b.text, font=dict(size=12, color=theme.MUTED), bgcolor="rgba(255,255,255,0.85)",
+                                showarrow=False, x=x, xanchor="right", xref="x", y=1, yanchor="top", yref="y domain"))
     return fig
