@@ -128,13 +128,14 @@ def decimals(name: str, values: pd.Series | np.ndarray) -> int:
 
 
 def _column_defs(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """The grid's columns; a number column's decimals are judged on its values rounded to 4 places, as the grid
+    gets them (rounded here, column by column, not as a rounded copy of the whole table)."""
     defs = []
-    for i, name in enumerate(rows.columns):
-        column = rows.iloc[:, i]
+    for name, column in rows.items():
         d: dict[str, Any] = {"field": name, "headerName": name.replace("_", " "), "sortable": True, "filter": True}
         if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
             d["type"] = "numericColumn"
-            places = decimals(name, column.to_numpy(dtype="float64", na_value=np.nan))
+            places = decimals(name, np.round(column.to_numpy(dtype="float64", na_value=np.nan), 4))
             d["valueFormatter"] = {"function": f"params.value == null ? '' : d3.format(',.{places}f')(params.value)"}
         defs.append(d)
     return defs
@@ -148,8 +149,7 @@ def guidance_links(items: list[tuple[str, str]]) -> Any:
 
 
 def render(result: ChartResult) -> tuple:
-    rows = result.rows.round(4)  # rounds the float columns only
-    return (result.figure, records(result.rows), _column_defs(rows), result.summary, result.source, result.date_range,
+    return (result.figure, records(result.rows), _column_defs(result.rows), result.summary, result.source, result.date_range,
             {"display": "inline-block"} if result.sample else {"display": "none"}, notes(result))
 
 

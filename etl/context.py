@@ -156,10 +156,12 @@ def coverage(engine: sa.Engine, year: int) -> pd.DataFrame:
                    p.c.batch_id).join(b, b.c.batch_id == p.c.batch_id)
          .where(b.c.is_current, p.c.year == year, p.c.region_code.is_not(None)).order_by(p.c.batch_id))
     with engine.connect() as conn:
-        df = pd.read_sql_query(q, conn).drop_duplicates("region_code", keep="last")
-        if df.empty:
+        rows = conn.execute(q).all()
+        if not rows:  # no participation table loaded for the year (the common case): no frame to build (a
+            # table that is loaded is read again below, through pandas, for the dtypes it has always had)
             return pd.DataFrame(columns=["region_code", "agencies", "population_covered", "coverage_pct",
                                          "low_coverage"])
+        df = pd.read_sql_query(q, conn).drop_duplicates("region_code", keep="last")
         people = dict(conn.execute(sa.select(schema.region_population.c.region_code, schema.region_population.c.population)
                                    .order_by(schema.region_population.c.year)).all())
     total = df["population_total"].fillna(df["region_code"].map(people))
