@@ -125,12 +125,6 @@ def _check(endpoint: ap.Endpoint, fmt: str, required: tuple[str, ...] = (), pars
 
 # ---------------------------------------------------------------- charts
 
-def chart_table(result: components.ChartResult) -> tuple[list[dict[str, Any]], str]:
-    """The rows of a chart as the card has them (components.records: rounded, NaN as null) and the card's
-    'Download CSV' text for them (components.table_csv), so the two never differ."""
-    return components.records(result.rows), components.table_csv(result)
-
-
 def _chart(chart_id: str) -> Any:
     found = charts.registry()
     if chart_id not in found:
@@ -144,12 +138,12 @@ def chart_data(chart_id: str, fmt: str) -> Response:
     checked = _check(ap.chart_endpoint(context.engine(), chart), fmt, ap.PAGE_REQUIRED.get(chart.page, ()),
                      ap.chart_parser(chart))
     result = chart.build(context.engine(), ap.query_of(checked))
-    rows, text = chart_table(result)
+    # the card's own 'Download CSV' text and rows (components.table_csv, components.records), so they never differ
     if fmt == "csv":
-        return _csv(text, f"jewelcrime_{chart.id}_{dt.date.today():%Y%m%d}")  # the card's own file name
+        return _csv(components.table_csv(result), f"jewelcrime_{chart.id}_{dt.date.today():%Y%m%d}")
     return _json({"chart": chart.id, "title": chart.title, "summary": result.summary, "source": result.source,
                   "date_range": result.date_range, "sample_data": bool(result.sample), "filters": checked,
-                  "rows": rows})
+                  "rows": components.records(result.rows)})
 
 
 # ---------------------------------------------------------------- the ranking, claims, general crime
