@@ -302,6 +302,7 @@ def test_the_null_cache_computes_every_time(loaded, monkeypatch):
 
     calls = map_builds(monkeypatch)
     with app.server.app_context():
+        assert cache.current() is None  # no key is made and nothing is encoded for it
         map_page.update_map({})
         map_page.update_map({})
     assert len(calls) == 2
