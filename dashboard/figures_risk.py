@@ -68,8 +68,11 @@ def trend_bars(df: pd.DataFrame, selected: tuple[int, int] | None = None, height
         x0, x1 = selected[0] - 0.5, selected[1] + 0.5
         marks["shapes"] = [dict(type="rect", x0=x0, x1=x1, xref="x", y0=0, y1=1, yref="y domain", fillcolor="#6c757d",
                                 opacity=0.08, line=dict(width=0), layer="below")]
-        marks["annotations"] = [dict(text="selected", font=dict(color=theme.MUTED), showarrow=False, x=x0,
-                                     xanchor="left", xref="x", y=1, yanchor="top", yref="y domain")]
+        # at its right edge when the band ends at the last year drawn: a label starting there ran off a phone's plot
+        at_end = selected[1] >= int(df["year"].max())
+        marks["annotations"] = [dict(text="selected", font=dict(color=theme.MUTED), showarrow=False,
+                                     x=x1 if at_end else x0, xanchor="right" if at_end else "left", xref="x", y=1,
+                                     yanchor="top", yref="y domain")]
     # the years drawn fix the axis: autorange would also make room for the 'selected' label, which on a
     # phone is three years wide and stretched the axis past the data
     years = dict(range=[int(df["year"].min()) - 0.5, int(df["year"].max()) + 0.5]) if len(df) else {}

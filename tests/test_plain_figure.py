@@ -159,7 +159,10 @@ def test_the_share_risk_and_empty_figures_built_from_plain_dicts_are_valid_plotl
     assert [(t.name, list(t.y)) for t in built.data] == [("Robbery", [4, 6]), ("Theft", [1])]
     (band,) = trend.layout.shapes
     assert (band.type, band.x0, band.x1, band.yref, band.layer) == ("rect", 2021.5, 2022.5, "y domain", "below")
-    assert trend.layout.annotations[0].text == "selected" and trend.layout.annotations[0].x == 2021.5
+    label = trend.layout.annotations[0]  # the band ends at the last year: labelled inside its right edge
+    assert (label.text, label.x, label.xanchor) == ("selected", 2022.5, "right")
+    inner = go.Figure(figures_risk.trend_bars(years, (2021, 2021)).to_dict()).layout.annotations[0]
+    assert (inner.x, inner.xanchor) == (2020.5, "left")
     assert trend.layout.xaxis.range == (2020.5, 2022.5) and trend.layout.barmode == "stack"
     assert trend.data[0].customdata[0][0] == "guidance:robbery"
     scenario = go.Figure(figures_risk.scenario_bars(years.assign(label=["Smash", "Smash", "Grab"])).to_dict())
