@@ -57,7 +57,7 @@ def period_figure(table: pd.DataFrame, labels: dict[str, str], tags: dict[str, s
     annotations.append(dict(text=NOTE, showarrow=False, x=0, y=0, yshift=-66, xref="paper", yref="paper",
                             xanchor="left", yanchor="top", align="left", font=dict(size=12, color=theme.MUTED),
                             name="note"))
-    layout = theme.layout(
+    layout = dict(
         barmode="group", bargap=0.4, bargroupgap=0.05, height=height or 160 + 80 * rows,
         xaxis=dict(title=dict(text="Incidents"), range=[0, top * 1.15], tickformat=",",
                    **({"dtick": 1} if top < 6 else {})),  # no half incidents on a short axis
@@ -75,5 +75,5 @@ def period_figure(table: pd.DataFrame, labels: dict[str, str], tags: dict[str, s
              hovertemplate=(f"%{{y}}, %{{customdata[1]}}: %{{x:,}} incidents<br>%{{customdata[2]}} on {before}"
                             "<extra></extra>")),
     ]
-    fig = go.Figure(data=data, layout=layout, _validate=False)
+    fig = theme.figure(data, **layout)
     return fig

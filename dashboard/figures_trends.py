@@ -62,12 +62,12 @@ def stacked_by_category(table: pd.DataFrame, cats: list[str], labels: dict[str, 
     if not all(table["reliable"] | table["change_pct"].isna()):
         annotations.append(dict(text=UNRELIABLE_NOTE, showarrow=False, x=0, y=-0.2, xref="paper", yref="paper",
                                 xanchor="left", font=dict(size=12, color=theme.MUTED)))
-    layout = theme.layout(barmode="stack", height=height, uniformtext=dict(minsize=12, mode="hide"),
+    layout = dict(barmode="stack", height=height, uniformtext=dict(minsize=12, mode="hide"),
                           xaxis=dict(dtick=1, title=dict(text=x_title)),
                           yaxis=dict(range=[0, top * 1.15 + 1], title=dict(text=y_title)),  # room for the labels
                           margin=dict(l=60, r=20, t=40, b=70), legend=dict(traceorder="normal"),
                           **({"annotations": annotations} if annotations else {}))
-    return go.Figure(data=data, layout=layout, _validate=False)
+    return theme.figure(data, **layout)
 
 
 def index_figure(table: pd.DataFrame, base_year: int, claim: dict[str, Any] | None, tag: str = "",
@@ -128,10 +128,10 @@ def index_figure(table: pd.DataFrame, base_year: int, claim: dict[str, Any] | No
         values += [float(v) for v in context["index"] if np.isfinite(v)]
     if drawn_country:
         values += [float(v) for v in country["index"] if np.isfinite(v)]
-    layout = theme.layout(height=height, xaxis=dict(dtick=1, title=dict(text="Year")),
+    layout = dict(height=height, xaxis=dict(dtick=1, title=dict(text="Year")),
                           yaxis=dict(range=[0, max(values) * 1.12], title=dict(text=f"Index ({base_year} = 100)")),
                           margin=dict(l=60, r=20, t=40, b=70), shapes=shapes, annotations=annotations)
-    return go.Figure(data=data, layout=layout, _validate=False)
+    return theme.figure(data, **layout)
 
 
 def _hline(y: float, line: dict[str, Any]) -> dict[str, Any]:
@@ -173,12 +173,12 @@ def seasonality_figure(table: pd.DataFrame, years: list[int], shown: list[int], 
     top = float(np.nanmax(values)) if np.isfinite(values).any() else 0.0
     key = (f"Bars: average {years[0]}-{years[-1]}<br>Lines: years (click to show or hide)" if len(years) > 1
            else f"Bars and line: {years[0]}")
-    layout = theme.layout(
+    layout = dict(
         height=height, barmode="overlay", xaxis=dict(title=dict(text="Month")),
         yaxis=dict(title=dict(text="Incidents"), range=[0, top * 1.08 + 1]),  # room over the highest marker
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=12), entrywidth=38,
                     itemwidth=30, title=dict(text=key, side="top", font=dict(size=12))))
-    return go.Figure(data=data, layout=layout, _validate=False)
+    return theme.figure(data, **layout)
 
 
 def mark_breaks(fig: go.Figure, breaks: list[Any]) -> go.Figure:
