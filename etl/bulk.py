@@ -202,6 +202,20 @@ class Staged:
             cur.adbc_ingest("stage", _arrow_for_driver(frame, self.n), mode="create_append")
         self._adbc.commit()
 
+    def side_table(self, name: str, table: sa.Table, df: pd.DataFrame) -> str | None:
+        """Stage a frame bound for `table` (in its column types) as its own table `name` of the staging file,
+        before `ready()`; returns the name a statement reads it by once ready, or None where there is no
+        staging file (PostgreSQL, or no rows staged) and the caller binds the rows itself. For the groups of a
+        file's rollups: hundreds of thousands of rows, which the C driver writes in a tenth of the time
+        executemany takes."""
+        if self._adbc is None or df.empty:
+            return None
+        frame = _prepare(table, df).reset_index(drop=True)
+        with self._adbc.cursor() as cur:
+            cur.adbc_ingest(name, _arrow_for_driver(frame, 0), mode="create")
+        self._adbc.commit()
+        return f"jc_stage.{name}"
+
     def _append_copy(self, frame: pd.DataFrame) -> None:
         stage = _stage_table(self.table, self.columns)
         if not self._pg_made:

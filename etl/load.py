@@ -234,6 +234,7 @@ def load_incidents(engine: sa.Engine, info: BatchInfo, chunks: Iterable[Parsed],
     pool = ThreadPoolExecutor(max_workers=1)
     with pool, engine.connect() as conn, staged(conn, inc, expected_bytes=expected_bytes) as stage:
         summary, groups = _gather(stage, chunks, pool)
+        staged_groups = rollups.stage_groups(stage, groups)  # before ready(): the stage is then attached
         stage.ready()
         with conn.begin():
             previous = _previous_version(conn, info)
@@ -257,7 +258,10 @@ def load_incidents(engine: sa.Engine, info: BatchInfo, chunks: Iterable[Parsed],
             duplicates = summary.duplicates + int(seen.sum())
             _write_row_records(conn, batch_id, summary)
             # the rows written add their groups (rows of other files and rows kept from the old version do not)
-            rollups.write(conn, groups if new.all() else _groups_of(stage, new, groups))
+            if new.all():
+                rollups.write(conn, groups, staged_groups)
+            else:
+                rollups.write(conn, _groups_of(stage, new, groups))
             if replaced:
                 _promote_parked(conn, source)
             linked = None

@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from etl import schema
-from etl.bulk import insert_frame
+from etl.bulk import Staged, insert_frame
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
@@ -153,35 +153,53 @@ def _measures_of(table: sa.Table) -> list[str]:
     return [c.name for c in table.c if c.name not in schema.ROLLUP_KEYS[table.name]]
 
 
-def add(conn: sa.Connection, frames: dict[str, pd.DataFrame], sign: int = 1) -> None:
+def add(conn: sa.Connection, frames: dict[str, pd.DataFrame], sign: int = 1,
+        staged: dict[str, str] | None = None) -> None:
     """Add (sign 1) or subtract (sign -1) groups into the stored rollups: one upsert per table through a
-    temporary table, so the rows cross to the database in bulk. Groups left at zero incidents are removed."""
+    temporary table, so the rows cross to the database in bulk. Groups left at zero incidents are removed.
+    `staged` names tables already in the database that hold a rollup's frame as it is (see
+    `bulk.Staged.side_table`): those are read in place instead."""
     for table in schema.ROLLUPS:
         frame = frames.get(table.name)
         if frame is None or frame.empty:
             continue
         keys, measures = schema.ROLLUP_KEYS[table.name], _measures_of(table)
-        if sign != 1:
-            frame = frame.assign(**{m: frame[m] * sign for m in measures})
-        temp = sa.Table(f"jc_add_{table.name}", sa.MetaData(), *[sa.Column(c.name, c.type) for c in table.c],
-                        prefixes=["TEMPORARY"])
-        temp.create(conn)
-        try:
-            insert_frame(conn, temp, frame)
-            columns = ", ".join(f'"{c}"' for c in [*keys, *measures])
-            updates = ", ".join(f'"{m}" = "{table.name}"."{m}" + excluded."{m}"' for m in measures)
-            # WHERE true: SQLite's parser needs it between INSERT ... SELECT and ON CONFLICT
-            conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM "{temp.name}" WHERE true '
-                                 f'ON CONFLICT ({", ".join(chr(34) + k + chr(34) for k in keys)}) DO UPDATE SET {updates}')
-        finally:
-            temp.drop(conn)
+        columns = ", ".join(f'"{c}"' for c in [*keys, *measures])
+        updates = ", ".join(f'"{m}" = "{table.name}"."{m}" + excluded."{m}"' for m in measures)
+        signed = ", ".join([*(f'"{k}"' for k in keys), *(f'"{m}" * {int(sign)}' for m in measures)])
+        # WHERE true: SQLite's parser needs it between INSERT ... SELECT and ON CONFLICT
+        upsert = (f'INSERT INTO "{table.name}" ({columns}) SELECT {signed} FROM {{source}} WHERE true '
+                  f'ON CONFLICT ({", ".join(chr(34) + k + chr(34) for k in keys)}) DO UPDATE SET {updates}')
+        if staged and table.name in staged:
+            conn.exec_driver_sql(upsert.format(source=staged[table.name]))
+        else:
+            temp = sa.Table(f"jc_add_{table.name}", sa.MetaData(), *[sa.Column(c.name, c.type) for c in table.c],
+                            prefixes=["TEMPORARY"])
+            temp.create(conn)
+            try:
+                insert_frame(conn, temp, frame)
+                conn.exec_driver_sql(upsert.format(source=f'"{temp.name}"'))
+            finally:
+                temp.drop(conn)
         if sign != 1:
             conn.execute(table.delete().where(table.c.n <= 0))
 
 
-def write(conn: sa.Connection, frames: dict[str, pd.DataFrame]) -> None:
-    """Add the groups of newly loaded rows."""
-    add(conn, frames, 1)
+def stage_groups(stage: Staged, frames: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Each rollup's frame as a table of the staging file (before the load's transaction), for `add`."""
+    out = {}
+    for table in schema.ROLLUPS:
+        frame = frames.get(table.name)
+        if frame is not None and not frame.empty:
+            name = stage.side_table(f"groups_{table.name}", table, frame)
+            if name is not None:
+                out[table.name] = name
+    return out
+
+
+def write(conn: sa.Connection, frames: dict[str, pd.DataFrame], staged: dict[str, str] | None = None) -> None:
+    """Add the groups of newly loaded rows (`staged`: see `add`)."""
+    add(conn, frames, 1, staged)
 
 
 def combine(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

@@ -133,3 +133,30 @@ def test_rows_another_big_file_has_are_found_by_the_hash_index(cli, db_url, engi
         assert conn.execute(sa.text("SELECT count(*) FROM incident")).scalar_one() == 30_000
         assert conn.execute(sa.text("SELECT sum(n) FROM rollup_region")).scalar_one() == 30_000
     assert_rollups_match_the_rows(engine)
+
+
+def test_a_first_load_writes_its_groups_from_the_staging_file_and_matches_the_rows(cli, db_url, engine, tmp_path,
+                                                                                  monkeypatch):
+    """On SQLite a file's groups go into the staging file by the C driver and are summed in from there, not
+    bound row by row: the rollups still equal the rows' groups, on a first load and on one that adds to groups
+    already stored (PostgreSQL, with no staging file, binds them: tests/test_postgres.py)."""
+    bound: list[str] = []
+    real = rollups.insert_frame
+
+    def spy(conn, table, df):  # noqa: ANN001, ANN202
+        bound.append(table.name)
+        return real(conn, table, df)
+
+    monkeypatch.setattr(rollups, "insert_frame", spy)
+    write(tmp_path / "one.csv", [f"S-{i},2022-0{1 + i % 9}-1{i % 9},US,{'TX' if i % 3 else 'FL'},Austin,robbery,"
+                                 f"armed robbery,{100 + i},0,0,yes,JSA" for i in range(40)])
+    write(tmp_path / "two.csv", [f"T-{i},2022-0{1 + i % 9}-1{i % 9},US,TX,Austin,theft,,{7 * i},0,0,no,JSA"
+                                 for i in range(25)])
+    for name in ("one.csv", "two.csv"):
+        result = cli("etl", tmp_path / name, "--db", db_url)
+        assert result.exit_code == 0, result.output
+    assert [t for t in bound if t.startswith("jc_add_")] == []
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT sum(n) FROM rollup_region")).scalar_one() == 65
+        assert conn.execute(sa.text("SELECT sum(n) FROM rollup_region WHERE category = 'theft'")).scalar_one() == 25
+    assert_rollups_match_the_rows(engine)

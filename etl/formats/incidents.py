@@ -282,8 +282,9 @@ def finish(raw: RawTable, data: pd.DataFrame, hashing: Future, parsed: dict[str,
     ids = rid[~gone].dropna()
     earlier = np.zeros(len(data), dtype=bool)
     if carry is not None and len(ids):  # ids of the chunks before this one (exact copies are dropped later)
-        earlier[data.index.get_indexer(ids.index)] = carry.ids.contains(text_hashes(ids))
-        carry.ids.add(text_hashes(ids))
+        id_hashes = text_hashes(ids)  # once: hashing a chunk's ids costs 0.15 s
+        earlier[data.index.get_indexer(ids.index)] = carry.ids.contains(id_hashes)
+        carry.ids.add(id_hashes)
     if ids.nunique() < len(ids) or earlier.any():  # the same id on rows that are not exact copies of each other
         repeated = (rid.notna() & rid.where(~gone).duplicated(keep="first") & ~gone).to_numpy() | earlier
         problems.add(repeated, lambda rows: "source_record_id: '" + rid[rows] + "' appears more than once with "
