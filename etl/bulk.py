@@ -156,6 +156,8 @@ class Staged:
         self._pg_made = False
         self._expected = expected_bytes
         self.sheets: list[tuple[int, int, str | None]] = []  # (first pos, end pos, sheet) runs
+        self._hashes: list[np.ndarray] = []  # each staged row's row_hash and row_number, by position
+        self._numbers: list[np.ndarray] = []
         self._sample: list[np.ndarray] = []
         if df is not None:
             self.append(df)
@@ -181,6 +183,9 @@ class Staged:
                 start += k
         if "is_sample" in frame.columns:
             self._sample.append(frame["is_sample"].to_numpy(dtype=bool))
+        if "row_hash" in frame.columns:
+            self._hashes.append(frame["row_hash"].to_numpy(dtype="int64"))
+            self._numbers.append(frame["row_number"].to_numpy(dtype="int64"))
         if self.conn.dialect.name == "sqlite":
             self._append_sqlite(frame)
         else:
@@ -305,6 +310,37 @@ class Staged:
                 out[sheet or ""] = out.get(sheet or "", 0) + n
         return out
 
+    @property
+    def has_sheets(self) -> bool:
+        return any(sheet for _, _, sheet in self.sheets)
+
+    @property
+    def row_numbers(self) -> np.ndarray:
+        """Each staged row's row number, by position."""
+        return np.concatenate(self._numbers) if self._numbers else np.empty(0, dtype="int64")
+
+    def positions_of(self, hashes: np.ndarray) -> np.ndarray:
+        """The staged position of the row with each of these row hashes, or -1 where none has it (a file's
+        staged rows have distinct hashes: its exact copies were dropped before staging)."""
+        staged = np.concatenate(self._hashes) if self._hashes else np.empty(0, dtype="int64")
+        out = np.full(len(hashes), -1, dtype="int64")
+        if not len(staged) or not len(hashes):
+            return out
+        order = np.argsort(staged, kind="stable")
+        ordered = staged[order]
+        at = np.minimum(np.searchsorted(ordered, hashes), len(ordered) - 1)
+        hit = ordered[at] == hashes
+        out[hit] = order[at[hit]]
+        return out
+
+    def sheets_at(self, positions: np.ndarray) -> np.ndarray:
+        """The sheet ('' for none) of the staged rows at these positions."""
+        out = np.full(len(positions), "", dtype=object)
+        for first, end, sheet in self.sheets:
+            if sheet:
+                out[(positions >= first) & (positions < end)] = sheet
+        return out
+
     def any_sample(self, mask: np.ndarray) -> bool:
         if not self._sample:
             return False
@@ -321,7 +357,7 @@ class Staged:
             self.conn.exec_driver_sql(f'CREATE INDEX IF NOT EXISTS ix_jc_stage_{column} ON jc_stage ("{column}")')
 
     def found_in(self, other: sa.Table, source: str, where: str = "", params: dict | None = None,
-                 most: bool = False) -> np.ndarray:
+                 most: bool = False, among: np.ndarray | None = None) -> np.ndarray:
         """Mask of the staged rows whose row_hash `other` already holds for `source` (and `where`, a condition on
         its rows `o`): a join on the other table's hash index, so nothing stored is read into Python. With
         `most` (most rows are expected to be found: a changed file against its previous version) the rows not
@@ -329,11 +365,16 @@ class Staged:
         mask = np.full(self.n, most, dtype=bool)
         if self.n == 0:
             return mask
-        found = read_column_ints(self.conn, f'SELECT s._pos FROM {self.name} s WHERE {"NOT " if most else ""}EXISTS '
-                                 f'(SELECT 1 FROM "{other.name}" o WHERE o.row_hash = s.row_hash AND o.source = :source'
-                                 f'{" AND " + where if where else ""})', {"source": source, **(params or {})})
+        if among is not None and not among.any():
+            return mask & among
+        # `among`: only these staged rows are looked up (positions made before the statement)
+        chosen = "" if among is None else f"{self._where(among)} AND "
+        found = read_column_ints(self.conn, f'SELECT s._pos FROM {self.name} s WHERE {chosen}{"NOT " if most else ""}'
+                                 f'EXISTS (SELECT 1 FROM "{other.name}" o WHERE o.row_hash = s.row_hash AND '
+                                 f'o.source = :source{" AND " + where if where else ""})',
+                                 {"source": source, **(params or {})})
         mask[found] = not most
-        return mask
+        return mask if among is None else mask & among
 
     def close(self) -> None:
         if self._adbc is not None:
@@ -375,6 +416,22 @@ def staged(conn: sa.Connection, table: sa.Table, df: pd.DataFrame | None = None,
         yield stage
     finally:
         stage.close()
+
+
+def read_int_columns(conn: sa.Connection, sql: str, params: dict, width: int) -> list[np.ndarray]:
+    """`width` integer columns of a query (no NULLs), fetched through the driver's own cursor: a million rows
+    as SQLAlchemy Rows cost a second more than the tuples."""
+    text = sa.text(sql).compile(dialect=conn.dialect)
+    values = text.construct_params(params)
+    bound = [values[name] for name in text.positiontup] if text.positiontup else values
+    cur = conn.connection.dbapi_connection.cursor()
+    try:
+        cur.execute(str(text), bound)
+        rows = cur.fetchall()
+    finally:
+        cur.close()
+    table = np.array(rows, dtype="int64").reshape(len(rows), width)
+    return [table[:, i].copy() for i in range(width)]
 
 
 def read_column_ints(conn: sa.Connection, sql: str, params: dict) -> np.ndarray:

@@ -88,3 +88,34 @@ def test_a_changed_file_on_postgresql_rewrites_only_its_changed_row(cli, pg_url,
         assert conn.execute(sa.text("SELECT sum(loss_usd) FROM incident")).scalar_one() == 1555
     assert_rollups_match_the_rows(engine)
     engine.dispose()
+
+
+def _workbook(path, sheets: dict[str, list[str]]) -> None:  # noqa: ANN001
+    from openpyxl import Workbook
+
+    from tests.test_rollups_consolidated import HEADER
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for line in [HEADER, *rows]:
+            sheet.append([int(v) if v.isdigit() else v for v in line.split(",")])
+    book.save(path)
+
+
+def test_a_row_moved_to_another_sheet_keeps_its_stored_row_and_takes_its_new_sheet(cli, db_url, engine, tmp_path):
+    path = tmp_path / "jsa.xlsx"
+    _workbook(path, {"2022 Q1": [A1, A2, A3], "2022 Q2": [A4]})
+    assert cli("etl", path, "--db", db_url).exit_code == 0
+    before = stored(engine)
+    _workbook(path, {"2022 Q1": [A1, A3], "2022 Q2": [A2, A4]})  # A-2 filed under the other quarter
+    result = cli("etl", path, "--db", db_url, "--json")
+    assert result.exit_code == 0, result.output
+    after = stored(engine)
+    with engine.connect() as conn:
+        sheets = dict(conn.execute(sa.text("SELECT source_record_id, sheet FROM incident")).all())
+    assert sheets == {"A-1": "2022 Q1", "A-3": "2022 Q1", "A-2": "2022 Q2", "A-4": "2022 Q2"}
+    assert {k: v[0] for k, v in after.items()} == {k: v[0] for k, v in before.items()}  # no row rewritten
+    assert (after["A-1"][2], after["A-3"][2], after["A-2"][2], after["A-4"][2]) == (2, 3, 2, 3)
+    assert_rollups_match_the_rows(engine)
