@@ -130,8 +130,8 @@ def _remove_orphans(folder: Path) -> None:
     remove_orphans([folder])
 
 
-def _arrow_for_driver(frame: pd.DataFrame, first: int) -> pa.Table:
-    arrow = pa.Table.from_pandas(frame.assign(_pos=np.arange(first, first + len(frame))), preserve_index=False)
+def _arrow_for_driver(frame: pd.DataFrame, positions: np.ndarray) -> pa.Table:
+    arrow = pa.Table.from_pandas(frame.assign(_pos=positions), preserve_index=False)
     # Categorical columns arrive as Arrow dictionaries, which the driver does not take: decode in C
     return arrow.cast(pa.schema([pa.field(f.name, pa.string() if pa.types.is_null(f.type) else
                                           f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
@@ -158,6 +158,7 @@ class Staged:
         self.sheets: list[tuple[int, int, str | None]] = []  # (first pos, end pos, sheet) runs
         self._hashes: list[np.ndarray] = []  # each staged row's row_hash and row_number, by position
         self._numbers: list[np.ndarray] = []
+        self._held: list[np.ndarray] = []
         self._sample: list[np.ndarray] = []
         if df is not None:
             self.append(df)
@@ -166,11 +167,16 @@ class Staged:
     def name(self) -> str:
         return "jc_stage.stage" if self.conn.dialect.name == "sqlite" else "jc_stage"
 
-    def append(self, df: pd.DataFrame) -> None:
-        """Add rows (a chunk of the file) to the stage, outside the load's transaction."""
+    def append(self, df: pd.DataFrame, held: np.ndarray | None = None) -> None:
+        """Add rows (a chunk of the file) to the stage, outside the load's transaction. Rows where `held` is
+        true (rows the database already stores, of a changed file's previous version) get positions, and
+        their hash, row number, sheet and sample flag are kept, but they are not written: the load's
+        statements never copy them."""
         if df.empty:
             return
         frame = _prepare(self.table, df).reset_index(drop=True)
+        held = np.zeros(len(frame), dtype=bool) if held is None else np.asarray(held, dtype=bool)
+        self._held.append(held)
         if not self.columns:
             self.columns = list(frame.columns)
         frame = frame.reindex(columns=self.columns)
@@ -186,13 +192,25 @@ class Staged:
         if "row_hash" in frame.columns:
             self._hashes.append(frame["row_hash"].to_numpy(dtype="int64"))
             self._numbers.append(frame["row_number"].to_numpy(dtype="int64"))
-        if self.conn.dialect.name == "sqlite":
-            self._append_sqlite(frame)
-        else:
-            self._append_copy(frame)
-        self.n += len(frame)
+        positions = np.arange(self.n, self.n + len(frame))
+        if held.any():
+            frame, positions = frame[~held].reset_index(drop=True), positions[~held]
+        if len(frame) and self.conn.dialect.name == "sqlite":
+            self._append_sqlite(frame, positions)
+        elif len(frame):
+            self._append_copy(frame, positions)
+        self.n += len(held)
 
-    def _append_sqlite(self, frame: pd.DataFrame) -> None:
+    @property
+    def held(self) -> np.ndarray:
+        """Positions of rows appended as held (not written)."""
+        return np.concatenate(self._held) if self._held else np.zeros(0, dtype=bool)
+
+    def _check_written(self, mask: np.ndarray) -> None:
+        if self._held and (mask & self.held).any():  # a statement over held rows would silently miss them
+            raise RuntimeError("rows held out of the stage cannot be copied or read")
+
+    def _append_sqlite(self, frame: pd.DataFrame, positions: np.ndarray) -> None:
         import adbc_driver_sqlite.dbapi as adbc
 
         if self._adbc is None:
@@ -204,7 +222,7 @@ class Staged:
             self.path = Path(name)
             self._adbc = adbc.connect(str(self.path))
         with self._adbc.cursor() as cur:
-            cur.adbc_ingest("stage", _arrow_for_driver(frame, self.n), mode="create_append")
+            cur.adbc_ingest("stage", _arrow_for_driver(frame, positions), mode="create_append")
         self._adbc.commit()
 
     def side_table(self, name: str, table: sa.Table, df: pd.DataFrame) -> str | None:
@@ -217,16 +235,16 @@ class Staged:
             return None
         frame = _prepare(table, df).reset_index(drop=True)
         with self._adbc.cursor() as cur:
-            cur.adbc_ingest(name, _arrow_for_driver(frame, 0), mode="create")
+            cur.adbc_ingest(name, _arrow_for_driver(frame, np.arange(len(frame))), mode="create")
         self._adbc.commit()
         return f"jc_stage.{name}"
 
-    def _append_copy(self, frame: pd.DataFrame) -> None:
+    def _append_copy(self, frame: pd.DataFrame, positions: np.ndarray) -> None:
         stage = _stage_table(self.table, self.columns)
         if not self._pg_made:
             stage.create(self.conn)
             self._pg_made = True
-        insert_frame(self.conn, stage, frame.assign(_pos=np.arange(self.n, self.n + len(frame))))
+        insert_frame(self.conn, stage, frame.assign(_pos=positions))
         self.conn.commit()  # the temporary table keeps its rows; the load's own transaction starts clean
 
     def ready(self) -> None:
@@ -276,6 +294,7 @@ class Staged:
         keep = np.ones(self.n, dtype=bool) if skip is None else ~skip
         if not keep.any():
             return 0
+        self._check_written(keep)
         target = into if into is not None else self.table
         names = [c for c in self.columns if c in target.c]
         cols = ", ".join(f'"{c}"' for c in [*constants, *names])
@@ -292,6 +311,7 @@ class Staged:
         """The staged rows where mask is true, a chunk at a time (in the types a database read gives)."""
         if not mask.any():
             return
+        self._check_written(mask)
         picked = ", ".join(f'"{c}"' for c in columns)
         where = self._where(mask)  # may make a table of positions: before the streaming statement
         # streaming for this statement only: Connection.execution_options would set it on the connection, and

@@ -185,7 +185,9 @@ def _previous_version(conn: sa.Connection, info: BatchInfo) -> int | None:
     return int(row.batch_id) if same_reading else None
 
 
-def _update_in_place(conn: sa.Connection, info: BatchInfo, batch_id: int, stage: Staged) -> tuple[int, list[int], np.ndarray]:
+def _update_in_place(conn: sa.Connection, info: BatchInfo, batch_id: int, stage: Staged,
+                     stored: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+                     ) -> tuple[int, list[int], np.ndarray]:
     """Turn the batch of a file's previous version into the new version's: rows the new file no longer has are
     deleted (their groups subtracted from the rollups), rows it still has stay (their sheet and row number
     follow the file), and the caller inserts the rest. The previous version's record is kept as a 'replaced'
@@ -202,7 +204,8 @@ def _update_in_place(conn: sa.Connection, info: BatchInfo, batch_id: int, stage:
             conn.execute(table.delete().where(table.c.batch_id == batch_id))
     # the stored rows and the staged ones matched by row hash in numpy: three SQL passes over the batch (rows
     # kept, rows gone, rows moved) each probing an index row by row took 12 s of a 1M-row file's 20 s
-    ids, hashes, numbers, sheets = _stored_rows(conn, batch_id, bool(old["sheets"]) or stage.has_sheets)
+    ids, hashes, numbers, sheets = stored if stored is not None else _stored_rows(
+        conn, batch_id, bool(old["sheets"]) or stage.has_sheets)
     at = stage.positions_of(hashes)  # each stored row's staged position, or -1 where the new file lacks it
     found = at >= 0
     kept = np.zeros(stage.n, dtype=bool)
@@ -251,8 +254,44 @@ def _id_table(conn: sa.Connection, name: str, ids: np.ndarray, **columns: np.nda
     insert_frame(conn, table, pd.DataFrame({"incident_id": ids, **columns}))
 
 
+class ReadAgain(Exception):
+    """The previous version of a changed file changed between reading it and the load's transaction (another
+    load ran at the same time): its rows held out of the stage may no longer be stored, so the file is read
+    again without holding any (`write(..., hold_stored=False)`)."""
+
+
+@dataclass
+class PriorVersion:
+    batch_id: int
+    mark: tuple  # the batch record's fields any change to its rows updates
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # see _stored_rows
+    known: HashSet  # its row hashes
+
+
+def _batch_mark(conn: sa.Connection, batch_id: int | None) -> tuple | None:
+    b = schema.load_batch
+    row = conn.execute(sa.select(b.c.sha256, b.c.loaded, b.c.duplicates, b.c.finished_at, b.c.is_current)
+                       .where(b.c.batch_id == batch_id)).first() if batch_id is not None else None
+    return tuple(row) if row is not None else None
+
+
+def _prior_version(engine: sa.Engine, info: BatchInfo) -> PriorVersion | None:
+    """The stored rows of the version of this file that a changed file would update in place, or None."""
+    with engine.connect() as conn:
+        batch_id = _previous_version(conn, info)
+        if batch_id is None:
+            return None
+        mark = _batch_mark(conn, batch_id)
+        sheets = conn.execute(sa.select(schema.load_batch.c.sheets)
+                              .where(schema.load_batch.c.batch_id == batch_id)).scalar()
+        rows = _stored_rows(conn, batch_id, bool(sheets))
+    known = HashSet()
+    known.add(rows[1])
+    return PriorVersion(batch_id, mark, rows, known)
+
+
 def load_incidents(engine: sa.Engine, info: BatchInfo, chunks: Iterable[Parsed],
-                   expected_bytes: int = 0) -> tuple[LoadCounts, Parsed]:
+                   expected_bytes: int = 0, hold_stored: bool = True) -> tuple[LoadCounts, Parsed]:
     """Write one file's incidents, row records, rollups and links in one transaction.
 
     The chunks (see `Format.chunks`) are staged first, outside the transaction, so memory holds one
@@ -265,17 +304,21 @@ def load_incidents(engine: sa.Engine, info: BatchInfo, chunks: Iterable[Parsed],
     # counts in combined figures
     pool = ThreadPoolExecutor(max_workers=1)
     with pool, engine.connect() as conn, staged(conn, inc, expected_bytes=expected_bytes) as stage:
-        summary, groups = _gather(stage, chunks, pool)
+        # a changed file's previous version, read before its rows are staged (not on the load's connection,
+        # whose transaction begins below): the rows it already stores are held out of the stage
+        prior = _prior_version(engine, info) if hold_stored else None
+        summary, groups = _gather(stage, chunks, pool, prior.known if prior is not None else None)
         # before ready() (the stage is then attached); not for a changed file, which adds only its changed rows'
         # groups (if it turns out to be a first load after all, its groups are bound instead)
-        with engine.connect() as probe:  # not the load's connection, whose transaction begins below
-            changed = _previous_version(probe, info) is not None
-        staged_groups = {} if changed else rollups.stage_groups(stage, groups)
+        staged_groups = {} if prior is not None else rollups.stage_groups(stage, groups)
         stage.ready()
         with conn.begin():
             previous = _previous_version(conn, info)
+            if prior is not None and (previous != prior.batch_id or _batch_mark(conn, previous) != prior.mark):
+                raise ReadAgain(info.file_name)  # another load changed the previous version meanwhile
             if previous is not None:  # a changed file: only the rows that changed are written
-                batch_id, replaced, kept = _update_in_place(conn, info, previous, stage)
+                batch_id, replaced, kept = _update_in_place(conn, info, previous, stage,
+                                                            prior.rows if prior is not None else None)
                 # another file's rows, among those the previous version lacks (a kept row is never a duplicate)
                 seen = stage.found_in(inc, source, "o.batch_id <> :b", {"b": batch_id}, among=~kept)
             else:
@@ -337,9 +380,11 @@ def _with_day_number(clean: pd.DataFrame) -> pd.DataFrame:
                         ).reset_index(drop=True)
 
 
-def _gather(stage: Staged, chunks: Iterable[Parsed], pool: ThreadPoolExecutor) -> tuple[Parsed, dict[str, pd.DataFrame]]:
+def _gather(stage: Staged, chunks: Iterable[Parsed], pool: ThreadPoolExecutor, known: HashSet | None = None
+            ) -> tuple[Parsed, dict[str, pd.DataFrame]]:
     """Stage every chunk's rows, drop rows an earlier chunk already had, and add up their groups and
-    counts. Returns the file's Parsed without rows, and the groups of every staged row."""
+    counts. Rows whose hash is `known` (stored by the file's previous version) are held out of the stage.
+    Returns the file's Parsed without rows, and the groups of every staged row that is not held."""
     seen = HashSet()
     pieces: list[Parsed] = []
     groups: Future | None = None
@@ -350,7 +395,10 @@ def _gather(stage: Staged, chunks: Iterable[Parsed], pool: ThreadPoolExecutor) -
             if "row_hash" in frame.columns and len(frame):
                 seen.add(frame["row_hash"])
         clean = _with_day_number(part.clean)
-        stage.append(clean)
+        held = known.contains(clean["row_hash"]) if known is not None and len(clean) else None
+        stage.append(clean, held=held)
+        if held is not None and held.any():
+            clean = clean[~held]
         # one chunk's groups at a time, so chunks never queue up in memory behind a slow fold
         groups = pool.submit(_fold, groups.result() if groups is not None else None, clean)
         part.clean = pd.DataFrame(columns=part.clean.columns)  # not a slice, which would keep the rows alive
@@ -389,7 +437,8 @@ def _fold(before: dict[str, pd.DataFrame] | None, clean: pd.DataFrame) -> dict[s
 
 def _groups_of(stage: Staged, new: np.ndarray, every: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The groups of the staged rows where `new` is true: read back whichever side is smaller."""
-    mask, sign = (new, 1) if new.sum() <= (~new).sum() else (~new, -1)
+    # rows held out of the stage cannot be read back: then the new side, whatever its size
+    mask, sign = (new, 1) if stage.held.any() or new.sum() <= (~new).sum() else (~new, -1)
     total: dict[str, pd.DataFrame] = {}
     for rows in stage.read(mask, rollups.ROLLUP_SOURCE_COLUMNS):
         rows["occurred_on"] = pd.to_datetime(rows["occurred_on"])
@@ -419,11 +468,11 @@ def load_rows(conn: sa.Connection, info: BatchInfo, parsed: Parsed, table_name: 
 
 
 def write(engine: sa.Engine, info: BatchInfo, chunks: Iterable[Parsed], target: str,
-          expected_bytes: int = 0) -> tuple[LoadCounts, Parsed]:
+          expected_bytes: int = 0, hold_stored: bool = True) -> tuple[LoadCounts, Parsed]:
     """One file's rows (its chunks) into the table its format fills, in one transaction; returns the counts
     and the file's Parsed (without its incident rows, which only the database holds)."""
     if target == schema.incident.name:
-        return load_incidents(engine, info, chunks, expected_bytes)
+        return load_incidents(engine, info, chunks, expected_bytes, hold_stored)
     parsed = Parsed.combine(list(chunks))
     with engine.begin() as conn:
         return load_rows(conn, info, parsed, target), parsed

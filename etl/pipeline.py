@@ -159,8 +159,12 @@ def load_file(engine: sa.Engine, path: Path, fmt: str | Format | None = None, ye
         info = load.BatchInfo(path.name, str(path.resolve()), digest, chosen.name, chosen.source,
                               _encoding(path), first.meta.get("year"), chosen.version, release)
         note("writing")
-        counts, parsed = load.write(engine, info, itertools.chain([first], chunks), first.target or chosen.target,
-                                    path.stat().st_size)
+        target = first.target or chosen.target
+        try:
+            counts, parsed = load.write(engine, info, itertools.chain([first], chunks), target, path.stat().st_size)
+        except load.ReadAgain:  # another load changed its previous version meanwhile: read it again, whole
+            counts, parsed = load.write(engine, info, chosen.chunks(path, opts), target, path.stat().st_size,
+                                        hold_stored=False)
     except FileRejected as exc:
         return FileResult(path, chosen.name if chosen else None, "rejected", message=exc.problem)
     except UsageError as exc:

@@ -119,3 +119,65 @@ def test_a_row_moved_to_another_sheet_keeps_its_stored_row_and_takes_its_new_she
     assert {k: v[0] for k, v in after.items()} == {k: v[0] for k, v in before.items()}  # no row rewritten
     assert (after["A-1"][2], after["A-3"][2], after["A-2"][2], after["A-4"][2]) == (2, 3, 2, 3)
     assert_rollups_match_the_rows(engine)
+
+
+def test_a_changed_file_stages_only_the_rows_its_previous_version_lacks(cli, db_url, engine, tmp_path, monkeypatch):
+    from etl import bulk
+
+    path = tmp_path / "jsa.csv"
+    write(path, [A1, A2, A3])
+    assert cli("etl", path, "--db", db_url).exit_code == 0
+    written: list[list[str]] = []
+    real = bulk.Staged._append_sqlite
+
+    def spy(self, frame, positions):  # noqa: ANN001, ANN202
+        written.append(frame["source_record_id"].tolist())
+        return real(self, frame, positions)
+
+    monkeypatch.setattr(bulk.Staged, "_append_sqlite", spy)
+    write(path, [A4, A1, A2.replace(",500,", ",650,"), A3])
+    result = cli("etl", path, "--db", db_url, "--json")
+    assert result.exit_code == 0, result.output
+    assert written == [["A-4", "A-2"]]  # A-1 and A-3 are stored already: held out of the stage
+    summary = json.loads(result.stdout)[0]
+    assert (summary["status"], summary["loaded"], summary["rows_in"]) == ("replaced", 4, 4)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT sum(loss_usd) FROM incident")).scalar_one() == 1770
+    assert {k: v[2] for k, v in stored(engine).items()} == {"A-4": 2, "A-1": 3, "A-2": 4, "A-3": 5}
+    assert_rollups_match_the_rows(engine)
+
+
+def test_a_previous_version_replaced_by_another_load_meanwhile_is_read_again(cli, db_url, engine, tmp_path,
+                                                                            monkeypatch):
+    """Another load of the same file name commits while this one reads its file: the rows this load held out
+    (as stored) may be gone, so it reads its file again and loads it without holding any."""
+    from etl import load, pipeline
+    from etl.config import make_engine
+
+    path = tmp_path / "jsa.csv"
+    write(path, [A1, A2, A3])
+    assert cli("etl", path, "--db", db_url).exit_code == 0
+    other = tmp_path / "elsewhere" / "jsa.csv"
+    other.parent.mkdir()
+    write(other, [A4])  # the same name from another folder: a new version that keeps none of the rows
+    write(path, [A1, A2, A3.replace(",50,", ",55,")])
+    real, calls = load._gather, []
+
+    def gather_then_other_load(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        out = real(*args, **kwargs)
+        calls.append(args[3] is not None)  # whether rows were held
+        if len(calls) == 1:
+            second = make_engine(db_url)
+            [done] = pipeline.load_paths(second, [other])
+            second.dispose()
+            assert done.status == "replaced"
+        return out
+
+    monkeypatch.setattr(load, "_gather", gather_then_other_load)
+    result = cli("etl", path, "--db", db_url, "--json")
+    assert result.exit_code == 0, result.output
+    assert calls == [True, True, False]  # this load holding rows, the other load, this load again holding none
+    assert set(stored(engine)) == {"A-1", "A-2", "A-3"}
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT sum(loss_usd) FROM incident")).scalar_one() == 1555
+    assert_rollups_match_the_rows(engine)
