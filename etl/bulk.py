@@ -245,7 +245,10 @@ class Staged:
             stage.create(self.conn)
             self._pg_made = True
         insert_frame(self.conn, stage, frame.assign(_pos=positions))
-        self.conn.commit()  # the temporary table keeps its rows; the load's own transaction starts clean
+        # the COPY went through the driver's cursor, which SQLAlchemy does not see begin a transaction: commit
+        # it there too, so each chunk is committed as staged and the load's own transaction starts clean
+        self.conn.connection.dbapi_connection.commit()
+        self.conn.commit()
 
     def ready(self) -> None:
         """Make the stage readable by the connection; before the load's transaction (ATTACH must be).

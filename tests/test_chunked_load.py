@@ -120,3 +120,25 @@ def test_the_database_docs_give_the_chunk_size_and_staging_threshold_the_code_us
     text = (Path(__file__).parents[1] / "docs" / "database.md").read_text(encoding="utf-8")
     assert f"a chunk of\n{CHUNK_ROWS:,} rows" in text or f"a chunk of {CHUNK_ROWS:,} rows" in text
     assert f"files under {bulk.SHM_MAX_BYTES >> 20} MB" in text
+
+
+@pytest.mark.postgres
+def test_each_chunk_staged_on_postgresql_is_committed_as_it_is_staged(pg_url) -> None:  # noqa: ANN001
+    """The COPY of a chunk runs on the driver's cursor: it must still be committed when the chunk is staged, so
+    that whatever the connection rolls back before the load's own transaction, no staged chunk is lost."""
+    import pandas as pd
+
+    from etl import bulk, schema
+
+    engine = make_engine(pg_url)
+    with engine.connect() as conn:
+        schema.create(conn)
+        conn.commit()
+        with bulk.staged(conn, schema.incident) as stage:
+            for first in (0, 3):
+                stage.append(pd.DataFrame({"source": "JSA", "row_number": range(first + 2, first + 5),
+                                           "row_hash": range(first, first + 3)}))
+            conn.execute(sa.text("SELECT 1"))  # any statement, then a rollback of what it began
+            conn.rollback()
+            assert conn.execute(sa.text("SELECT count(*), sum(row_hash) FROM jc_stage")).one() == (6, 15)
+    engine.dispose()
