@@ -369,35 +369,20 @@ class Staged:
             return False
         return bool((np.concatenate(self._sample) & mask).any())
 
-    def index(self, column: str) -> None:
-        """An index on a staged column, for statements that look staged rows up from the stored side (the rows
-        of a changed file's previous version, a million of them, each looked up in a million staged rows)."""
-        if self.n == 0:
-            return
-        if self.conn.dialect.name == "sqlite":
-            self.conn.exec_driver_sql(f'CREATE INDEX IF NOT EXISTS jc_stage.ix_stage_{column} ON stage ("{column}")')
-        else:
-            self.conn.exec_driver_sql(f'CREATE INDEX IF NOT EXISTS ix_jc_stage_{column} ON jc_stage ("{column}")')
-
     def found_in(self, other: sa.Table, source: str, where: str = "", params: dict | None = None,
-                 most: bool = False, among: np.ndarray | None = None) -> np.ndarray:
+                 among: np.ndarray | None = None) -> np.ndarray:
         """Mask of the staged rows whose row_hash `other` already holds for `source` (and `where`, a condition on
         its rows `o`): a join on the other table's hash index, so nothing stored is read into Python. With
-        `most` (most rows are expected to be found: a changed file against its previous version) the rows not
-        found are fetched instead, so the positions that cross to Python stay few either way."""
-        mask = np.full(self.n, most, dtype=bool)
-        if self.n == 0:
+        `among`, only those staged rows are looked up (the others are False)."""
+        mask = np.zeros(self.n, dtype=bool)
+        if self.n == 0 or (among is not None and not among.any()):
             return mask
-        if among is not None and not among.any():
-            return mask & among
-        # `among`: only these staged rows are looked up (positions made before the statement)
-        chosen = "" if among is None else f"{self._where(among)} AND "
-        found = read_column_ints(self.conn, f'SELECT s._pos FROM {self.name} s WHERE {chosen}{"NOT " if most else ""}'
-                                 f'EXISTS (SELECT 1 FROM "{other.name}" o WHERE o.row_hash = s.row_hash AND '
-                                 f'o.source = :source{" AND " + where if where else ""})',
-                                 {"source": source, **(params or {})})
-        mask[found] = not most
-        return mask if among is None else mask & among
+        chosen = "" if among is None else f"{self._where(among)} AND "  # its positions are made first
+        found = read_column_ints(self.conn, f'SELECT s._pos FROM {self.name} s WHERE {chosen}EXISTS (SELECT 1 FROM '
+                                 f'"{other.name}" o WHERE o.row_hash = s.row_hash AND o.source = :source'
+                                 f'{" AND " + where if where else ""})', {"source": source, **(params or {})})
+        mask[found] = True
+        return mask
 
     def close(self) -> None:
         if self._adbc is not None:
@@ -459,4 +444,4 @@ def read_int_columns(conn: sa.Connection, sql: str, params: dict, width: int) ->
 
 def read_column_ints(conn: sa.Connection, sql: str, params: dict) -> np.ndarray:
     """One integer column, fetched without building a DataFrame."""
-    return np.fromiter(conn.execute(sa.text(sql), params).scalars(), dtype="int64")
+    return read_int_columns(conn, sql, params, 1)[0]
