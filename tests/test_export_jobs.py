@@ -100,11 +100,12 @@ def test_status_and_result_are_read_from_disk_by_another_runner(tmp_path):
 
 def test_ids_are_random_and_old_jobs_are_removed(tmp_path):
     runner = Runner(tmp_path, keep=2, max_age=3600)
-    ids = [runner.start(lambda progress, i=i: (b"x", f"{i}.png")) for i in range(4)]
-    assert len(set(ids)) == 4 and all(export_jobs.JOB_ID.match(i) for i in ids)
-    for i in ids:
-        wait(runner, i)
+    ids = []
+    for i in range(4):  # one after another: jobs running side by side may finish in any order
+        ids.append(runner.start(lambda progress, i=i: (b"x", f"{i}.png")))
+        wait(runner, ids[-1])
         time.sleep(0.01)  # distinct modification times: the newest are kept
+    assert len(set(ids)) == 4 and all(export_jobs.JOB_ID.match(i) for i in ids)
     (tmp_path / "not-a-job").mkdir()
     runner.cleanup()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*ids[2:], "not-a-job"])
