@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 import sqlalchemy as sa
 
-from etl import load, schema, schema_upgrade
+from etl import load, reload, schema, schema_upgrade
 from etl.config import RAW_DIR, REFERENCE_DIR
 from etl.errors import FileRejected, UsageError
 from etl.formats import FORMATS, detect, reference
@@ -162,7 +162,7 @@ def load_file(engine: sa.Engine, path: Path, fmt: str | Format | None = None, ye
         target = first.target or chosen.target
         try:
             counts, parsed = load.write(engine, info, itertools.chain([first], chunks), target, path.stat().st_size)
-        except load.ReadAgain:  # another load changed its previous version meanwhile: read it again, whole
+        except reload.ReadAgain:  # another load changed its previous version meanwhile: read it again, whole
             counts, parsed = load.write(engine, info, chosen.chunks(path, opts), target, path.stat().st_size,
                                         hold_stored=False)
     except FileRejected as exc:
