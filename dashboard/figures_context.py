@@ -56,10 +56,10 @@ def general_bars(rows: pd.DataFrame, region_name: str, height: int = 320) -> go.
                     line=dict(color=theme.INK, width=1.5, dash="dash"))
     top = float(d["times_national"].max()) if n else 1.0
     layout = dict(height=height, showlegend=False, margin=dict(l=10, r=20, t=10, b=50),
-                          xaxis=dict(range=[0, max(top, 1.0) * 1.3], rangemode="tozero",
-                                     title=dict(text="Times the national rate (dashed line = 1)")),
-                          yaxis=dict(visible=False, range=[-0.55, n - 0.3]), shapes=[national],
-                          **({"annotations": annotations} if annotations else {}))
+                  xaxis=dict(range=[0, max(top, 1.0) * 1.3], rangemode="tozero",
+                             title=dict(text="Times the national rate (dashed line = 1)")),
+                  yaxis=dict(visible=False, range=[-0.55, n - 0.3]), shapes=[national],
+                  **({"annotations": annotations} if annotations else {}))
     return theme.figure([bar], **layout)
 
 
@@ -93,11 +93,11 @@ def scatter_figure(points: pd.DataFrame, slope: float | None, x_label: str, y_la
                            "<br><i>Click for the regional page</i><extra></extra>")))
     top_y = float(points["jewelry_per_million"].max()) if len(points) else 1.0
     layout = dict(height=height, margin=dict(l=60, r=20, t=40, b=60),
-                          xaxis=dict(type="log", range=[np.log10(lo), np.log10(hi)],
-                                     tickvals=[v for v in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
-                                               if lo <= v <= hi],
-                                     title=dict(text=x_label + " (log scale)", font=dict(size=12))),
-                          yaxis=dict(range=[0, top_y * 1.15], title=dict(text=y_label)))
+                  xaxis=dict(type="log", range=[np.log10(lo), np.log10(hi)],
+                             tickvals=[v for v in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+                                       if lo <= v <= hi],
+                             title=dict(text=x_label + " (log scale)", font=dict(size=12))),
+                  yaxis=dict(range=[0, top_y * 1.15], title=dict(text=y_label)))
     return theme.figure(data, **layout)
 
 

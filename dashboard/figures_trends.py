@@ -63,10 +63,10 @@ def stacked_by_category(table: pd.DataFrame, cats: list[str], labels: dict[str, 
         annotations.append(dict(text=UNRELIABLE_NOTE, showarrow=False, x=0, y=-0.2, xref="paper", yref="paper",
                                 xanchor="left", font=dict(size=12, color=theme.MUTED)))
     layout = dict(barmode="stack", height=height, uniformtext=dict(minsize=12, mode="hide"),
-                          xaxis=dict(dtick=1, title=dict(text=x_title)),
-                          yaxis=dict(range=[0, top * 1.15 + 1], title=dict(text=y_title)),  # room for the labels
-                          margin=dict(l=60, r=20, t=40, b=70), legend=dict(traceorder="normal"),
-                          **({"annotations": annotations} if annotations else {}))
+                  xaxis=dict(dtick=1, title=dict(text=x_title)),
+                  yaxis=dict(range=[0, top * 1.15 + 1], title=dict(text=y_title)),  # room for the labels
+                  margin=dict(l=60, r=20, t=40, b=70), legend=dict(traceorder="normal"),
+                  **({"annotations": annotations} if annotations else {}))
     return theme.figure(data, **layout)
 
 
@@ -129,8 +129,8 @@ def index_figure(table: pd.DataFrame, base_year: int, claim: dict[str, Any] | No
     if drawn_country:
         values += [float(v) for v in country["index"] if np.isfinite(v)]
     layout = dict(height=height, xaxis=dict(dtick=1, title=dict(text="Year")),
-                          yaxis=dict(range=[0, max(values) * 1.12], title=dict(text=f"Index ({base_year} = 100)")),
-                          margin=dict(l=60, r=20, t=40, b=70), shapes=shapes, annotations=annotations)
+                  yaxis=dict(range=[0, max(values) * 1.12], title=dict(text=f"Index ({base_year} = 100)")),
+                  margin=dict(l=60, r=20, t=40, b=70), shapes=shapes, annotations=annotations)
     return theme.figure(data, **layout)
 
 
