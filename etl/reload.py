@@ -110,7 +110,7 @@ def _id_table(conn: sa.Connection, name: str, ids: np.ndarray, **columns: np.nda
 class ReadAgain(Exception):
     """The previous version of a changed file changed between reading it and the load's transaction (another
     load ran at the same time): its rows held out of the stage may no longer be stored, so the file is read
-    again without holding any (`write(..., hold_stored=False)`)."""
+    again without holding any (`load.write(..., hold_stored=False)`)."""
 
 
 @dataclass
@@ -122,6 +122,8 @@ class PriorVersion:
 
 
 def batch_mark(conn: sa.Connection, batch_id: int | None) -> tuple | None:
+    """The fields of a batch's record that any load changing its rows updates, to tell whether another load
+    touched it between two reads (None for no batch)."""
     b = schema.load_batch
     row = conn.execute(sa.select(b.c.sha256, b.c.loaded, b.c.duplicates, b.c.finished_at, b.c.is_current)
                        .where(b.c.batch_id == batch_id)).first() if batch_id is not None else None
