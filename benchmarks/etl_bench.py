@@ -180,6 +180,8 @@ def scenarios(n: int, base_files: int, repeat: int, db_dir: Path | None = None) 
         if not base.exists():
             t = time.perf_counter()
             building = base.with_name(base.name + ".building")  # a build stopped halfway is never reused
+            for suffix in ("", "-wal", "-shm"):  # what such a build left: started again from nothing
+                Path(f"{building}{suffix}").unlink(missing_ok=True)
             for i in range(base_files):
                 part = folder / f"base-{i}.csv"
                 make_rows(n, seed=i, first_id=i * n).to_csv(part, index=False)
